@@ -1,0 +1,73 @@
+package model
+
+import (
+	"context"
+	"sort"
+
+	"github.com/recpipe/recpipe/internal/ratings"
+)
+
+// Predictor scores user–item–time rows. It is the one API through which ab-eval and
+// the training summaries score every model and baseline.
+//
+// Under the history rule (DESIGN §6) a prediction for a row at time t may use the
+// user's interactions strictly before t and nothing else: hist holds everything known
+// (train, validation, released rows, even the rows being scored) and the predictor must
+// look only at hist.Before(user, t). rows need not be sorted. The returned slice has one
+// prediction per row, in the rows' order.
+type Predictor interface {
+	Name() string
+	Predict(ctx context.Context, hist *History, rows []ratings.Rating) ([]float32, error)
+}
+
+// Interaction is one past event of a user, as a predictor sees it.
+type Interaction struct {
+	Item   int32
+	Rating float32
+	Time   int64
+}
+
+// History holds each user's interactions sorted by time (ties by item id).
+type History struct {
+	byUser map[int32][]Interaction
+}
+
+// NewHistory indexes the given row sets by user.
+func NewHistory(sets ...[]ratings.Rating) *History {
+	h := &History{byUser: map[int32][]Interaction{}}
+	for _, set := range sets {
+		h.Add(set)
+	}
+	return h
+}
+
+// Add inserts rows and keeps every touched user's list sorted.
+func (h *History) Add(rows []ratings.Rating) {
+	touched := map[int32]bool{}
+	for _, r := range rows {
+		h.byUser[r.User] = append(h.byUser[r.User], Interaction{Item: r.Item, Rating: r.Rating, Time: r.Time})
+		touched[r.User] = true
+	}
+	for u := range touched {
+		s := h.byUser[u]
+		sort.SliceStable(s, func(i, j int) bool {
+			if s[i].Time != s[j].Time {
+				return s[i].Time < s[j].Time
+			}
+			return s[i].Item < s[j].Item
+		})
+	}
+}
+
+// All returns every interaction of user, sorted by time. The caller must not modify it.
+func (h *History) All(user int32) []Interaction { return h.byUser[user] }
+
+// Before returns the user's interactions strictly before t (same-second rows excluded).
+func (h *History) Before(user int32, t int64) []Interaction {
+	s := h.byUser[user]
+	n := sort.Search(len(s), func(i int) bool { return s[i].Time >= t })
+	return s[:n]
+}
+
+// Users returns the number of users with any interaction.
+func (h *History) Users() int { return len(h.byUser) }

@@ -2,9 +2,7 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -15,7 +13,7 @@ import (
 // Env is what a running function gets from the runtime.
 type Env struct {
 	Bucket blob.Bucket
-	Log    *slog.Logger
+	Log    *slog.Logger // carries function and run_id
 	Run    *Record
 }
 
@@ -24,21 +22,10 @@ type Env struct {
 type Function struct {
 	Name    string
 	OnEvent func(ctx context.Context, env *Env, ev event.Object) error
+	// MaxConcurrent bounds the runs of this function at once in one process
+	// (0: no bound). 1 serialises a function that rewrites a cumulative object.
+	MaxConcurrent int
 }
-
-// Record is the run record written to runs/<function>/<id>.json.
-type Record struct {
-	ID       string   `json:"id"`
-	Function string   `json:"function"`
-	Inputs   []string `json:"inputs"`
-	Outputs  []string `json:"outputs"`
-}
-
-// AddInput notes a key the run read.
-func (r *Record) AddInput(keys ...string) { r.Inputs = append(r.Inputs, keys...) }
-
-// AddOutput notes a key the run wrote.
-func (r *Record) AddOutput(keys ...string) { r.Outputs = append(r.Outputs, keys...) }
 
 // ExitError carries a process exit code (e.g. 3 for a failed quality gate).
 type ExitError struct {
@@ -54,19 +41,21 @@ func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
 
 // CommonFlags are the flags every function binary has.
 type CommonFlags struct {
-	Bucket   string
-	LogLevel string
+	Bucket    string
+	LogLevel  string
+	LogFormat string
+	// Event, when set, names a file holding an S3 or MinIO notification body ("-":
+	// stdin); the binary then runs its OnEvent for the events routed to it.
+	Event string
 }
 
 // RegisterFlags adds the common flags to fs; defaults come from the environment.
 func RegisterFlags(fs *flag.FlagSet) *CommonFlags {
 	c := &CommonFlags{}
-	def := os.Getenv("BUCKET_URL")
-	if def == "" {
-		def = "file://./data"
-	}
-	fs.StringVar(&c.Bucket, "bucket", def, "bucket URL: file://DIR, mem://, s3://BUCKET/PREFIX?endpoint=URL&region=R (env BUCKET_URL)")
+	fs.StringVar(&c.Bucket, "bucket", envOr("BUCKET_URL", "file://./data"), "bucket URL: file://DIR, mem://, s3://BUCKET/PREFIX?endpoint=URL&region=R (env BUCKET_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("LOG_FORMAT", "auto"), "auto (JSON unless stderr is a terminal), json or text (env LOG_FORMAT)")
+	fs.StringVar(&c.Event, "event", "", "run for the S3 / MinIO notification JSON in FILE (- for stdin) instead of the command line")
 	return c
 }
 
@@ -80,24 +69,14 @@ func envOr(k, def string) string {
 // Main opens the bucket, runs body inside a run record, and returns the process exit
 // code: 0, the code of an ExitError, or 1.
 func Main(c *CommonFlags, function string, body func(ctx context.Context, env *Env) error) int {
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("function", function)
-	b, err := blob.Open(ctx, c.Bucket)
-	if err != nil {
-		log.Error("open bucket", "err", err)
-		return 1
-	}
-	defer b.Close()
-	env := &Env{Bucket: b, Log: log, Run: &Record{Function: function}}
-	if err := body(ctx, env); err != nil {
-		log.Error("failed", "err", err)
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			return ee.Code
-		}
-		return 1
-	}
-	return 0
+	return MainFunction(c, Function{Name: function}, body)
 }
 
-var _ = fmt.Sprintf
+// MainFunction is Main for a function that also handles events: with --event set it
+// decodes the notification and runs f.OnEvent for every event routed to f (with
+// de-duplication); otherwise it runs cli for the command line.
+func MainFunction(c *CommonFlags, f Function, cli func(ctx context.Context, env *Env) error) int {
+	ctx, stop := signalContext()
+	defer stop()
+	return run(ctx, c, f, cli, os.Args[1:], os.Stdin, nil)
+}

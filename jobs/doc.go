@@ -1,5 +1,22 @@
-// Package jobs is the job runtime: the routing table (key pattern → function), event
-// dispatch with de-duplication, run records under runs/<function>/<id>.json, retries of
-// transient storage errors, structured logging, and failure reporting. It knows no
-// domain package: functions register their handlers with it.
+// Package jobs is the job runtime every function binary runs in. It knows no domain
+// package: functions register their handlers with it.
+//
+//   - The routing table (Routes, Match): which object keys start which function, once,
+//     in code; infra generators read it.
+//   - Dispatch (Dispatcher): runs the registered functions an event is routed to. The
+//     same (function, key, ETag) never runs twice: a marker under
+//     runs/<function>/events/ is written with IfAbsent after a run succeeds (failures
+//     are not marked, so a redelivery retries them), and concurrent duplicates in one
+//     process wait for the one run.
+//   - In-process delivery (Embedded, Queue) for file:// and mem:// buckets: a commit
+//     queues the routed event and a bounded pool of workers runs the next stage.
+//   - Run records (Record) at runs/<function>/<id>.json: trigger, start, end, status,
+//     inputs, outputs, error, wall and CPU seconds, peak memory, build version.
+//   - Logging (NewLogger, StderrLogger): log/slog, JSON off a terminal, every line of a
+//     run carrying run_id and function, secrets redacted (ReplaceAttr, Redact).
+//   - Entry points: Main / MainFunction for a binary's command line or --event FILE,
+//     S3Handler when AWS Lambda starts the binary, and Webhook, the http.Handler that
+//     receives MinIO notifications (pipeline serve).
+//
+// Retries of transient storage errors live in the storage layer (internal/blob).
 package jobs

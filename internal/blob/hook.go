@@ -24,3 +24,8 @@ func (h *hooked) Put(ctx context.Context, key string, r io.Reader, opts PutOptio
 	}
 	return a, err
 }
+
+// GetRange forwards ranged reads to the wrapped bucket, so they survive the wrapping.
+func (h *hooked) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	return GetRange(ctx, h.Bucket, key, off, n)
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 )
 
 // ReadAll reads a whole object.
@@ -89,4 +90,9 @@ func Exists(ctx context.Context, b Bucket, key string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// sortAttrs orders a listing by key, as every backend returns it.
+func sortAttrs(as []Attrs) {
+	sort.Slice(as, func(i, j int) bool { return as[i].Key < as[j].Key })
 }

@@ -8,9 +8,9 @@ func TestValidate(t *testing.T) {
 		doc  string
 		ok   bool
 	}{
-		{"valid", `{"schema":"run-record/v1","id":"x","function":"etl-day","status":"ok"}`, true},
-		{"missing field", `{"schema":"run-record/v1","id":"x","function":"etl-day"}`, false},
-		{"bad enum", `{"schema":"run-record/v1","id":"x","function":"f","status":"meh"}`, false},
+		{"valid", `{"schema":"event-marker/v1","function":"ab-eval","key":"k","etag":"e","run_id":"r","status":"ok","done":"2026-01-02T03:04:05Z"}`, true},
+		{"missing field", `{"schema":"event-marker/v1","function":"ab-eval","key":"k","etag":"e","run_id":"r","status":"ok"}`, false},
+		{"bad enum", `{"schema":"event-marker/v1","function":"ab-eval","key":"k","etag":"e","run_id":"r","status":"meh","done":"2026-01-02T03:04:05Z"}`, false},
 		{"unknown schema", `{"schema":"nope/v1"}`, false},
 		{"not json", `[`, false},
 	}

@@ -1,0 +1,133 @@
+package jobs
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// Redacted replaces every secret value in logs and run records.
+const Redacted = "[REDACTED]"
+
+// secretName matches attribute keys and flag or parameter names that name a secret.
+var secretName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|pwd|auth(orization)?$|authorization|credential|cookie|api[-_.]?key|access[-_.]?key|key[-_.]?id|private[-_.]?key|signature)`)
+
+var (
+	// userinfo in a URL: scheme://user[:password]@host
+	urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s"']+@`)
+	// name=value or name: value pairs whose name names a secret (query strings, env
+	// dumps, headers quoted in error texts).
+	secretPair = regexp.MustCompile(`(?i)((?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[-_.]?key|access[-_.]?key|key[-_.]?id|signature)[A-Za-z0-9_.-]*)"?(?:=|:\s*))("[^"]*"|[^&\s"',;)\]}]+)`)
+	// Authorization headers quoted in error texts: "Bearer abc", "Basic xyz", AWS4 signatures.
+	authScheme = regexp.MustCompile(`(?i)\b(Bearer|Basic|AWS4-HMAC-SHA256)\s+[^\s"',;)\]}]+`)
+	// Authorization header values whatever their scheme ("Authorization: token abc").
+	authHeader = regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?)(?:[A-Za-z0-9-]+\s+)?[^\s"',;)\]}]+`)
+)
+
+// IsSecretName reports whether an attribute, flag or header name names a secret.
+func IsSecretName(name string) bool { return secretName.MatchString(name) }
+
+// Redact removes secrets from free text: URL userinfo, name=value pairs whose name
+// names a secret, and Authorization header values.
+func Redact(s string) string {
+	s = urlUserinfo.ReplaceAllString(s, "${1}"+Redacted+"@")
+	s = secretPair.ReplaceAllString(s, "${1}"+Redacted)
+	s = authHeader.ReplaceAllString(s, "${1}"+Redacted)
+	s = authScheme.ReplaceAllString(s, "${1} "+Redacted)
+	return s
+}
+
+// RedactArgs returns a command line fit for a log or run record: values of flags that
+// name a secret ("--token X", "-password=X") and secrets inside other args are redacted.
+func RedactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			out[i] = Redact(a)
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !IsSecretName(name):
+			out[i] = Redact(a)
+		case hasValue:
+			out[i] = a[:strings.Index(a, "=")+1] + Redacted
+		default:
+			out[i] = a
+			if i+1 < len(args) {
+				i++
+				out[i] = Redacted
+			}
+		}
+	}
+	return out
+}
+
+// ReplaceAttr is the slog hook that keeps secrets out of logs: the value of any
+// attribute whose key names a secret is replaced, and every string (the message,
+// errors, URLs) is scrubbed with Redact.
+func ReplaceAttr(groups []string, a slog.Attr) slog.Attr {
+	if a.Key != slog.TimeKey && a.Key != slog.LevelKey && IsSecretName(a.Key) {
+		return slog.String(a.Key, Redacted)
+	}
+	for _, g := range groups {
+		if IsSecretName(g) {
+			return slog.String(a.Key, Redacted)
+		}
+	}
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if s := a.Value.String(); s != "" {
+			return slog.String(a.Key, Redact(s))
+		}
+	case slog.KindAny:
+		switch v := a.Value.Any().(type) {
+		case error:
+			return slog.String(a.Key, Redact(v.Error()))
+		case fmt.Stringer:
+			return slog.String(a.Key, Redact(v.String()))
+		case []string:
+			return slog.Any(a.Key, RedactArgs(v))
+		}
+	}
+	return a
+}
+
+// NewLogger returns a logger writing to w at level ("debug", "info", "warn", "error"),
+// as JSON when json is set and as text otherwise, always through ReplaceAttr.
+func NewLogger(w io.Writer, level string, json bool) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: ReplaceAttr}
+	if json {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// StderrLogger is NewLogger on stderr, JSON unless stderr is a terminal (format
+// "auto"), or as format says ("json", "text").
+func StderrLogger(level, format string) (*slog.Logger, error) {
+	var json bool
+	switch format {
+	case "", "auto":
+		json = !isTerminal(os.Stderr)
+	case "json":
+		json = true
+	case "text":
+	default:
+		return nil, fmt.Errorf("log format %q: want auto, json or text", format)
+	}
+	return NewLogger(os.Stderr, level, json)
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,155 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs/event"
+)
+
+// Exit codes of the runtime itself.
+const (
+	exitFailed = 1 // a run failed without an ExitError code
+	exitUsage  = 2 // bad flags or event file
+)
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// run is MainFunction with its surroundings passed in. A nil bucket is opened from
+// c.Bucket; a nil logger is made from c.LogLevel and c.LogFormat on stderr.
+func run(ctx context.Context, c *CommonFlags, f Function, cli func(ctx context.Context, env *Env) error,
+	args []string, stdin io.Reader, b blob.Bucket) int {
+	log, err := StderrLogger(c.LogLevel, c.LogFormat)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", f.Name, err)
+		return exitUsage
+	}
+	slog.SetDefault(log) // libraries logging through slog get the same handler and redaction
+	return runWith(ctx, c, f, cli, args, stdin, b, log)
+}
+
+func runWith(ctx context.Context, c *CommonFlags, f Function, cli func(ctx context.Context, env *Env) error,
+	args []string, stdin io.Reader, b blob.Bucket, log *slog.Logger) int {
+	if b == nil {
+		var err error
+		if b, err = blob.Open(ctx, c.Bucket); err != nil {
+			log.Error("open bucket", "function", f.Name, "bucket", c.Bucket, "err", err)
+			return exitFailed
+		}
+		defer b.Close()
+	}
+	if c.Event != "" {
+		return runEventFile(ctx, c, f, stdin, b, log)
+	}
+	if InLambda() && f.OnEvent != nil {
+		d := NewDispatcher(b, log)
+		if err := d.Register(f); err != nil {
+			log.Error("register", "err", err)
+			return exitUsage
+		}
+		lambda.StartWithOptions(S3Handler(d, c.Bucket), lambda.WithContext(ctx))
+		return 0 // not reached: the Lambda runtime exits the process
+	}
+	if cli == nil {
+		log.Error("this function runs only for events: give --event FILE", "function", f.Name)
+		return exitUsage
+	}
+	rec, err := execute(ctx, b, log, f.Name, Trigger{Kind: "cli", Args: RedactArgs(args)}, nil, cli)
+	if err != nil && rec.ExitCode == 0 {
+		return exitFailed // the run succeeded but its record could not be written
+	}
+	return rec.ExitCode
+}
+
+// runEventFile runs f for the notification in c.Event.
+func runEventFile(ctx context.Context, c *CommonFlags, f Function, stdin io.Reader, b blob.Bucket, log *slog.Logger) int {
+	log = log.With("function", f.Name, "event_file", c.Event)
+	if f.OnEvent == nil {
+		log.Error("this function handles no events")
+		return exitUsage
+	}
+	body, err := readEventFile(c.Event, stdin)
+	if err != nil {
+		log.Error("read event", "err", err)
+		return exitUsage
+	}
+	objs, err := event.Decode(body)
+	if err != nil {
+		log.Error("decode event", "err", err)
+		return exitUsage
+	}
+	d := NewDispatcher(b, log)
+	if err := d.Register(f); err != nil {
+		log.Error("register", "err", err)
+		return exitUsage
+	}
+	scope := scopeOf(c.Bucket)
+	code, ran := 0, 0
+	for _, o := range objs {
+		o, ok := scope.within(o)
+		if !ok {
+			log.Warn("event for another bucket or prefix ignored", "event_bucket", o.Bucket, "key", o.Key)
+			continue
+		}
+		outs, err := d.Dispatch(ctx, o)
+		ran += len(outs)
+		if err != nil && code == 0 {
+			code = exitFailed
+			var ee *ExitError
+			if errors.As(err, &ee) && ee.Code != 0 {
+				code = ee.Code
+			}
+		}
+	}
+	if ran == 0 {
+		log.Warn("no event in the file is routed to this function", "events", len(objs))
+	}
+	return code
+}
+
+func readEventFile(name string, stdin io.Reader) ([]byte, error) {
+	if name == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("stdin: %w", err)
+		}
+		return data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("event file: %w", err)
+	}
+	return data, nil
+}
+
+// scope is the part of a notification's key space that the bucket URL covers: for
+// s3://NAME/PREFIX, events of bucket NAME under PREFIX/ (the prefix is trimmed off);
+// for other URLs, everything.
+type scope struct{ bucket, prefix string }
+
+func scopeOf(bucketURL string) scope {
+	u, err := url.Parse(bucketURL)
+	if err != nil || u.Scheme != "s3" {
+		return scope{}
+	}
+	return scope{bucket: u.Host, prefix: strings.Trim(u.Path, "/")}
+}
+
+func (s scope) within(o event.Object) (event.Object, bool) {
+	if s.bucket != "" && o.Bucket != "" && o.Bucket != s.bucket {
+		return o, false
+	}
+	return o.WithinPrefix(s.prefix)
+}

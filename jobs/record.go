@@ -1,0 +1,211 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs/event"
+)
+
+// RecordSchema is the schema name of a run record.
+const RecordSchema = "run-record/v1"
+
+// Run statuses.
+const (
+	StatusRunning = "running"
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+)
+
+// Record is the run record written to runs/<function>/<id>.json: a "running" record
+// when the run starts, the final one when it ends. Functions note what they read and
+// wrote with AddInput / AddOutput (safe from several goroutines).
+type Record struct {
+	Schema   string     `json:"schema"`
+	ID       string     `json:"id"`
+	Function string     `json:"function"`
+	Trigger  Trigger    `json:"trigger"`
+	Bucket   string     `json:"bucket"`
+	Status   string     `json:"status"`
+	Start    time.Time  `json:"start"`
+	End      *time.Time `json:"end,omitempty"`
+	Inputs   []string   `json:"inputs"`
+	Outputs  []string   `json:"outputs"`
+	Error    string     `json:"error,omitempty"`
+	ExitCode int        `json:"exit_code"`
+	Usage    Usage      `json:"usage"`
+	Version  Version    `json:"version"`
+
+	mu       sync.Mutex
+	began    usage
+	recorded bool // the final record is stored
+}
+
+// Trigger says what started a run: a command line or an object event.
+type Trigger struct {
+	Kind  string        `json:"kind"` // "cli" or "event"
+	Args  []string      `json:"args,omitempty"`
+	Event *event.Object `json:"event,omitempty"`
+}
+
+// Usage is what a run cost. CPU seconds and peak memory are measured for the whole
+// process (getrusage): in a process that runs several functions at once (pipeline
+// demo/serve) they include the others' work over the same interval.
+type Usage struct {
+	WallSeconds  float64 `json:"wall_seconds"`
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"` // process high-water mark at the end of the run
+	Scope        string  `json:"scope"`          // "process"
+}
+
+// Version identifies the binary that ran, from its build information.
+type Version struct {
+	Module    string `json:"module,omitempty"`
+	Main      string `json:"main,omitempty"`
+	Go        string `json:"go,omitempty"`
+	Revision  string `json:"revision,omitempty"`
+	Modified  bool   `json:"modified,omitempty"`
+	BuildTime string `json:"build_time,omitempty"`
+}
+
+// AddInput notes a key the run read.
+func (r *Record) AddInput(keys ...string) {
+	r.mu.Lock()
+	r.Inputs = appendNew(r.Inputs, keys)
+	r.mu.Unlock()
+}
+
+// AddOutput notes a key the run wrote.
+func (r *Record) AddOutput(keys ...string) {
+	r.mu.Lock()
+	r.Outputs = appendNew(r.Outputs, keys)
+	r.mu.Unlock()
+}
+
+func appendNew(list, keys []string) []string {
+	for _, k := range keys {
+		if !slices.Contains(list, k) {
+			list = append(list, k)
+		}
+	}
+	return list
+}
+
+// RecordKey is where the run record of function with run id lives.
+func RecordKey(function, id string) string { return path.Join("runs", function, id+".json") }
+
+// IsRecordKey reports whether key is a run record (and not, e.g., an event marker).
+func IsRecordKey(key string) bool {
+	parts := strings.Split(key, "/")
+	return len(parts) == 3 && parts[0] == "runs" && strings.HasSuffix(parts[2], ".json")
+}
+
+// NewRunID returns a run id that sorts by start time: UTC time to the millisecond
+// and a random suffix, e.g. "20261126T100345.123Z-3f9a1c0b".
+func NewRunID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return now.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func newRecord(function, bucketURL string, trig Trigger, now time.Time) *Record {
+	return &Record{
+		Schema:   RecordSchema,
+		ID:       NewRunID(now),
+		Function: function,
+		Trigger:  trig,
+		Bucket:   Redact(bucketURL),
+		Status:   StatusRunning,
+		Start:    now.UTC(),
+		Inputs:   []string{},
+		Outputs:  []string{},
+		Version:  buildVersion(),
+		began:    readUsage(),
+	}
+}
+
+// finish sets the end, status, error and usage of the run.
+func (r *Record) finish(now time.Time, status string, err error, code int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	end := now.UTC()
+	r.End = &end
+	r.Status = status
+	r.ExitCode = code
+	if err != nil {
+		r.Error = Redact(err.Error())
+	}
+	u := readUsage()
+	r.Usage = Usage{
+		WallSeconds:  round3(end.Sub(r.Start).Seconds()),
+		CPUSeconds:   round3(u.cpu - r.began.cpu),
+		PeakRSSBytes: u.maxRSS,
+		Scope:        "process",
+	}
+}
+
+// write stores the record under runs/<function>/<id>.json.
+func (r *Record) write(ctx context.Context, b blob.Bucket) error {
+	r.mu.Lock()
+	data, err := blob.MarshalJSON(r)
+	r.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode run record %s: %w", r.ID, err)
+	}
+	key := RecordKey(r.Function, r.ID)
+	if _, err := blob.PutBytes(ctx, b, key, data, blob.PutOptions{ContentType: "application/json"}); err != nil {
+		return fmt.Errorf("write run record: %w", err)
+	}
+	return nil
+}
+
+func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+var buildVersion = sync.OnceValue(func() Version {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Version{}
+	}
+	v := Version{Module: bi.Main.Path + "@" + bi.Main.Version, Main: bi.Path, Go: bi.GoVersion}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.Revision = s.Value
+		case "vcs.modified":
+			v.Modified = s.Value == "true"
+		case "vcs.time":
+			v.BuildTime = s.Value
+		}
+	}
+	return v
+})
+
+// ListRuns returns the run records of function, oldest first (run ids sort by time).
+func ListRuns(ctx context.Context, b blob.Bucket, function string) ([]*Record, error) {
+	attrs, err := b.List(ctx, path.Join("runs", function)+"/")
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %s: %w", function, err)
+	}
+	var out []*Record
+	for _, a := range attrs {
+		if !IsRecordKey(a.Key) {
+			continue
+		}
+		r := &Record{}
+		if err := blob.ReadJSON(ctx, b, a.Key, r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

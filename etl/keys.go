@@ -7,15 +7,19 @@ const Days = 20
 
 // Bucket keys owned by etl. Every other package reads them through these functions.
 const (
-	StatusKey        = "etl/status.json"
-	ManifestName     = "_manifest.json"
-	DefaultDataset   = "ml-latest-small"
-	PreparedManifest = "prepared-manifest/v1" // schema name of prepared/<ds>/_manifest.json
-	DayManifest      = "etl-day-manifest/v1"  // schema name of etl/day=NN/_manifest.json
+	StatusKey         = "etl/status.json"
+	ManifestName      = "_manifest.json"
+	DefaultDataset    = "ml-latest-small"
+	PreparedManifest  = "prepared-manifest/v1" // schema name of prepared/<ds>/_manifest.json
+	DayManifestSchema = "etl-day-manifest/v1"  // schema name of etl/day=NN/_manifest.json (type DayManifest)
 )
 
 // PreparedKey is prepared/<ds>/<name>: train.csv, val.csv, test.csv, items.csv, _manifest.json.
 func PreparedKey(dataset, name string) string { return "prepared/" + dataset + "/" + name }
+
+// RawKey is raw/<ds>/<name>: a file of the release as prepare read it (the zip, or
+// the ratings and movies files of a folder).
+func RawKey(dataset, name string) string { return "raw/" + dataset + "/" + name }
 
 // DayPrefix is etl/day=NN/ for day d (1-based, two digits).
 func DayPrefix(d int) string { return fmt.Sprintf("etl/day=%02d/", d) }

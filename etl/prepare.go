@@ -1,0 +1,315 @@
+package etl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/internal/schemas"
+)
+
+// Options configure Prepare. The zero value prepares the shipped ml-latest-small
+// when Shipped holds its bytes (functions/prepare passes data/movielens.SmallZip).
+type Options struct {
+	Dataset       string  // name under prepared/; default ml-latest-small, or the --source base name
+	SourcePath    string  // a local release zip or folder instead of the shipped or downloaded one
+	SyntheticRows int     // > 0: a synthetic dataset "synthetic-N" of that many ratings
+	Seed          uint64  // of the synthetic generator; default DefaultSyntheticSeed
+	TestFraction  float64 // default DefaultTestFraction
+	ValFraction   float64 // default DefaultValFraction; negative means 0
+	Shipped       []byte  // the ml-latest-small zip shipped with the binary, if any
+
+	CacheDir     string        // downloads; default DefaultCacheDir()
+	BaseURL      string        // default DefaultBaseURL
+	HTTPClient   *http.Client  // default http.DefaultClient
+	Progress     bool          // draw a progress bar (stderr is a terminal); log lines otherwise
+	RetryInitial time.Duration // first retry wait of a download; default 1s
+	Retries      uint64        // retries of a download after the first try; default 5
+	Log          *slog.Logger
+}
+
+// PrepareResult is what a Prepare run did.
+type PrepareResult struct {
+	Manifest *Prepared
+	Written  []string // keys this run wrote, manifest last; empty when nothing changed
+	Skipped  bool     // already prepared from the same source with the same rules: nothing read or written
+}
+
+var datasetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func (o *Options) setDefaults() error {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultBaseURL
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = DefaultCacheDir()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = http.DefaultClient
+	}
+	if o.RetryInitial <= 0 {
+		o.RetryInitial = time.Second
+	}
+	if o.Retries == 0 {
+		o.Retries = 5
+	}
+	if o.TestFraction == 0 {
+		o.TestFraction = DefaultTestFraction
+	}
+	if o.ValFraction == 0 {
+		o.ValFraction = DefaultValFraction
+	} else if o.ValFraction < 0 {
+		o.ValFraction = 0
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSyntheticSeed
+	}
+	switch {
+	case o.SyntheticRows < 0:
+		return fmt.Errorf("%w: --synthetic-rows %d", ErrBadOptions, o.SyntheticRows)
+	case o.SyntheticRows > 0:
+		want := SyntheticDataset(o.SyntheticRows)
+		if o.SourcePath != "" || (o.Dataset != "" && o.Dataset != want) {
+			return fmt.Errorf("%w: --synthetic-rows makes dataset %s; it takes no --dataset or --source", ErrBadOptions, want)
+		}
+		o.Dataset = want
+	case o.Dataset == "" && o.SourcePath != "":
+		base := o.SourcePath[strings.LastIndexAny(o.SourcePath, `/\`)+1:]
+		o.Dataset = strings.TrimSuffix(base, ".zip")
+	case o.Dataset == "":
+		o.Dataset = DefaultDataset
+	}
+	if !datasetName.MatchString(o.Dataset) {
+		return fmt.Errorf("%w: dataset name %q (letters, digits, '.', '_', '-')", ErrBadOptions, o.Dataset)
+	}
+	return checkFractions(o.TestFraction, o.ValFraction)
+}
+
+func (o *Options) retryPolicy(ctx context.Context) backoff.BackOff {
+	eb := backoff.NewExponentialBackOff()
+	eb.InitialInterval = o.RetryInitial
+	eb.MaxElapsedTime = 0
+	return backoff.WithContext(backoff.WithMaxRetries(eb, o.Retries), ctx)
+}
+
+// Prepare makes prepared/<ds>/ from a MovieLens release or a synthetic dataset: it
+// parses the release strictly (the first bad line stops it, naming file and line,
+// before anything is written), splits it by time (DESIGN §6), writes raw/<ds>/<file>,
+// the three splits and items.csv, and prepared/<ds>/_manifest.json last. Every object
+// is a pure function of the source and the fractions; a rerun rewrites nothing, and a
+// manifest already made from the same source with the same rules makes it a no-op.
+func Prepare(ctx context.Context, b blob.Bucket, opts Options) (*PrepareResult, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	ds, log := opts.Dataset, opts.Log.With("dataset", opts.Dataset)
+	var rel *sourceRelease
+	var src PreparedSource
+	if opts.SyntheticRows > 0 {
+		src = syntheticSource(opts.SyntheticRows, opts.Seed)
+	} else {
+		var err error
+		if rel, err = resolveRelease(ctx, &opts); err != nil {
+			return nil, err
+		}
+		defer rel.Close()
+		src = rel.src
+	}
+	rule := SplitRule{TestFraction: opts.TestFraction, ValFraction: opts.ValFraction, Order: splitOrderText, Rounding: splitRoundingText}
+	if old, err := alreadyPrepared(ctx, b, ds, src, rule); err != nil {
+		return nil, err
+	} else if old != nil {
+		log.Info("already prepared from the same source with the same rules: nothing to do", "source_sha256", src.SHA256)
+		return &PrepareResult{Manifest: old, Skipped: true}, nil
+	}
+
+	start := time.Now()
+	var rows []ratings.Rating
+	var items []Item
+	if rel != nil {
+		ml, err := readRelease(rel.fsys, rel.label)
+		if err != nil {
+			return nil, err
+		}
+		rows, items, src.Format, src.Files = ml.rows, ml.items, ml.format, ml.files
+	} else {
+		rows, items = generateSynthetic(opts.SyntheticRows, opts.Seed)
+	}
+	log.Info("read ratings", "rows", len(rows), "items", len(items), "elapsed", time.Since(start).Round(time.Millisecond))
+	plan, err := planSplit(rows, opts.TestFraction, opts.ValFraction)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("split", "train", plan.stats[0].Rows, "val", plan.stats[1].Rows, "test", plan.stats[2].Rows, "elapsed", time.Since(start).Round(time.Millisecond))
+
+	m := &Prepared{
+		Schema: PreparedManifest, Dataset: ds, Synthetic: opts.SyntheticRows > 0, Source: src,
+		Ratings: len(rows), TestCutoff: rows[plan.cut].Time, BoundaryTies: plan.ties, Rules: plan.rule,
+		ColdStart: plan.cold, TestDayOffsets: make([]int64, Days+1), Objects: map[string]ObjectSum{},
+	}
+	m.Splits.Train, m.Splits.Val, m.Splits.Test = plan.stats[0], plan.stats[1], plan.stats[2]
+	m.Items = ItemsInfo{Key: PreparedKey(ds, ItemsName), Rows: len(items), RatedWithoutTitle: ratedWithoutTitle(rows, items, plan.maxIDs[1])}
+
+	written, err := writePrepared(ctx, b, m, plan, items, rel)
+	if err != nil {
+		return nil, err
+	}
+	mkey := PreparedKey(ds, ManifestName)
+	doc, err := blob.MarshalJSON(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", mkey, err)
+	}
+	if err := schemas.Validate(doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", mkey, err)
+	}
+	wrote, err := commitManifest(ctx, b, m, doc)
+	if err != nil {
+		return nil, err
+	}
+	if wrote {
+		written = append(written, mkey)
+	}
+	log.Info("prepared", "written", len(written), "elapsed", time.Since(start).Round(time.Millisecond))
+	return &PrepareResult{Manifest: m, Written: written}, nil
+}
+
+// alreadyPrepared returns the manifest of ds when it was made from src with rule, nil
+// when there is none, and an error wrapping ErrPreparedDiffers when it was made from
+// something else: prepare never replaces a dataset that later stages may have used.
+func alreadyPrepared(ctx context.Context, b blob.Bucket, ds string, src PreparedSource, rule SplitRule) (*Prepared, error) {
+	old, err := LoadPrepared(ctx, b, ds)
+	switch {
+	case errors.Is(err, blob.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case old.Source.SHA256 == src.SHA256 && old.Rules == rule:
+		return old, nil
+	}
+	return nil, fmt.Errorf("%w: %s has source %s (sha256 %s), test %v, val %v; this run: %s (sha256 %s), test %v, val %v; delete prepared/%s/ to prepare it again",
+		ErrPreparedDiffers, PreparedKey(ds, ManifestName), old.Source.Name, old.Source.SHA256, old.Rules.TestFraction, old.Rules.ValFraction,
+		src.Name, src.SHA256, rule.TestFraction, rule.ValFraction, ds)
+}
+
+// commitManifest writes the manifest unless identical bytes are there, with a
+// conditional write: a concurrent prepare that committed first wins, and this run
+// fails unless that one had the same source and rules.
+func commitManifest(ctx context.Context, b blob.Bucket, m *Prepared, doc []byte) (bool, error) {
+	key := PreparedKey(m.Dataset, ManifestName)
+	cur, err := b.Stat(ctx, key)
+	if err == nil && cur.Size == int64(len(doc)) && cur.ETag == blob.ETagOf(doc) {
+		return false, nil
+	}
+	_, err = blob.PutBytes(ctx, b, key, doc, blob.PutOptions{IfAbsent: true, ContentType: "application/json"})
+	if !errors.Is(err, blob.ErrExists) {
+		return err == nil, err
+	}
+	other, lerr := LoadPrepared(ctx, b, m.Dataset)
+	if lerr != nil {
+		return false, lerr
+	}
+	if other.Source.SHA256 != m.Source.SHA256 || other.Rules != m.Rules {
+		return false, fmt.Errorf("%w: %s was committed by a concurrent run from %s (sha256 %s)", ErrPreparedDiffers, key, other.Source.Name, other.Source.SHA256)
+	}
+	return false, nil
+}
+
+// writePrepared writes the raw files, the splits and items.csv concurrently, fills
+// their keys and checksums into m, and returns the keys it wrote (sorted).
+func writePrepared(ctx context.Context, b blob.Bucket, m *Prepared, plan *splitPlan, items []Item, rel *sourceRelease) ([]string, error) {
+	type job struct {
+		key    string
+		encode func(io.Writer) error
+		done   func(ObjectSum)
+	}
+	ds := m.Dataset
+	pre, test := plan.rows[:plan.cut], plan.rows[plan.cut:]
+	splitDone := func(s *SplitStats, key string) func(ObjectSum) {
+		return func(o ObjectSum) { s.Key, s.SHA256, s.Size = key, o.SHA256, o.Size }
+	}
+	jobs := []job{
+		{PreparedKey(ds, SplitTrain+".csv"), func(w io.Writer) error { return encodeRows(w, pre, func(i int) bool { return !plan.isVal(i) }) }, splitDone(&m.Splits.Train, PreparedKey(ds, SplitTrain+".csv"))},
+		{PreparedKey(ds, SplitVal+".csv"), func(w io.Writer) error { return encodeRows(w, pre, plan.isVal) }, splitDone(&m.Splits.Val, PreparedKey(ds, SplitVal+".csv"))},
+		{PreparedKey(ds, SplitTest+".csv"), func(w io.Writer) error { return encodeTest(w, test, m.TestDayOffsets) }, splitDone(&m.Splits.Test, PreparedKey(ds, SplitTest+".csv"))},
+		{m.Items.Key, func(w io.Writer) error { return encodeItems(w, items) }, func(o ObjectSum) { m.Items.SHA256, m.Items.Size = o.SHA256, o.Size }},
+	}
+	if rel != nil {
+		for name, open := range rel.raw {
+			jobs = append(jobs, job{RawKey(ds, name), func(w io.Writer) error {
+				rc, err := open()
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				_, err = io.Copy(w, rc)
+				return err
+			}, func(ObjectSum) {}})
+		}
+	}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		written []string
+		errs    []error
+	)
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sum, wrote, err := putStream(ctx, b, j.key, j.encode)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			j.done(sum)
+			m.Objects[j.key] = sum
+			if wrote {
+				written = append(written, j.key)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	slices.Sort(written)
+	return written, nil
+}
+
+// SyntheticDataset is the dataset name of --synthetic-rows n.
+func SyntheticDataset(n int) string { return "synthetic-" + strconv.Itoa(n) }
+
+func ratedWithoutTitle(rows []ratings.Rating, items []Item, maxItem int32) int {
+	known := newIDCounter(maxItem)
+	for _, it := range items {
+		if it.ID <= maxItem {
+			known.add(it.ID)
+		}
+	}
+	seen := newIDCounter(maxItem)
+	n := 0
+	for _, r := range rows {
+		if seen.add(r.Item) == 1 && known.get(r.Item) == 0 {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,73 @@
+package quality_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/quality"
+)
+
+// history.json is rebuilt from the reports: runs in any order, repeated or not,
+// converge on the same bytes.
+func TestHistoryConverges(t *testing.T) {
+	ctx := context.Background()
+	orders := [][]int{{1, 2, 3}, {3, 1, 2, 3}, {2, 3, 1, 1}}
+	var first []byte
+	for _, order := range orders {
+		b := released(t, 400, 3)
+		c := &quality.Checker{Bucket: b}
+		for _, d := range order {
+			if _, err := c.Check(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := blob.ReadAll(ctx, b, quality.HistoryKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = h
+			continue
+		}
+		if !bytes.Equal(h, first) {
+			t.Fatalf("order %v gives another history:\n%s\nwant:\n%s", order, h, first)
+		}
+	}
+}
+
+func TestLoadThresholdsFile(t *testing.T) {
+	if _, err := quality.LoadThresholds("testdata/no-such.yaml"); err == nil {
+		t.Fatal("a missing thresholds file must be an error")
+	}
+	th, err := quality.LoadThresholds("testdata/strict.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th.DriftRatingPSI.Severity != quality.Error || th.DriftRatingPSI.MaxPSI != 0.1 || th.RejectedShare.MaxShare != 0.01 {
+		t.Fatalf("strict.yaml not applied over the defaults: %+v", th)
+	}
+}
+
+func TestCheckAllGoesOnPastAFailedDay(t *testing.T) {
+	ctx := context.Background()
+	b := released(t, 400, 3)
+	key := etl.DayKey(2, "batch.csv")
+	data, _ := blob.ReadAll(ctx, b, key)
+	// every row twice, and a bad row: day 3 must still be checked
+	blob.PutBytes(ctx, b, key, append(append(data, data[bytes.IndexByte(data, '\n')+1:]...), "1,2,x,3\n"...), blob.PutOptions{})
+	reps, err := (&quality.Checker{Bucket: b, Dataset: ds}).CheckAll(ctx)
+	if !errors.Is(err, quality.ErrGateFailed) || !strings.Contains(err.Error(), "day 2:") || strings.Contains(err.Error(), "day 3:") {
+		t.Fatalf("err = %v, want the gate failure of day 2 only", err)
+	}
+	if len(reps) != 3 || !reps[0].Success || reps[1].Success || !reps[2].Success {
+		t.Fatalf("%d reports", len(reps))
+	}
+	if _, err := (&quality.Checker{Bucket: b, Dataset: "other"}).CheckAll(ctx); !errors.Is(err, etl.ErrConflict) {
+		t.Fatalf("a feed of another dataset: %v, want ErrConflict", err)
+	}
+}

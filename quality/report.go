@@ -1,0 +1,132 @@
+package quality
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Document schemas and keys owned by quality.
+const (
+	ReportSchema  = "quality-report/v1"
+	HistorySchema = "quality-history/v1"
+	ProfileSchema = "quality-train-profile/v1"
+	HistoryKey    = "quality/history.json"
+	ProfileKey    = "quality/train-profile.json"
+)
+
+// ErrGateFailed: an error-severity check failed; the day must not go on down the chain.
+var ErrGateFailed = errors.New("quality gate failed")
+
+// ReportKey is quality/day=NN/report.json.
+func ReportKey(d int) string { return fmt.Sprintf("quality/day=%02d/report.json", d) }
+
+// Report is quality/day=NN/report.json. Success is false when an error-severity check
+// failed; failed warnings are counted in Statistics but leave Success true. The
+// report depends only on the bucket's contents (no wall-clock time): a rerun on the
+// same inputs writes the same bytes.
+type Report struct {
+	Schema     string       `json:"schema"`
+	Dataset    string       `json:"dataset"`
+	Day        int          `json:"day"`
+	Success    bool         `json:"success"`
+	Statistics Statistics   `json:"statistics"`
+	Results    []Result     `json:"results"`
+	Metrics    Metrics      `json:"metrics"`
+	Inputs     ReportInputs `json:"inputs"`
+}
+
+// Statistics summarise the results, as in a Great Expectations suite result.
+type Statistics struct {
+	Evaluated      int     `json:"evaluated"`
+	Successful     int     `json:"successful"`
+	Unsuccessful   int     `json:"unsuccessful"`
+	SuccessPercent float64 `json:"success_percent"`
+	FailedErrors   int     `json:"failed_errors"`
+	FailedWarnings int     `json:"failed_warnings"`
+}
+
+// Result is one check.
+type Result struct {
+	Check         string         `json:"check"`
+	Severity      Severity       `json:"severity"`
+	Success       bool           `json:"success"`
+	ObservedValue any            `json:"observed_value"`
+	Threshold     any            `json:"threshold"`
+	Details       map[string]any `json:"details,omitempty"`
+}
+
+// Metrics are the day's measurements that history.json tracks and the anomaly
+// check compares across days. A metric that cannot be computed is absent.
+type Metrics map[string]float64
+
+// ReportInputs pins what the report was computed from.
+type ReportInputs struct {
+	DayManifestKey         string `json:"day_manifest_key"`
+	BatchSHA256            string `json:"batch_sha256"`
+	PreparedManifestSHA256 string `json:"prepared_manifest_sha256"`
+	ThresholdsSHA256       string `json:"thresholds_sha256"`
+	HistoryDays            []int  `json:"history_days"` // earlier days whose reports fed the anomaly check
+}
+
+// finish fills Success and Statistics from the results.
+func (r *Report) finish() {
+	r.Success = true
+	r.Statistics = Statistics{Evaluated: len(r.Results)}
+	for _, c := range r.Results {
+		switch {
+		case c.Success:
+			r.Statistics.Successful++
+		case c.Severity == Error:
+			r.Statistics.Unsuccessful++
+			r.Statistics.FailedErrors++
+			r.Success = false
+		default:
+			r.Statistics.Unsuccessful++
+			r.Statistics.FailedWarnings++
+		}
+	}
+	if r.Statistics.Evaluated > 0 {
+		r.Statistics.SuccessPercent = round(100*float64(r.Statistics.Successful)/float64(r.Statistics.Evaluated), 2)
+	}
+}
+
+// Failed returns the names of the failed checks of the given severity.
+func (r *Report) Failed(sev Severity) []string {
+	var out []string
+	for _, c := range r.Results {
+		if !c.Success && c.Severity == sev {
+			out = append(out, c.Check)
+		}
+	}
+	return out
+}
+
+// Err returns nil when the day passed, or an error wrapping ErrGateFailed that
+// names every failed error-severity check and its observed value.
+func (r *Report) Err() error {
+	if r.Success {
+		return nil
+	}
+	var parts []string
+	for _, c := range r.Results {
+		if !c.Success && c.Severity == Error {
+			parts = append(parts, fmt.Sprintf("%s (observed %v, threshold %v)", c.Check, c.ObservedValue, c.Threshold))
+		}
+	}
+	return fmt.Errorf("day %d: %w: %s", r.Day, ErrGateFailed, strings.Join(parts, "; "))
+}
+
+// round keeps reports readable and stable: n decimals, no -0.
+func round(v float64, n int) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	p := math.Pow(10, float64(n))
+	v = math.Round(v*p) / p
+	if v == 0 {
+		return 0
+	}
+	return v
+}

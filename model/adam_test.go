@@ -1,0 +1,34 @@
+package model
+
+import (
+	"math"
+	"testing"
+)
+
+// One Adam step from zero moments moves every element with a gradient by lr·sign(g)
+// (bias-corrected m/√v = g/|g|); lazily, untouched rows of a sparse table do not move.
+func TestAdamLazyRows(t *testing.T) {
+	emb := NewParam("emb", true, 3, 2)
+	dense := NewParam("w", false, 2)
+	emb.Value = []float32{1, 1, 1, 1, 1, 1}
+	emb.AddRows([]int32{2, 2}, []float32{0.5, -2, 0.5, -2}) // row 2 twice: grad (1, -4)
+	dense.Grad[0], dense.Grad[1] = 3, 0
+	a := NewAdam([]*Param{emb, dense}, 0.9, 0.999, 1e-8)
+	a.Update([]*Param{emb, dense}, 0.1, 1)
+	want := []float32{1, 1, 1, 1, 0.9, 1.1}
+	for j, v := range emb.Value {
+		if math.Abs(float64(v-want[j])) > 1e-6 {
+			t.Errorf("emb[%d] = %v, want %v", j, v, want[j])
+		}
+	}
+	if math.Abs(float64(dense.Value[0]+0.1)) > 1e-6 || dense.Value[1] != 0 {
+		t.Errorf("dense = %v, want [-0.1 0]", dense.Value)
+	}
+	if a.M[0][0] != 0 || a.V[0][1] != 0 {
+		t.Error("moments of an untouched row changed")
+	}
+	emb.ZeroGrad()
+	if len(emb.Touched()) != 0 || emb.Grad[4] != 0 {
+		t.Error("ZeroGrad left touched rows")
+	}
+}

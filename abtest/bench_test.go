@@ -1,0 +1,124 @@
+package abtest
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model"
+)
+
+// synthDay makes a day shaped like a day of synthetic-32000000 (320,000 rows from
+// about 2,300 users, measured on that dataset's day 1) with a training history.
+func synthDay(rows, users, trainRows int) (train, day []ratings.Rating) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const items = 80000
+	bias := make([]float64, users+1)
+	for u := range bias {
+		bias[u] = rng.NormFloat64() * 0.5
+	}
+	rate := func(u, it int) float32 {
+		v := 3.5 + bias[u] + 0.3*math.Sin(float64(it)) + rng.NormFloat64()*0.8
+		return float32(math.Min(5, math.Max(0.5, math.Round(v*2)/2)))
+	}
+	ts := int64(1e9)
+	for range trainRows {
+		u, it := 1+rng.IntN(users), 1+rng.IntN(items)
+		ts++
+		train = append(train, ratings.Rating{User: int32(u), Item: int32(it), Rating: rate(u, it), Time: ts})
+	}
+	for range rows {
+		// Heavy users: a power law over the day's users.
+		u := 1 + int(float64(users)*math.Pow(rng.Float64(), 2))
+		it := 1 + rng.IntN(items)
+		ts++
+		day = append(day, ratings.Rating{User: int32(min(u, users)), Item: int32(it), Rating: rate(min(u, users), it), Time: ts})
+	}
+	return train, day
+}
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
+
+// BenchmarkEvaluateDay times one day's evaluation (scoring by A, B and the three
+// baselines, the ranking metrics, and the paired statistics with 10,000 resamples) on
+// a day of 320,000 rows (AB_BENCH_ROWS, AB_BENCH_USERS, AB_BENCH_TRAIN override). A and
+// B are the user+item and history-aware bias baselines, or, with AB_BENCH_BUCKET set,
+// the ncf and ss4rec champions saved in that bucket (their inference cost on the day's
+// shape; the synthetic ids are unseen by them, so they score through their fallbacks):
+//
+//	go test ./abtest -run '^$' -bench EvaluateDay -benchtime=1x
+func BenchmarkEvaluateDay(b *testing.B) {
+	train, day := synthDay(envInt("AB_BENCH_ROWS", 320000), envInt("AB_BENCH_USERS", 2300), envInt("AB_BENCH_TRAIN", 2000000))
+	ctx := context.Background()
+	base, err := model.Baselines(train)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hist := model.NewHistory(train, day)
+	scorers := []Scorer{{Role: RoleA, P: base[1]}, {Role: RoleB, P: base[2]}}
+	if url := os.Getenv("AB_BENCH_BUCKET"); url != "" {
+		bk, err := blob.Open(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer bk.Close()
+		for i, m := range []string{"ncf", "ss4rec"} {
+			p, _, err := model.LoadPredictor(ctx, bk, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			scorers[i].P = p
+		}
+	}
+	for _, p := range base {
+		scorers = append(scorers, Scorer{Role: RoleBaseline, P: p})
+	}
+	ix := IndexTrain(train)
+	b.ResetTimer()
+	for b.Loop() {
+		sc, err := ScoreDay(ctx, hist, day, ix, scorers)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Compare(sc.Units, DefaultStats, "a", "b"); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(sc.Population.Users), "users")
+	}
+	b.ReportMetric(float64(len(day)), "rows/day")
+}
+
+// BenchmarkBootstrap times the paired statistics alone on AB_BENCH_USERS users
+// (default 45,000: the order of the distinct users of 20 days of synthetic-32000000).
+func BenchmarkBootstrap(b *testing.B) {
+	n := envInt("AB_BENCH_USERS", 45000)
+	users := make([]int32, n)
+	for i := range users {
+		users[i] = int32(i + 1)
+	}
+	u := NewUnits(users)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range users {
+		r := u.Row(i)
+		r[WRows], r[WRank] = float64(1+rng.IntN(200)), float64(rng.IntN(3))
+		for m := range Metrics {
+			r[aIdx(m)], r[bIdx(m)] = rng.Float64()*r[Metrics[m].Weight], rng.Float64()*r[Metrics[m].Weight]
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Compare(u, DefaultStats, "a", "b"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

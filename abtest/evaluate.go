@@ -1,0 +1,240 @@
+package abtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model"
+)
+
+// Role says which side of the comparison a scored model is on.
+const (
+	RoleA        = "a"
+	RoleB        = "b"
+	RoleBaseline = "baseline"
+)
+
+// ErrBadPrediction: a predictor returned the wrong number of predictions or a
+// non-finite value.
+var ErrBadPrediction = errors.New("bad prediction")
+
+// Scorer is a predictor with its role in the comparison.
+type Scorer struct {
+	Role string
+	P    model.Predictor
+}
+
+// ErrorStats are RMSE and MAE over a set of rows (absent when it has none).
+type ErrorStats struct {
+	Rows int      `json:"rows"`
+	RMSE *float64 `json:"rmse,omitempty"`
+	MAE  *float64 `json:"mae,omitempty"`
+}
+
+// ModelMetrics are one model's metrics on the day's rows.
+type ModelMetrics struct {
+	Name    string             `json:"name"`
+	Role    string             `json:"role"`
+	RMSE    float64            `json:"rmse"`
+	MAE     float64            `json:"mae"`
+	Cold    ErrorStats         `json:"cold_start"`
+	Warm    ErrorStats         `json:"warm"`
+	Ranking map[string]float64 `json:"ranking,omitempty"`
+}
+
+// Population counts what the day's metrics were computed over.
+type Population struct {
+	Rows                 int `json:"rows"`
+	Users                int `json:"users"`
+	RankedUsers          int `json:"ranked_users"`           // users with ≥ 1 relevant row
+	UsersWithoutRelevant int `json:"users_without_relevant"` // left out of P/R/NDCG/hit rate
+	ColdRows             int `json:"cold_start_rows"`        // user or item unseen in train
+	ColdUserRows         int `json:"cold_user_rows"`
+	ColdItemRows         int `json:"cold_item_rows"`
+}
+
+// Scored is the evaluation of one day's rows: every model's metrics and the paired
+// per-user units of A against B.
+type Scored struct {
+	Population Population
+	Models     []ModelMetrics
+	Units      *Units
+}
+
+// TrainIndex says which users and items the training split holds (cold start).
+type TrainIndex struct {
+	Users map[int32]bool
+	Items map[int32]bool
+}
+
+// IndexTrain builds the TrainIndex of train.
+func IndexTrain(train []ratings.Rating) TrainIndex {
+	ix := TrainIndex{Users: map[int32]bool{}, Items: map[int32]bool{}}
+	for _, r := range train {
+		ix.Users[r.User] = true
+		ix.Items[r.Item] = true
+	}
+	return ix
+}
+
+// ScoreDay scores rows with every scorer under hist (which must already hold the rows:
+// predictors look only at interactions strictly before each row's time) and computes
+// the metrics. scorers must contain exactly one RoleA and one RoleB.
+func ScoreDay(ctx context.Context, hist *model.History, rows []ratings.Rating, train TrainIndex, scorers []Scorer) (*Scored, error) {
+	if len(rows) == 0 {
+		return nil, errors.New("score day: no rows")
+	}
+	ia, ib := -1, -1
+	preds := make([][]float64, len(scorers))
+	for i, s := range scorers {
+		switch s.Role {
+		case RoleA:
+			ia = i
+		case RoleB:
+			ib = i
+		}
+		p, err := s.P.Predict(ctx, hist, rows)
+		if err != nil {
+			return nil, fmt.Errorf("score %s (%s): %w", s.P.Name(), s.Role, err)
+		}
+		if len(p) != len(rows) {
+			return nil, fmt.Errorf("score %s: %d predictions for %d rows: %w", s.P.Name(), len(p), len(rows), ErrBadPrediction)
+		}
+		preds[i] = make([]float64, len(p))
+		for j, v := range p {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("score %s: row %d (user %d, item %d, time %d) predicted %v: %w",
+					s.P.Name(), j, rows[j].User, rows[j].Item, rows[j].Time, v, ErrBadPrediction)
+			}
+			preds[i][j] = float64(v)
+		}
+	}
+	if ia < 0 || ib < 0 {
+		return nil, errors.New("score day: need one scorer of role a and one of role b")
+	}
+
+	truth := make([]float64, len(rows))
+	cold := make([]bool, len(rows))
+	pop := Population{Rows: len(rows)}
+	for j, r := range rows {
+		truth[j] = float64(r.Rating)
+		cu, ci := !train.Users[r.User], !train.Items[r.Item]
+		cold[j] = cu || ci
+		if cold[j] {
+			pop.ColdRows++
+		}
+		if cu {
+			pop.ColdUserRows++
+		}
+		if ci {
+			pop.ColdItemRows++
+		}
+	}
+
+	// Rows of each user, users in id order.
+	byUser := map[int32][]int{}
+	for j, r := range rows {
+		byUser[r.User] = append(byUser[r.User], j)
+	}
+	users := make([]int32, 0, len(byUser))
+	for u := range byUser {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	pop.Users = len(users)
+
+	out := &Scored{Units: NewUnits(users)}
+	rankSums := make([][]float64, len(scorers)) // per scorer, per ranking metric
+	for i := range rankSums {
+		rankSums[i] = make([]float64, len(Metrics))
+	}
+	var score []float64
+	var items []int32
+	var rel []bool
+	for ui, u := range users {
+		idx := byUser[u]
+		row := out.Units.Row(ui)
+		row[WRows] = float64(len(idx))
+		for _, j := range idx {
+			ea, eb := preds[ia][j]-truth[j], preds[ib][j]-truth[j]
+			row[aIdx(0)] += ea * ea
+			row[bIdx(0)] += eb * eb
+			row[aIdx(1)] += math.Abs(ea)
+			row[bIdx(1)] += math.Abs(eb)
+		}
+		items = items[:0]
+		relevant := 0
+		for _, j := range idx {
+			items = append(items, rows[j].Item)
+			if truth[j] >= RelevantAt {
+				relevant++
+			}
+		}
+		if relevant == 0 {
+			pop.UsersWithoutRelevant++
+			continue
+		}
+		pop.RankedUsers++
+		row[WRank] = 1
+		for si := range scorers {
+			score = score[:0]
+			for _, j := range idx {
+				score = append(score, preds[si][j])
+			}
+			rel = rel[:0]
+			for _, o := range RankOrder(score, items) {
+				rel = append(rel, truth[idx[o]] >= RelevantAt)
+			}
+			for ki, k := range Ks {
+				m, _ := RankAt(rel, k)
+				vals := [4]float64{m.Precision, m.Recall, m.NDCG, m.Hit}
+				for f, v := range vals {
+					mi := 2 + f*len(Ks) + ki
+					rankSums[si][mi] += v
+					switch si {
+					case ia:
+						row[aIdx(mi)] += v
+					case ib:
+						row[bIdx(mi)] += v
+					}
+				}
+			}
+		}
+	}
+	out.Population = pop
+
+	for si, s := range scorers {
+		mm := ModelMetrics{Name: s.P.Name(), Role: s.Role,
+			RMSE: RMSE(preds[si], truth), MAE: MAE(preds[si], truth)}
+		var cp, ct, wp, wt []float64
+		for j := range rows {
+			if cold[j] {
+				cp, ct = append(cp, preds[si][j]), append(ct, truth[j])
+			} else {
+				wp, wt = append(wp, preds[si][j]), append(wt, truth[j])
+			}
+		}
+		mm.Cold, mm.Warm = errorStats(cp, ct), errorStats(wp, wt)
+		if pop.RankedUsers > 0 {
+			mm.Ranking = map[string]float64{}
+			for mi := 2; mi < len(Metrics); mi++ {
+				mm.Ranking[Metrics[mi].Name] = rankSums[si][mi] / float64(pop.RankedUsers)
+			}
+		}
+		out.Models = append(out.Models, mm)
+	}
+	return out, nil
+}
+
+func errorStats(pred, truth []float64) ErrorStats {
+	e := ErrorStats{Rows: len(pred)}
+	if len(pred) > 0 {
+		r, m := RMSE(pred, truth), MAE(pred, truth)
+		e.RMSE, e.MAE = &r, &m
+	}
+	return e
+}

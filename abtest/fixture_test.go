@@ -1,0 +1,130 @@
+package abtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model"
+)
+
+// constPred predicts the same value for every row.
+type constPred struct {
+	name string
+	v    float32
+}
+
+func (c constPred) Name() string { return c.name }
+func (c constPred) Predict(_ context.Context, _ *model.History, rows []ratings.Rating) ([]float32, error) {
+	out := make([]float32, len(rows))
+	for i := range out {
+		out[i] = c.v
+	}
+	return out, nil
+}
+
+// userMeanPred predicts the mean of the user's ratings strictly before the row (3 when none).
+type userMeanPred struct{ name string }
+
+func (p userMeanPred) Name() string { return p.name }
+func (p userMeanPred) Predict(_ context.Context, h *model.History, rows []ratings.Rating) ([]float32, error) {
+	out := make([]float32, len(rows))
+	for i, r := range rows {
+		past := h.Before(r.User, r.Time)
+		if len(past) == 0 {
+			out[i] = 3
+			continue
+		}
+		var s float32
+		for _, x := range past {
+			s += x.Rating
+		}
+		out[i] = s / float32(len(past))
+	}
+	return out, nil
+}
+
+// fixture is a small bucket: a prepared dataset "tiny", five released days (day 3's
+// quality report fails), and champions for models "alpha" and "beta".
+type fixture struct {
+	b       *blob.Mem
+	train   []ratings.Rating
+	val     []ratings.Rating
+	days    map[int][]ratings.Rating
+	preds   map[string]model.Predictor
+	failDay int
+}
+
+const fixtureDays = 5
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{b: blob.NewMem(), days: map[int][]ratings.Rating{}, failDay: 3,
+		preds: map[string]model.Predictor{"alpha": constPred{"alpha-const", 3.0}, "beta": userMeanPred{"beta-usermean"}}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	bias := map[int32]float64{}
+	rate := func(u int32) float32 {
+		v := 3.2 + bias[u] + rng.NormFloat64()*0.6
+		v = math.Round(v*2) / 2
+		return float32(math.Min(5, math.Max(0.5, v)))
+	}
+	for u := int32(1); u <= 30; u++ {
+		bias[u] = rng.NormFloat64() * 0.9
+	}
+	ts := int64(1_000_000)
+	for u := int32(1); u <= 20; u++ { // users 21..30 are cold: unseen in train
+		for k := 0; k < 12; k++ {
+			ts += 7
+			r := ratings.Rating{User: u, Item: int32(1 + rng.IntN(50)), Rating: rate(u), Time: ts}
+			if k < 10 {
+				f.train = append(f.train, r)
+			} else {
+				f.val = append(f.val, r)
+			}
+		}
+	}
+	for d := 1; d <= fixtureDays; d++ {
+		for k := 0; k < 90; k++ {
+			ts += int64(1 + rng.IntN(3)) // some rows share a second
+			u := int32(1 + rng.IntN(30))
+			f.days[d] = append(f.days[d], ratings.Rating{User: u, Item: int32(1 + rng.IntN(60)), Rating: rate(u), Time: ts})
+		}
+	}
+	put := func(key string, data []byte) {
+		if _, err := blob.PutBytes(ctx, f.b, key, data, blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(etl.PreparedKey("tiny", "train.csv"), ratings.Encode(f.train))
+	put(etl.PreparedKey("tiny", "val.csv"), ratings.Encode(f.val))
+	for d := 1; d <= fixtureDays; d++ {
+		put(etl.DayKey(d, "batch.csv"), ratings.Encode(f.days[d]))
+		put(etl.DayKey(d, etl.ManifestName), []byte(fmt.Sprintf(`{"schema":"etl-day-manifest/v1","dataset":"tiny","day":%d}`, d)))
+		ok := d != f.failDay
+		put(QualityReportKey(d), []byte(fmt.Sprintf(`{"schema":"quality-report/v1","success":%v,"checks":[{"name":"validity","passed":true},{"name":"volume","passed":%v}]}`, ok, ok)))
+	}
+	put(ChampionKey("alpha"), []byte(`{"schema":"champion/v1","run":"r1"}`))
+	put(ChampionKey("beta"), []byte(`{"schema":"champion/v1","run":"r7"}`))
+	return f
+}
+
+func (f *fixture) evaluator(a, b string) *Evaluator {
+	opt := DefaultOptions()
+	opt.Dataset, opt.ModelA, opt.ModelB = "tiny", a, b
+	opt.Load = func(_ context.Context, _ blob.Bucket, name string) (model.Predictor, *model.Champion, error) {
+		p, ok := f.preds[name]
+		if !ok {
+			return nil, nil, fmt.Errorf("no model %q: %w", name, blob.ErrNotFound)
+		}
+		return p, &model.Champion{Model: name, Dataset: "tiny"}, nil
+	}
+	return &Evaluator{Bucket: f.b, Opt: opt, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}

@@ -1,0 +1,135 @@
+package abtest
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"strings"
+)
+
+//go:embed report.html.tmpl
+var reportTmpl string
+
+var reportT = template.Must(template.New("report").Funcs(template.FuncMap{
+	"f4":       func(p *float64) string { return fmtPtr(p, "%.4f") },
+	"f3":       func(p *float64) string { return fmtPtr(p, "%.3f") },
+	"p":        func(p *float64) string { return fmtPtr(p, "%.3g") },
+	"pct":      func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) },
+	"ci":       fmtCI,
+	"days":     fmtDays,
+	"quality":  fmtQuality,
+	"winclass": func(w string) string { return map[string]string{WinnerA: "win-a", WinnerB: "win-b"}[w] },
+	"winner": func(w string) string {
+		return map[string]string{WinnerA: "A", WinnerB: "B", WinnerNone: "no significant difference"}[w]
+	},
+	"rk": func(m map[string]float64, k string) string {
+		if v, ok := m[k]; ok {
+			return fmt.Sprintf("%.4f", v)
+		}
+		return "n/a"
+	},
+}).Parse(reportTmpl))
+
+func fmtCI(iv *Interval) string {
+	if iv == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("[%.4f, %.4f]", iv.Low, iv.High)
+}
+
+func fmtDays(ds []int) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = fmt.Sprint(d)
+	}
+	return strings.Join(s, ", ")
+}
+
+func fmtQuality(q QualityRef) string {
+	s := "FAIL"
+	if q.Success {
+		s = "pass"
+	}
+	if q.ChecksTotal != nil && q.ChecksPassed != nil {
+		s += fmt.Sprintf(" (%d/%d checks)", *q.ChecksPassed, *q.ChecksTotal)
+	}
+	return s
+}
+
+// Colours of the report's series: A, B, then the baselines.
+var palette = map[string]string{RoleA: "#3465a4", RoleB: "#e07b00"}
+var baselineColours = []string{"#888888", "#5a9e5a", "#a04fa0"}
+
+// RenderReport renders abtest/report.html from the summary: one self-contained page,
+// inline SVG, no scripts, no external resources.
+func RenderReport(s Summary) ([]byte, error) {
+	var xs []int
+	for _, d := range s.Days {
+		xs = append(xs, d.Day)
+	}
+	rmse := Chart{Title: "RMSE per day (lower is better)", YLabel: "RMSE", XS: xs}
+	ndcg := Chart{Title: "NDCG@10 per day (higher is better)", YLabel: "NDCG@10", XS: xs}
+	series := map[string]int{}
+	compared := map[string]bool{s.Models.A.Name: true, s.Models.B.Name: true}
+	for _, d := range s.Days {
+		for _, m := range d.Models {
+			if m.Role == RoleBaseline && compared[m.Name] {
+				continue // already drawn as A or B
+			}
+			key := m.Role + "/" + m.Name
+			i, ok := series[key]
+			if !ok {
+				i = len(rmse.Series)
+				series[key] = i
+				col, dashed := palette[m.Role], false
+				if col == "" {
+					col, dashed = baselineColours[(i-2+len(baselineColours))%len(baselineColours)], true
+				}
+				label := m.Name
+				if m.Role != RoleBaseline {
+					label = strings.ToUpper(m.Role) + ": " + m.Name
+				}
+				rmse.Series = append(rmse.Series, Series{Name: label, Color: col, Dashed: dashed})
+				ndcg.Series = append(ndcg.Series, Series{Name: label, Color: col, Dashed: dashed})
+			}
+			rp := Point{X: d.Day, Y: m.RMSE}
+			if m.RMSECI != nil {
+				rp.Low, rp.High = &m.RMSECI.Low, &m.RMSECI.High
+			}
+			rmse.Series[i].Points = append(rmse.Series[i].Points, rp)
+			if m.NDCG10 != nil {
+				np := Point{X: d.Day, Y: *m.NDCG10}
+				if m.NDCG10CI != nil {
+					np.Low, np.High = &m.NDCG10CI.Low, &m.NDCG10CI.High
+				}
+				ndcg.Series[i].Points = append(ndcg.Series[i].Points, np)
+			}
+		}
+	}
+	vol := Chart{Title: "Rows scored per day", YLabel: "rows", XS: xs, Bars: true,
+		Series: []Series{{Name: "rows", Color: "#3465a4"}, {Name: "cold-start rows", Color: "#c0c0c0"}}}
+	qual := Chart{Title: "Quality checks passed per day (share)", YLabel: "share passed", XS: xs, Bars: true,
+		Series: []Series{{Name: "checks passed", Color: "#5a9e5a"}}}
+	for _, d := range s.Days {
+		vol.Series[0].Points = append(vol.Series[0].Points, Point{X: d.Day, Y: float64(d.Rows)})
+		vol.Series[1].Points = append(vol.Series[1].Points, Point{X: d.Day, Y: float64(d.ColdRows)})
+		if q := d.Quality; q.ChecksTotal != nil && *q.ChecksTotal > 0 && q.ChecksPassed != nil {
+			qual.Series[0].Points = append(qual.Series[0].Points, Point{X: d.Day, Y: float64(*q.ChecksPassed) / float64(*q.ChecksTotal)})
+		}
+	}
+	primary := DefaultStats.Primary
+	if s.Cumulative != nil {
+		primary = s.Cumulative.Comparison.Stats.Primary
+	}
+	var buf bytes.Buffer
+	err := reportT.Execute(&buf, map[string]any{
+		"S": s, "Primary": primary,
+		"RMSEChart": template.HTML(rmse.SVG()), "NDCGChart": template.HTML(ndcg.SVG()),
+		"VolumeChart": template.HTML(vol.SVG()), "QualityChart": template.HTML(qual.SVG()),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", ReportKey, err)
+	}
+	return buf.Bytes(), nil
+}

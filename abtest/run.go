@@ -1,0 +1,351 @@
+package abtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model"
+)
+
+// Errors the caller may test with errors.Is.
+var (
+	// ErrNoChampion: a model's champion could not be loaded.
+	ErrNoChampion = errors.New("champion not available")
+	// ErrNotReleased: the day has no etl marker.
+	ErrNotReleased = errors.New("day not released")
+)
+
+// LoadFunc loads a trained model's champion by model name: model.LoadPredictor.
+type LoadFunc func(ctx context.Context, b blob.Bucket, name string) (model.Predictor, *model.Champion, error)
+
+// Options configure an evaluation.
+type Options struct {
+	Dataset string // prepared/<Dataset>/...
+	ModelA  string // e.g. "ncf", or "baseline:history-aware-bias"
+	ModelB  string
+	Stats   Stats
+	Impact  ImpactConfig
+	Load    LoadFunc // loads non-baseline models; required for them
+}
+
+// DefaultOptions: NCF against SS4Rec on ml-latest-small, DefaultStats, DefaultImpact.
+func DefaultOptions() Options {
+	return Options{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec", Stats: DefaultStats, Impact: DefaultImpact()}
+}
+
+// BaselinePrefix marks a baseline given as a model spec: baseline:<name> with a name of
+// model.Baselines (global-mean, user-item-bias, history-aware-bias; history-bias too).
+const BaselinePrefix = "baseline:"
+
+// ChampionKey is models/<m>/champion.json (model.ChampionKey).
+func ChampionKey(m string) string { return model.ChampionKey(m) }
+
+// Evaluator runs ab-eval against one bucket.
+type Evaluator struct {
+	Bucket blob.Bucket
+	Opt    Options
+	Log    *slog.Logger
+
+	// Written lists the keys written (changed) by the last calls, for run records.
+	Written []string
+	// Read lists the input keys of the last calls.
+	Read []string
+	// Skipped lists why the last calls left something undone ("day 3: ...").
+	Skipped []string
+}
+
+// state is what one invocation loads once and reuses across days.
+type state struct {
+	train, val []ratings.Rating
+	inputs     []Input // train, val
+	trainIx    TrainIndex
+	scorers    []Scorer
+	models     Models
+	hist       *model.History
+	histDays   []int
+	batches    map[int][]ratings.Rating
+	batchIn    map[int]Input
+}
+
+// RunDays evaluates the given days (released, quality passed) and rebuilds the summary
+// and the report. A day whose quality report is missing or failed is skipped with a
+// logged reason; it returns the days that got a result.
+func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
+	released, err := releasedDays(ctx, e.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	quality := map[int]QualityRef{}
+	qualityIn := map[int]Input{}
+	for _, d := range released {
+		q, in, err := readQuality(ctx, e.Bucket, d)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		quality[d], qualityIn[d] = q, in
+	}
+	days = slices.Clone(days)
+	slices.Sort(days)
+	days = slices.Compact(days)
+	var todo []int
+	for _, d := range days {
+		switch q, ok := quality[d]; {
+		case !slices.Contains(released, d):
+			return nil, fmt.Errorf("day %d: %w (no %s)", d, ErrNotReleased, etl.DayKey(d, etl.ManifestName))
+		case !ok:
+			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, QualityReportKey(d)))
+		case !q.Success:
+			e.skip(fmt.Sprintf("day %d: quality report %s says success=false", d, q.Key))
+		default:
+			todo = append(todo, d)
+		}
+	}
+	var done []int
+	if len(todo) > 0 {
+		st, err := e.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range todo {
+			// History: train + val + every released day up to d whose quality passed.
+			for _, h := range released {
+				if h > d || slices.Contains(st.histDays, h) || !quality[h].Success {
+					continue
+				}
+				if err := e.addBatch(ctx, st, h); err != nil {
+					return nil, err
+				}
+			}
+			if err := e.evalDay(ctx, st, d, quality[d], qualityIn[d]); err != nil {
+				return done, err
+			}
+			done = append(done, d)
+		}
+	}
+	if err := e.Rebuild(ctx); err != nil {
+		return done, err
+	}
+	return done, nil
+}
+
+// RunAll evaluates every released day whose quality report passed.
+func (e *Evaluator) RunAll(ctx context.Context) ([]int, error) {
+	released, err := releasedDays(ctx, e.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	return e.RunDays(ctx, released)
+}
+
+// OnKey runs what an object event on key asks for. A passing quality report evaluates
+// its day and again every later released day: their history includes this day's rows
+// once it has passed, so whatever order the reports arrive in, the results end the same. A
+// champion of model A or B re-evaluates every released day. Other keys are ignored.
+func (e *Evaluator) OnKey(ctx context.Context, key string) ([]int, error) {
+	if d := DayFromKey(key, "quality/", "report.json"); d > 0 {
+		released, err := releasedDays(ctx, e.Bucket)
+		if err != nil {
+			return nil, err
+		}
+		days := []int{d}
+		if q, _, err := readQuality(ctx, e.Bucket, d); err == nil && q.Success {
+			for _, h := range released {
+				if h > d {
+					days = append(days, h)
+				}
+			}
+		}
+		return e.RunDays(ctx, days) // reports the failed or missing report of d
+
+	}
+	if strings.HasPrefix(key, "models/") && strings.HasSuffix(key, "/champion.json") {
+		m := strings.TrimSuffix(strings.TrimPrefix(key, "models/"), "/champion.json")
+		if m != e.Opt.ModelA && m != e.Opt.ModelB {
+			e.Log.Info("ignore champion of a model not compared", "key", key, "a", e.Opt.ModelA, "b", e.Opt.ModelB)
+			return nil, nil
+		}
+		// The first of the two champions to appear has nothing to be compared with yet.
+		for _, spec := range []string{e.Opt.ModelA, e.Opt.ModelB} {
+			if strings.HasPrefix(spec, BaselinePrefix) {
+				continue
+			}
+			ok, err := blob.Exists(ctx, e.Bucket, ChampionKey(spec))
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				e.skip(fmt.Sprintf("%s changed, but %s does not exist yet: nothing to compare", key, ChampionKey(spec)))
+				return nil, nil
+			}
+		}
+		return e.RunAll(ctx)
+	}
+	e.Log.Info("ignore event", "key", key)
+	return nil, nil
+}
+
+func (e *Evaluator) load(ctx context.Context) (*state, error) {
+	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}}
+	for _, name := range []string{"train.csv", "val.csv"} {
+		key := etl.PreparedKey(e.Opt.Dataset, name)
+		rows, in, err := readRatings(ctx, e.Bucket, key)
+		if err != nil {
+			return nil, err
+		}
+		e.Read = append(e.Read, key)
+		st.inputs = append(st.inputs, in)
+		if name == "train.csv" {
+			st.train = rows
+		} else {
+			st.val = rows
+		}
+	}
+	st.trainIx = IndexTrain(st.train)
+	st.hist = model.NewHistory(st.train, st.val)
+	base, err := model.Baselines(st.train)
+	if err != nil {
+		return nil, fmt.Errorf("fit baselines on %s: %w", etl.PreparedKey(e.Opt.Dataset, "train.csv"), err)
+	}
+	a, refA, err := e.resolve(ctx, e.Opt.ModelA, base)
+	if err != nil {
+		return nil, fmt.Errorf("model A: %w", err)
+	}
+	b, refB, err := e.resolve(ctx, e.Opt.ModelB, base)
+	if err != nil {
+		return nil, fmt.Errorf("model B: %w", err)
+	}
+	st.models = Models{A: refA, B: refB}
+	st.scorers = []Scorer{{Role: RoleA, P: a}, {Role: RoleB, P: b}}
+	for _, p := range base {
+		st.scorers = append(st.scorers, Scorer{Role: RoleBaseline, P: p})
+	}
+	return st, nil
+}
+
+// resolve turns a model spec into a predictor.
+func (e *Evaluator) resolve(ctx context.Context, spec string, base []model.Predictor) (model.Predictor, ModelRef, error) {
+	if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
+		if name == "history-bias" {
+			name = "history-aware-bias"
+		}
+		for _, p := range base {
+			if p.Name() == name {
+				return p, ModelRef{Spec: spec, Name: p.Name()}, nil
+			}
+		}
+		return nil, ModelRef{}, fmt.Errorf("unknown baseline %q (have global-mean, user-item-bias, history-aware-bias)", spec)
+	}
+	key := ChampionKey(spec)
+	_, in, err := readInput(ctx, e.Bucket, key)
+	if err != nil {
+		return nil, ModelRef{}, fmt.Errorf("%w: %w", ErrNoChampion, err)
+	}
+	if e.Opt.Load == nil {
+		return nil, ModelRef{}, fmt.Errorf("%w: no model loader for %q", ErrNoChampion, spec)
+	}
+	p, champ, err := e.Opt.Load(ctx, e.Bucket, spec)
+	if err != nil {
+		return nil, ModelRef{}, fmt.Errorf("%w: load %s: %w", ErrNoChampion, key, err)
+	}
+	if champ != nil && champ.Dataset != "" && champ.Dataset != e.Opt.Dataset {
+		return nil, ModelRef{}, fmt.Errorf("%s: trained on dataset %q, evaluating %q", key, champ.Dataset, e.Opt.Dataset)
+	}
+	e.Read = append(e.Read, key)
+	return p, ModelRef{Spec: spec, Name: p.Name(), Champion: &in}, nil
+}
+
+func (e *Evaluator) addBatch(ctx context.Context, st *state, d int) error {
+	var man etl.DayManifest
+	if err := blob.ReadJSON(ctx, e.Bucket, etl.DayKey(d, etl.ManifestName), &man); err != nil {
+		return fmt.Errorf("day %d: %w", d, err)
+	}
+	if man.Dataset != "" && man.Dataset != e.Opt.Dataset {
+		return fmt.Errorf("%s: dataset %q, evaluating %q", etl.DayKey(d, etl.ManifestName), man.Dataset, e.Opt.Dataset)
+	}
+	key := etl.DayKey(d, "batch.csv")
+	rows, in, err := readRatings(ctx, e.Bucket, key)
+	if err != nil {
+		return err
+	}
+	e.Read = append(e.Read, key)
+	st.hist.Add(rows)
+	st.histDays = append(st.histDays, d)
+	slices.Sort(st.histDays)
+	st.batches[d], st.batchIn[d] = rows, in
+	return nil
+}
+
+func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef, qIn Input) error {
+	rows := st.batches[d]
+	log := e.Log.With("day", d, "rows", len(rows))
+	t0 := time.Now()
+	sc, err := ScoreDay(ctx, st.hist, rows, st.trainIx, st.scorers)
+	if err != nil {
+		return fmt.Errorf("day %d: %w", d, err)
+	}
+	t1 := time.Now()
+	cmp, err := Compare(sc.Units, e.Opt.Stats, st.models.A.Name, st.models.B.Name)
+	if err != nil {
+		return fmt.Errorf("day %d: %w", d, err)
+	}
+	// Timings go to the log only: outputs stay a pure function of the inputs.
+	log = log.With("users", sc.Population.Users, "score_s", time.Since(t0).Seconds()-time.Since(t1).Seconds(), "stats_s", time.Since(t1).Seconds())
+	units := EncodeUnits(sc.Units)
+	res := Result{
+		Schema: ResultSchema, Day: d, Dataset: e.Opt.Dataset, Models: st.models, Quality: q,
+		HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
+		Comparison: cmp, Impact: Project(cmp, e.Opt.Impact), Units: inputOf(UnitsKey(d), units),
+	}
+	res.Inputs = append(slices.Clone(st.inputs), qIn)
+	for _, h := range st.histDays {
+		if h <= d {
+			res.Inputs = append(res.Inputs, st.batchIn[h])
+		}
+	}
+	for _, m := range []ModelRef{st.models.A, st.models.B} {
+		if m.Champion != nil {
+			res.Inputs = append(res.Inputs, *m.Champion)
+		}
+	}
+	// The units first, the result (the day's marker) last.
+	if err := e.put(ctx, UnitsKey(d), units); err != nil {
+		return err
+	}
+	data, err := blob.MarshalJSON(res)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", ResultKey(d), err)
+	}
+	if err := e.put(ctx, ResultKey(d), data); err != nil {
+		return err
+	}
+	log.Info("evaluated", "verdict", cmp.Verdict)
+	return nil
+}
+
+func (e *Evaluator) skip(reason string) {
+	e.Skipped = append(e.Skipped, reason)
+	e.Log.Warn("skip", "reason", reason)
+}
+
+// put writes data unless identical bytes are already there.
+func (e *Evaluator) put(ctx context.Context, key string, data []byte) error {
+	_, wrote, err := blob.PutIfChanged(ctx, e.Bucket, key, data)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	if wrote {
+		e.Written = append(e.Written, key)
+	}
+	return nil
+}

@@ -1,0 +1,332 @@
+package abtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/internal/schemas"
+	"github.com/recpipe/recpipe/model"
+)
+
+func readResult(t *testing.T, b blob.Bucket, d int) Result {
+	t.Helper()
+	var r Result
+	if err := blob.ReadJSON(context.Background(), b, ResultKey(d), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRunAllSkipsFailedDayAndValidates(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	e := f.evaluator("alpha", "beta")
+	done, err := e.RunAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 2, 4, 5}; !slices.Equal(done, want) {
+		t.Fatalf("evaluated days %v, want %v", done, want)
+	}
+	if ok, _ := blob.Exists(ctx, f.b, ResultKey(f.failDay)); ok {
+		t.Fatalf("day %d failed its quality gate but has a result", f.failDay)
+	}
+	for _, key := range []string{ResultKey(1), ResultKey(5), SummaryKey} {
+		data, err := blob.ReadAll(ctx, f.b, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemas.Validate(data); err != nil {
+			t.Errorf("%s: %v", key, err)
+		}
+	}
+	r := readResult(t, f.b, 5)
+	// Day 3 failed quality: its rows are not in day 5's history.
+	if !slices.Equal(r.HistoryDays, []int{1, 2, 4, 5}) {
+		t.Errorf("history days %v", r.HistoryDays)
+	}
+	if r.Models.A.Champion == nil || r.Models.A.Champion.Key != ChampionKey("alpha") {
+		t.Errorf("champion of A not recorded: %+v", r.Models.A)
+	}
+	if len(r.Metrics) != 5 || r.Metrics[2].Name != "global-mean" || r.Metrics[4].Name != "history-aware-bias" {
+		t.Errorf("metrics must list A, B and the three baselines: %+v", r.Metrics)
+	}
+}
+
+// The numbers of the results and of the summary, recomputed independently from the
+// batches and the predictors.
+func TestResultsRecomputedIndependently(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := blob.ReadJSON(ctx, f.b, SummaryKey, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var se, n float64
+	var p5 []float64
+	for _, d := range []int{1, 2, 4, 5} {
+		// History: train + val + every passing day up to d.
+		sets := [][]ratings.Rating{f.train, f.val}
+		for h := 1; h <= d; h++ {
+			if h != f.failDay {
+				sets = append(sets, f.days[h])
+			}
+		}
+		hist := model.NewHistory(sets...)
+		rows := f.days[d]
+		pa, _ := f.preds["alpha"].Predict(ctx, hist, rows)
+		pb, _ := f.preds["beta"].Predict(ctx, hist, rows)
+		var dse float64
+		for i, r := range rows {
+			e := float64(pb[i] - r.Rating)
+			dse += e * e
+		}
+		res := readResult(t, f.b, d)
+		if got, want := res.Metrics[1].RMSE, math.Sqrt(dse/float64(len(rows))); math.Abs(got-want) > 1e-9 {
+			t.Errorf("day %d: RMSE of B %v, recomputed %v", d, got, want)
+		}
+		se += dse
+		n += float64(len(rows))
+		p5 = append(p5, precisionAt5(rows, pa)...)
+	}
+	cum := sum.Cumulative
+	if cum == nil {
+		t.Fatal("no cumulative view")
+	}
+	if got, want := cum.Metrics[1].RMSE, math.Sqrt(se/n); math.Abs(got-want) > 1e-9 {
+		t.Errorf("cumulative RMSE of B %v, recomputed %v", got, want)
+	}
+	var s float64
+	for _, v := range p5 {
+		s += v
+	}
+	if got, want := cum.Metrics[0].Ranking["precision@5"], s/float64(len(p5)); math.Abs(got-want) > 1e-9 {
+		t.Errorf("cumulative P@5 of A %v, recomputed %v over %d user-days", got, want, len(p5))
+	}
+	// B (the user's past mean) beats a constant on RMSE here; the verdict must say so.
+	if cum.Comparison.Winner != WinnerB || !strings.Contains(cum.Comparison.Verdict, "beta-usermean beats alpha-const") {
+		t.Errorf("verdict %q (winner %q)", cum.Comparison.Verdict, cum.Comparison.Winner)
+	}
+}
+
+// precisionAt5 is Precision@5 per user with a relevant row, written out plainly.
+func precisionAt5(rows []ratings.Rating, pred []float32) []float64 {
+	byUser := map[int32][]int{}
+	for i, r := range rows {
+		byUser[r.User] = append(byUser[r.User], i)
+	}
+	var out []float64
+	for _, idx := range byUser {
+		rel := 0
+		for _, i := range idx {
+			if rows[i].Rating >= 4 {
+				rel++
+			}
+		}
+		if rel == 0 {
+			continue
+		}
+		sort.Slice(idx, func(a, b int) bool {
+			if pred[idx[a]] != pred[idx[b]] {
+				return pred[idx[a]] > pred[idx[b]]
+			}
+			return rows[idx[a]].Item < rows[idx[b]].Item
+		})
+		hits := 0
+		for k := 0; k < 5 && k < len(idx); k++ {
+			if rows[idx[k]].Rating >= 4 {
+				hits++
+			}
+		}
+		out = append(out, float64(hits)/5)
+	}
+	return out
+}
+
+func TestRerunChangesNothingAndOrderDoesNotMatter(t *testing.T) {
+	ctx := context.Background()
+	one := newFixture(t)
+	e := one.evaluator("alpha", "beta")
+	if _, err := e.RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.Written = nil
+	if _, err := e.RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Written) != 0 {
+		t.Fatalf("rerun rewrote %v", e.Written)
+	}
+	// Quality reports arriving one at a time, out of order, each followed by its event:
+	// the same bytes in the end.
+	two := newFixture(t)
+	reports := map[int][]byte{}
+	for d := 1; d <= fixtureDays; d++ {
+		reports[d], _ = blob.ReadAll(ctx, two.b, QualityReportKey(d))
+		two.b.Delete(ctx, QualityReportKey(d))
+	}
+	e2 := two.evaluator("alpha", "beta")
+	for _, d := range []int{4, 1, 5, 3, 2} {
+		blob.PutBytes(ctx, two.b, QualityReportKey(d), reports[d], blob.PutOptions{})
+		if _, err := e2.OnKey(ctx, QualityReportKey(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, key := range []string{ResultKey(1), ResultKey(4), UnitsKey(5), SummaryKey, ReportKey} {
+		a, _ := blob.ReadAll(ctx, one.b, key)
+		b, err := blob.ReadAll(ctx, two.b, key)
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between --all and out-of-order events (err %v)", key, err)
+		}
+	}
+}
+
+func TestIdenticalModelsNoSignificantDifference(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.preds["beta"] = constPred{"beta-const", 3.0}
+	if _, err := f.evaluator("alpha", "beta").RunDays(ctx, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	r := readResult(t, f.b, 1)
+	if r.Comparison.Winner != WinnerNone || !strings.HasPrefix(r.Comparison.Verdict, "no significant difference") {
+		t.Fatalf("identical predictions: verdict %q", r.Comparison.Verdict)
+	}
+}
+
+func TestMissingChampionAndBaselineSpec(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "ss4rec").RunAll(ctx); !errors.Is(err, ErrNoChampion) || !strings.Contains(err.Error(), "models/ss4rec/champion.json") {
+		t.Fatalf("missing champion: %v", err)
+	}
+	done, err := f.evaluator("alpha", "baseline:history-bias").RunDays(ctx, []int{2})
+	if err != nil || !slices.Equal(done, []int{2}) {
+		t.Fatalf("baseline as B: %v %v", done, err)
+	}
+	if r := readResult(t, f.b, 2); r.Models.B.Name != "history-aware-bias" || r.Models.B.Champion != nil {
+		t.Errorf("B = %+v", r.Models.B)
+	}
+	if _, err := f.evaluator("alpha", "baseline:nope").RunAll(ctx); err == nil {
+		t.Error("unknown baseline accepted")
+	}
+}
+
+func TestOnKeyRouting(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	e := f.evaluator("alpha", "beta")
+	tests := []struct {
+		key  string
+		want []int
+	}{
+		{QualityReportKey(3), nil}, // failed report: skipped
+		{"quality/day=03/other.json", nil},
+		{ChampionKey("gamma"), nil}, // not compared
+		{ChampionKey("beta"), []int{1, 2, 4, 5}},
+		{QualityReportKey(2), []int{2, 4, 5}}, // and the later days whose history it joins
+	}
+	for _, tt := range tests {
+		got, err := e.OnKey(ctx, tt.key)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("OnKey(%s) = %v, %v; want %v", tt.key, got, err, tt.want)
+		}
+	}
+	if _, err := e.RunDays(ctx, []int{9}); !errors.Is(err, ErrNotReleased) {
+		t.Errorf("unreleased day: %v", err)
+	}
+}
+
+// Days evaluated with other champions than the latest day stay in the trend but leave
+// the cumulative view, with the reason.
+func TestSummaryExcludesOtherChampions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.evaluator("alpha", "baseline:history-bias").RunDays(ctx, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := blob.ReadJSON(ctx, f.b, SummaryKey, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Days[0].InCumulative || !strings.Contains(s.Days[0].Excluded, "other champions") {
+		t.Errorf("day 1 (other B) = %+v", s.Days[0])
+	}
+	if !slices.Equal(s.Cumulative.Days, []int{2, 4, 5}) {
+		t.Errorf("cumulative days %v, want [2 4 5]", s.Cumulative.Days)
+	}
+}
+
+// A result written by another process while the summary is being built is in the final
+// summary: Rebuild checks the results after writing and rebuilds.
+func TestRebuildSeesConcurrentResult(t *testing.T) {
+	ctx := context.Background()
+	ref := newFixture(t)
+	if _, err := ref.evaluator("alpha", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	injected := false
+	e := f.evaluator("alpha", "beta")
+	e.Bucket = blob.WithCommitHook(f.b, func(ctx context.Context, a blob.Attrs) {
+		if a.Key != SummaryKey || injected {
+			return
+		}
+		injected = true
+		for _, k := range []string{UnitsKey(5), ResultKey(5)} {
+			data, _ := blob.ReadAll(ctx, ref.b, k)
+			blob.PutBytes(ctx, f.b, k, data, blob.PutOptions{})
+		}
+	})
+	if _, err := e.RunDays(ctx, []int{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := blob.ReadJSON(ctx, f.b, SummaryKey, &s); err != nil {
+		t.Fatal(err)
+	}
+	if !injected || !slices.Equal(s.Cumulative.Days, []int{1, 2, 5}) {
+		t.Fatalf("summary days %v after a concurrent day-5 result (injected %v)", s.Cumulative.Days, injected)
+	}
+}
+
+// The fixture's day-1 result, byte for byte (go test ./abtest -run TestResultGolden -update).
+func TestResultGolden(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "beta").RunDays(ctx, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := blob.ReadAll(ctx, f.b, ResultKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := "testdata/result-day01.golden.json"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from %s (rerun with -update if the change is intended)", ResultKey(1), golden)
+	}
+}

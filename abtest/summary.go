@@ -1,0 +1,327 @@
+package abtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/recpipe/recpipe/internal/blob"
+)
+
+// Summary is abtest/summary.json: the per-day trend and the cumulative comparison over
+// the released days. It is rebuilt from the day results and units alone, so the order
+// in which days were evaluated does not matter.
+type Summary struct {
+	Schema     string      `json:"schema"`
+	Dataset    string      `json:"dataset"`
+	Models     Models      `json:"models"`
+	Days       []DayTrend  `json:"days"`
+	Cumulative *Cumulative `json:"cumulative,omitempty"`
+	Inputs     []Input     `json:"inputs"`
+}
+
+// TrendModel is one model's headline numbers on one day.
+type TrendModel struct {
+	Name     string    `json:"name"`
+	Role     string    `json:"role"`
+	RMSE     float64   `json:"rmse"`
+	RMSECI   *Interval `json:"rmse_ci,omitempty"` // A and B only
+	NDCG10   *float64  `json:"ndcg@10,omitempty"`
+	NDCG10CI *Interval `json:"ndcg@10_ci,omitempty"`
+}
+
+// DayTrend is one day's line of the trend.
+type DayTrend struct {
+	Day          int          `json:"day"`
+	Rows         int          `json:"rows"`
+	Users        int          `json:"users"`
+	ColdRows     int          `json:"cold_start_rows"`
+	Quality      QualityRef   `json:"quality"`
+	Models       []TrendModel `json:"models"`
+	Primary      string       `json:"primary_metric"`
+	PrimaryDiff  *float64     `json:"primary_mean_user_diff"` // A − B, the tested quantity
+	PrimaryCI    *Interval    `json:"primary_mean_user_diff_ci"`
+	Winner       string       `json:"winner"`
+	Verdict      string       `json:"verdict"`
+	InCumulative bool         `json:"in_cumulative"`
+	Excluded     string       `json:"excluded,omitempty"`
+}
+
+// Cumulative is the comparison over every included day: the per-user units of the days
+// summed per user and bootstrapped again; model metrics aggregated exactly from the
+// day results (RMSE through squared errors, ranking metrics over user-days).
+type Cumulative struct {
+	Days           []int          `json:"days"`
+	Rows           int            `json:"rows"`
+	Users          int            `json:"users"`
+	RankedUserDays int            `json:"ranked_user_days"`
+	ColdRows       int            `json:"cold_start_rows"`
+	Metrics        []ModelMetrics `json:"metrics"`
+	Comparison     Comparison     `json:"comparison"`
+	Impact         *Impact        `json:"impact,omitempty"`
+}
+
+// LoadResults reads every abtest/day=NN/result.json with its units, in day order, and
+// checks each units file against the checksum its result recorded.
+func LoadResults(ctx context.Context, b blob.Bucket) ([]Result, []*Units, []Input, error) {
+	objs, err := b.List(ctx, "abtest/day=")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("list abtest/day=: %w", err)
+	}
+	var results []Result
+	var units []*Units
+	var inputs []Input
+	for _, o := range objs {
+		d := DayFromKey(o.Key, Prefix, ResultName)
+		if d == 0 {
+			continue
+		}
+		data, in, err := readInput(ctx, b, o.Key)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		var r Result
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, nil, nil, fmt.Errorf("decode %s: %w", o.Key, err)
+		}
+		if r.Schema != ResultSchema || r.Day != d {
+			return nil, nil, nil, fmt.Errorf("%s: schema %q day %d, want %q day %d", o.Key, r.Schema, r.Day, ResultSchema, d)
+		}
+		udata, uin, err := readInput(ctx, b, UnitsKey(d))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if uin != r.Units {
+			return nil, nil, nil, fmt.Errorf("%s: checksum %s does not match %s's record %s", UnitsKey(d), uin.SHA256, o.Key, r.Units.SHA256)
+		}
+		u, err := DecodeUnits(udata, UnitsKey(d))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		results, units, inputs = append(results, r), append(units, u), append(inputs, in, uin)
+	}
+	return results, units, inputs, nil
+}
+
+// BuildSummary computes the summary of the day results. The cumulative view takes the
+// days evaluated with the same models as the latest day; others are listed and excluded.
+func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, impact ImpactConfig) (Summary, error) {
+	s := Summary{Schema: SummarySchema, Inputs: inputs, Days: []DayTrend{}}
+	if len(results) == 0 {
+		return s, nil
+	}
+	last := results[len(results)-1]
+	s.Dataset, s.Models = last.Dataset, last.Models
+	var parts []*Units
+	var incl []Result
+	for i, r := range results {
+		t := trendOf(r)
+		switch {
+		case r.Dataset != last.Dataset:
+			t.Excluded = fmt.Sprintf("dataset %s, latest day has %s", r.Dataset, last.Dataset)
+		case !r.Models.Same(last.Models):
+			t.Excluded = "evaluated with other champions than the latest day; rerun ab-eval --all"
+		default:
+			t.InCumulative = true
+			parts = append(parts, units[i])
+			incl = append(incl, r)
+		}
+		s.Days = append(s.Days, t)
+	}
+	u := Merge(parts...)
+	cmp, err := Compare(u, st, last.Models.A.Name, last.Models.B.Name)
+	if err != nil {
+		return Summary{}, err
+	}
+	c := &Cumulative{Users: u.Len(), Comparison: cmp, Impact: Project(cmp, impact), Metrics: aggregateMetrics(incl)}
+	for _, r := range incl {
+		c.Days = append(c.Days, r.Day)
+		c.Rows += r.Population.Rows
+		c.RankedUserDays += r.Population.RankedUsers
+		c.ColdRows += r.Population.ColdRows
+	}
+	s.Cumulative = c
+	return s, nil
+}
+
+func trendOf(r Result) DayTrend {
+	t := DayTrend{Day: r.Day, Rows: r.Population.Rows, Users: r.Population.Users, ColdRows: r.Population.ColdRows,
+		Quality: r.Quality, Primary: r.Comparison.Stats.Primary, Winner: r.Comparison.Winner, Verdict: r.Comparison.Verdict}
+	ri, ni := MetricIndex("rmse"), MetricIndex("ndcg@10")
+	if pi := MetricIndex(t.Primary); pi >= 0 && pi < len(r.Comparison.Metrics) {
+		t.PrimaryDiff, t.PrimaryCI = r.Comparison.Metrics[pi].MeanUserDiff, r.Comparison.Metrics[pi].MeanUserDiffCI
+	}
+	for _, m := range r.Metrics {
+		tm := TrendModel{Name: m.Name, Role: m.Role, RMSE: m.RMSE}
+		if v, ok := m.Ranking["ndcg@10"]; ok {
+			tm.NDCG10 = &v
+		}
+		if len(r.Comparison.Metrics) == len(Metrics) {
+			switch m.Role {
+			case RoleA:
+				tm.RMSECI, tm.NDCG10CI = r.Comparison.Metrics[ri].ACI, r.Comparison.Metrics[ni].ACI
+			case RoleB:
+				tm.RMSECI, tm.NDCG10CI = r.Comparison.Metrics[ri].BCI, r.Comparison.Metrics[ni].BCI
+			}
+		}
+		t.Models = append(t.Models, tm)
+	}
+	return t
+}
+
+// aggregateMetrics combines the models' day metrics exactly: RMSE as √(Σ rows·rmse² /
+// Σ rows), MAE row-weighted, ranking metrics weighted by the day's ranked users.
+func aggregateMetrics(rs []Result) []ModelMetrics {
+	if len(rs) == 0 {
+		return nil
+	}
+	type acc struct {
+		rows, se, ae float64
+		cold, warm   errAcc
+		rank         map[string]float64
+		ranked       float64
+	}
+	accs := make([]acc, len(rs[0].Metrics))
+	for _, r := range rs {
+		for i, m := range r.Metrics {
+			if i >= len(accs) {
+				break
+			}
+			a := &accs[i]
+			n := float64(r.Population.Rows)
+			a.rows += n
+			a.se += n * m.RMSE * m.RMSE
+			a.ae += n * m.MAE
+			a.cold.add(m.Cold)
+			a.warm.add(m.Warm)
+			if m.Ranking != nil {
+				if a.rank == nil {
+					a.rank = map[string]float64{}
+				}
+				w := float64(r.Population.RankedUsers)
+				a.ranked += w
+				for k, v := range m.Ranking {
+					a.rank[k] += w * v
+				}
+			}
+		}
+	}
+	out := make([]ModelMetrics, len(accs))
+	for i, a := range accs {
+		m := rs[0].Metrics[i]
+		out[i] = ModelMetrics{Name: m.Name, Role: m.Role, RMSE: math.Sqrt(a.se / a.rows), MAE: a.ae / a.rows,
+			Cold: a.cold.stats(), Warm: a.warm.stats()}
+		if a.ranked > 0 {
+			out[i].Ranking = map[string]float64{}
+			for k, v := range a.rank {
+				out[i].Ranking[k] = v / a.ranked
+			}
+		}
+	}
+	return out
+}
+
+type errAcc struct{ rows, se, ae float64 }
+
+func (e *errAcc) add(s ErrorStats) {
+	if s.Rows == 0 || s.RMSE == nil || s.MAE == nil {
+		return
+	}
+	n := float64(s.Rows)
+	e.rows += n
+	e.se += n * *s.RMSE * *s.RMSE
+	e.ae += n * *s.MAE
+}
+
+func (e errAcc) stats() ErrorStats {
+	s := ErrorStats{Rows: int(e.rows)}
+	if e.rows > 0 {
+		r, m := math.Sqrt(e.se/e.rows), e.ae/e.rows
+		s.RMSE, s.MAE = &r, &m
+	}
+	return s
+}
+
+// Rebuild rewrites abtest/summary.json and abtest/report.html from the day results.
+// Runs in other processes may add results meanwhile: after writing, it checks that the
+// day results are still those it read, and rebuilds when they are not, so the last
+// writer leaves a summary of every result (at most maxRebuilds tries).
+func (e *Evaluator) Rebuild(ctx context.Context) error {
+	const maxRebuilds = 5
+	for range maxRebuilds {
+		results, units, inputs, err := LoadResults(ctx, e.Bucket)
+		if err != nil {
+			return err
+		}
+		if len(results) == 0 {
+			e.Log.Info("no day results yet: summary not written")
+			return nil
+		}
+		if err := e.writeSummary(ctx, results, units, inputs); err != nil {
+			return err
+		}
+		now, err := resultInputs(ctx, e.Bucket)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(now, resultsOnly(inputs)) {
+			return nil
+		}
+		e.Log.Info("day results changed while the summary was built: rebuilding")
+	}
+	return fmt.Errorf("rebuild %s: day results kept changing over %d tries", SummaryKey, maxRebuilds)
+}
+
+func (e *Evaluator) writeSummary(ctx context.Context, results []Result, units []*Units, inputs []Input) error {
+	t0 := time.Now()
+	s, err := BuildSummary(results, units, inputs, e.Opt.Stats, e.Opt.Impact)
+	if err != nil {
+		return err
+	}
+	e.Log.Info("summary rebuilt", "days", len(results), "users", s.Cumulative.Users, "seconds", time.Since(t0).Seconds())
+	data, err := blob.MarshalJSON(s)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", SummaryKey, err)
+	}
+	if err := e.put(ctx, SummaryKey, data); err != nil {
+		return err
+	}
+	html, err := RenderReport(s)
+	if err != nil {
+		return err
+	}
+	return e.put(ctx, ReportKey, html)
+}
+
+// resultInputs reads the checksums of the day results now in the bucket, in key order.
+func resultInputs(ctx context.Context, b blob.Bucket) ([]Input, error) {
+	objs, err := b.List(ctx, "abtest/day=")
+	if err != nil {
+		return nil, fmt.Errorf("list abtest/day=: %w", err)
+	}
+	var out []Input
+	for _, o := range objs {
+		if DayFromKey(o.Key, Prefix, ResultName) == 0 {
+			continue
+		}
+		_, in, err := readInput(ctx, b, o.Key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+func resultsOnly(in []Input) []Input {
+	var out []Input
+	for _, i := range in {
+		if DayFromKey(i.Key, Prefix, ResultName) > 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -1,0 +1,12 @@
+// Package all registers every model with the model registry, so that model.Load and
+// model.LoadPredictor can decode any model.bin and the trainer can build any model:
+//
+//	import _ "github.com/recpipe/recpipe/model/all"
+//
+// A new model adds its blank import here.
+package all
+
+import (
+	_ "github.com/recpipe/recpipe/model/ncf"
+	_ "github.com/recpipe/recpipe/model/ss4rec"
+)

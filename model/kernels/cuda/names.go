@@ -1,0 +1,28 @@
+package cuda
+
+import "slices"
+
+// Kernels maps each GPU entry point of this package (the kernels.Backend methods and
+// the row, optimizer and matrix operations) to the CUDA kernels it launches, by their
+// extern "C" names in the *.cu files. Gemm launches none: it calls cuBLAS.
+var Kernels = map[string][]string{
+	"S5Forward":      {"s5_fwd_states", "s5_fwd_out"},
+	"S5Backward":     {"s5_bwd_states", "s5_bwd_du", "s5_bwd_c", "s5_bwd_b", "s5_bwd_lambda"},
+	"MambaForward":   {"mamba_fwd"},
+	"MambaBackward":  {"mamba_bwd_scan", "mamba_bwd_bc", "mamba_bwd_a"},
+	"Gather":         {"gather_rows"},
+	"ScatterAddRows": {"scatter_add_rows"},
+	"AdamDense":      {"adam_dense"},
+	"AdamRows":       {"adam_rows"},
+	"Gemm":           nil,
+}
+
+// KernelNames returns every kernel name of Kernels, sorted, without repeats.
+func KernelNames() []string {
+	var out []string
+	for _, ks := range Kernels {
+		out = append(out, ks...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

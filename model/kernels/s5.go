@@ -1,0 +1,190 @@
+package kernels
+
+import "math"
+
+// s5Coef holds the zero-order-hold coefficients of one state at one position:
+// lb = Λ̄ = exp(ΛΔ) and g = (Λ̄ − 1)/Λ, so that x_t = Λ̄ x_{t−1} + g (B u_t).
+type s5Coef struct {
+	delta        float64
+	lbRe, lbIm   float64
+	gRe, gIm     float64
+	lamRe, lamIm float64
+}
+
+// s5coef computes the coefficients in float64. Δ = 0 gives Λ̄ = 1, g = 0 (the state
+// is carried unchanged); Δ → ∞ gives Λ̄ → 0, g → −1/Λ; both finite since Re Λ < 0.
+func s5coef(lamRe, lamIm, step float64, tau float32) s5Coef {
+	d := float64(tau) * step
+	zr, zi := lamRe*d, lamIm*d
+	m := math.Exp(zr)
+	s, c := math.Sincos(zi)
+	sh := math.Sin(zi / 2)
+	// Λ̄ − 1 without cancellation: expm1(zr)·cos(zi) − 2 sin²(zi/2) + i·m·sin(zi).
+	nr := math.Expm1(zr)*c - 2*sh*sh
+	ni := m * s
+	den := lamRe*lamRe + lamIm*lamIm
+	return s5Coef{
+		delta: d,
+		lbRe:  m * c, lbIm: m * s,
+		gRe: (nr*lamRe + ni*lamIm) / den, gIm: (ni*lamRe - nr*lamIm) / den,
+		lamRe: lamRe, lamIm: lamIm,
+	}
+}
+
+// s5lam returns Re Λ, Im Λ and exp(log step) of every state.
+func s5lam(p S5Params) (lr, li, st []float64) {
+	n := len(p.LogA)
+	lr, li, st = make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		lr[i] = -math.Exp(float64(p.LogA[i]))
+		li[i] = float64(p.ImA[i])
+		st[i] = math.Exp(float64(p.LogStep[i]))
+	}
+	return lr, li, st
+}
+
+// S5Forward runs the time-aware S5 scan; see Backend.
+func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
+	lr, li, st := s5lam(p)
+	H, P, T := d.H, d.P, d.T
+	parallel(d.B, c.workers(d.B), func(_, lo, hi int) {
+		xr, xi := make([]float64, P), make([]float64, P)
+		vr, vi := make([]float32, P), make([]float32, P)
+		for b := lo; b < hi; b++ {
+			clear(xr)
+			clear(xi)
+			for t := range T {
+				bt := b*T + t
+				ut := u[bt*H : bt*H+H]
+				for q := range P {
+					br, bi := p.BRe[q*H:q*H+H], p.BIm[q*H:q*H+H]
+					var sr, si float32
+					for h, uv := range ut {
+						sr += br[h] * uv
+						si += bi[h] * uv
+					}
+					vr[q], vi[q] = sr, si
+				}
+				xrow := xs[bt*2*P : bt*2*P+2*P]
+				for q := range P {
+					k := s5coef(lr[q], li[q], st[q], tau[bt])
+					r := k.lbRe*xr[q] - k.lbIm*xi[q] + k.gRe*float64(vr[q]) - k.gIm*float64(vi[q])
+					i := k.lbRe*xi[q] + k.lbIm*xr[q] + k.gRe*float64(vi[q]) + k.gIm*float64(vr[q])
+					xr[q], xi[q] = r, i
+					xrow[q], xrow[P+q] = float32(r), float32(i)
+				}
+				yt := y[bt*H : bt*H+H]
+				for h := range H {
+					cr, ci := p.CRe[h*P:h*P+P], p.CIm[h*P:h*P+P]
+					s := p.D[h] * ut[h]
+					for q := range P {
+						s += cr[q]*xrow[q] - ci[q]*xrow[P+q]
+					}
+					yt[h] = s
+				}
+			}
+		}
+	})
+}
+
+// S5Backward is the hand-written backward of S5Forward; see Backend. The gradient
+// with respect to τ is not computed (gaps are data).
+func (c CPU) S5Backward(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5Params) {
+	lr, li, st := s5lam(p)
+	H, P, T := d.H, d.P, d.T
+	w := c.workers(d.B)
+	acc := make([]S5Params, w)
+	parallel(d.B, w, func(k, lo, hi int) {
+		a := NewS5Params(H, P)
+		acc[k] = a
+		gr, gi := make([]float64, P), make([]float64, P)
+		vr, vi := make([]float32, P), make([]float32, P)
+		dvr, dvi := make([]float32, P), make([]float32, P)
+		dLogA, dImA, dStep := make([]float64, P), make([]float64, P), make([]float64, P)
+		for b := lo; b < hi; b++ {
+			clear(gr)
+			clear(gi)
+			for t := T - 1; t >= 0; t-- {
+				bt := b*T + t
+				ut, dyt, dut := u[bt*H:bt*H+H], dy[bt*H:bt*H+H], du[bt*H:bt*H+H]
+				xrow := xs[bt*2*P : bt*2*P+2*P]
+				for h, dv := range dyt {
+					if dv == 0 {
+						continue
+					}
+					cr, ci := p.CRe[h*P:h*P+P], p.CIm[h*P:h*P+P]
+					dcr, dci := a.CRe[h*P:h*P+P], a.CIm[h*P:h*P+P]
+					for q := range P {
+						dcr[q] += dv * xrow[q]
+						dci[q] -= dv * xrow[P+q]
+						gr[q] += float64(dv * cr[q])
+						gi[q] -= float64(dv * ci[q])
+					}
+					a.D[h] += dv * ut[h]
+					dut[h] += p.D[h] * dv
+				}
+				for q := range P {
+					br, bi := p.BRe[q*H:q*H+H], p.BIm[q*H:q*H+H]
+					var sr, si float32
+					for h, uv := range ut {
+						sr += br[h] * uv
+						si += bi[h] * uv
+					}
+					vr[q], vi[q] = sr, si
+				}
+				for q := range P {
+					Gr, Gi := gr[q], gi[q]
+					k := s5coef(lr[q], li[q], st[q], tau[bt])
+					var pr, pi float64
+					if t > 0 {
+						prev := xs[(bt-1)*2*P:]
+						pr, pi = float64(prev[q]), float64(prev[P+q])
+					}
+					// dΛ̄ = G·conj(x_{t−1}); dg = G·conj(v); dv = conj(g)·G.
+					dlr, dli := Gr*pr+Gi*pi, Gi*pr-Gr*pi
+					v0, v1 := float64(vr[q]), float64(vi[q])
+					dgr, dgi := Gr*v0+Gi*v1, Gi*v0-Gr*v1
+					dvr[q] = float32(k.gRe*Gr + k.gIm*Gi)
+					dvi[q] = float32(k.gRe*Gi - k.gIm*Gr)
+					// ∂Λ̄/∂Λ = ΔΛ̄; ∂g/∂Λ = (ΔΛ̄ − g)/Λ; G_Λ = conj(∂Λ̄/∂Λ)dΛ̄ + conj(∂g/∂Λ)dg.
+					ar, ai := k.delta*k.lbRe, k.delta*k.lbIm
+					nr, ni := ar-k.gRe, ai-k.gIm
+					den := k.lamRe*k.lamRe + k.lamIm*k.lamIm
+					qr, qi := (nr*k.lamRe+ni*k.lamIm)/den, (ni*k.lamRe-nr*k.lamIm)/den
+					glr := ar*dlr + ai*dli + qr*dgr + qi*dgi
+					gli := ar*dli - ai*dlr + qr*dgi - qi*dgr
+					dLogA[q] += glr * k.lamRe
+					dImA[q] += gli
+					// ∂Λ̄/∂Δ = ΛΛ̄; ∂g/∂Δ = Λ̄.
+					mr := k.lamRe*k.lbRe - k.lamIm*k.lbIm
+					mi := k.lamRe*k.lbIm + k.lamIm*k.lbRe
+					dd := mr*dlr + mi*dli + k.lbRe*dgr + k.lbIm*dgi
+					dStep[q] += dd * k.delta
+					// adjoint of x_{t−1}
+					gr[q], gi[q] = k.lbRe*Gr+k.lbIm*Gi, k.lbRe*Gi-k.lbIm*Gr
+				}
+				for q := range P {
+					r, i := dvr[q], dvi[q]
+					if r == 0 && i == 0 {
+						continue
+					}
+					br, bi := p.BRe[q*H:q*H+H], p.BIm[q*H:q*H+H]
+					dbr, dbi := a.BRe[q*H:q*H+H], a.BIm[q*H:q*H+H]
+					for h, uv := range ut {
+						dbr[h] += r * uv
+						dbi[h] += i * uv
+						dut[h] += br[h]*r + bi[h]*i
+					}
+				}
+			}
+		}
+		for q := range P {
+			a.LogA[q], a.ImA[q], a.LogStep[q] = float32(dLogA[q]), float32(dImA[q]), float32(dStep[q])
+		}
+	})
+	for _, a := range acc {
+		for i, s := range a.Slices() {
+			addInto(g.Slices()[i], s)
+		}
+	}
+}

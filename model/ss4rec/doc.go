@@ -1,0 +1,38 @@
+// Package ss4rec is model B: a continuous-time sequential recommender built from a
+// time-aware S5 layer and a Mamba selective-scan layer (SS4Rec, arXiv 2502.08132),
+// trained for rating prediction. Importing it registers "ss4rec" with the model
+// registry; the shared trainer (model.TrainRun) drives it through model.Trainable.
+//
+// What the model sees: for a rating of item j by user u at time t, the user's
+// interactions strictly before t (DESIGN §6), oldest first, between MaxSeqLen/2 and
+// MaxSeqLen of them when the history has that many. Each position's input is the
+// item embedding plus an embedding of the rating the user gave it; its gap τ is the
+// time to the next interaction (for the last position, to t), scaled as
+// τ = 1 + log1p(gap in hours) (GapScale): a same-second tie is τ = 1 (a zero step
+// would drop the input from the S5 state), twenty years is τ ≈ 13, so no gap
+// overflows the discretisation. Two blocks follow, each
+// h = LN(x + Dropout(S5(x, τ))), out = LN(h + Dropout(Mamba(h))). The rating is
+// μ + b_j + ⟨W_u·o + c, e_j⟩ + ⟨w_b, o⟩, where o is the last block's output at the last
+// position, e_j the target item's embedding (tied with the input table) and b_j its
+// bias. A user with no interaction before t, or an item unseen in training, falls
+// back to what is known (μ and b_j; a zero embedding for the unknown item).
+//
+// Sequences are right-padded; item row 0 is padding and real items are rows 1..n
+// (n+1 is the unknown item), so no real item collides with padding. Every layer is
+// causal, so padding never reaches a real position.
+//
+// Training: a user's training sequence is cut into windows of MaxSeqLen positions
+// starting every MaxSeqLen/2; each interaction that has history is a target in the
+// window where the position of its last earlier interaction falls in the second half
+// (or in the first window). Same-second ties share that earlier state. One forward
+// and backward pass per batch of windows predicts every target in them.
+//
+// Inference (Predict) follows the same window rule; see Predict for how a user's
+// prefix is shared between rows.
+//
+// The scans are the fused kernels of model/kernels behind kernels.Backend (Model.
+// Backend); the rest of the network (norms, projections, convolution, head) is a
+// hand-written forward and backward over flat slices, checked against finite
+// differences. Ablations (Net.S5Only, Net.MambaOnly, Net.TimeBlind) are switches of
+// the same net section.
+package ss4rec

@@ -120,8 +120,8 @@ func (n *net) init(seed uint64) {
 			for q := range P {
 				b.s5W.LogA[q] = float32(math.Log(0.5))
 				b.s5W.ImA[q] = float32(math.Pi * float64(q) / float64(P))
-				// steps log-uniform in [0.05, 1] per unit of τ = 1 + log1p(hours)
-				b.s5W.LogStep[q] = float32(math.Log(0.05) + r.Float64()*(-math.Log(0.05)))
+				// steps log-uniform in [0.001, 0.1] per unit of τ = 1 + log1p(hours) (S5's default range)
+				b.s5W.LogStep[q] = float32(math.Log(0.001) + r.Float64()*(math.Log(0.1)-math.Log(0.001)))
 			}
 			normalFill(r, b.s5W.BRe, 1/math.Sqrt(float64(2*H)))
 			normalFill(r, b.s5W.BIm, 1/math.Sqrt(float64(2*H)))

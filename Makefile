@@ -17,7 +17,8 @@ DEST       ?= results
 E2E_BUCKET ?=
 
 .PHONY: help build build-cuda test lint bench demo run-etl run-simulation run-quality run-ab-test \
-        status train fetch-results minio lambda workflow-e2e report-screenshot clean
+        status train fetch-results minio minio-stop serve lambda workflow-e2e report-screenshot \
+        cuda-test cuda-typecheck verify-ab clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -66,8 +67,13 @@ fetch-results: build ## copy the etl/, quality/ and abtest/ JSON results from th
 	$(BIN)/pipeline fetch-results --dest $(DEST)
 
 minio: ## start a local MinIO (pinned) on 127.0.0.1:9000 with its webhook pointed at pipeline serve
-	scripts/minio.sh
 	scripts/minio-local.sh
+
+minio-stop: ## stop the local MinIO of make minio (its data stays in .minio/)
+	scripts/minio-local.sh stop
+
+serve: build ## receive MinIO notifications and run quality-check and ab-eval (needs RECPIPE_WEBHOOK_TOKEN)
+	$(BIN)/pipeline serve
 
 lambda: ## build the Lambda bootstrap zips into dist/ (linux/amd64, provided.al2023)
 	@mkdir -p dist
@@ -80,8 +86,19 @@ lambda: ## build the Lambda bootstrap zips into dist/ (linux/amd64, provided.al2
 workflow-e2e: ## replay etl-daily's steps for two nights against E2E_BUCKET (prepared, with champions)
 	RECPIPE_WORKFLOW_E2E_BUCKET=$(E2E_BUCKET) $(GO) test -count=1 -run TestETLDailyTwoNights -v ./infra/workflows
 
-report-screenshot: ## render abtest/report.html in headless Chromium to a PNG (installs chromium if missing)
-	scripts/report-screenshot.sh
+report-screenshot: ## render data/abtest/report.html to dist/ab-report.png in headless Chromium (installs chromium if missing)
+	@mkdir -p dist
+	scripts/report-screenshot.sh data/abtest/report.html dist/ab-report.png
+
+cuda-test: ## the CUDA kernels without a GPU: compiled as C++ and compared with the CPU kernels (needs g++)
+	$(GO) test ./model/kernels/cuda/...
+	$(GO) test -tags cuemu ./model/kernels/cuda/...
+
+cuda-typecheck: ## vet and compile the -tags cuda code against stubs of gorgonia.org/cu
+	scripts/cuda-typecheck.sh
+
+verify-ab: ## recompute ab-eval's numbers in ./data from the batches and the saved models
+	AB_VERIFY_BUCKET=file://$(CURDIR)/data $(GO) test ./abtest -run TestVerifyBucket -count=1 -v
 
 clean: ## remove build outputs
 	rm -rf $(BIN) dist

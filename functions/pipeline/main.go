@@ -19,6 +19,10 @@ type command struct {
 
 // commands is the subcommand table; add an entry to add a subcommand.
 var commands = []command{
+	{"demo", "the whole life on the embedded default bucket: prepare, train, release 20 days; checks and A/B run by events", demo},
+	{"serve", "receive MinIO webhook notifications and run quality-check and ab-eval for them", serve},
+	{"status", "where the pipeline stands, from the bucket alone (--json for a document)", status},
+	{"fetch-results", "copy the etl/, quality/ and abtest/ JSON results (and report.html) into --dest", fetchResultsCmd},
 	{"report-failure", "open, or comment on, the GitHub issue for a failed job", reportFailure},
 }
 

@@ -49,7 +49,8 @@ func QualityCheckFunction(cfg QualityConfig) jobs.Function {
 
 // RunQualityCheck checks day d, or every released day when d is 0, and records
 // what it read and wrote. A failed gate is returned as jobs.Exit(3, err), which
-// stops the chain.
+// stops the chain, and is final (jobs.Final): a redelivery of the event cannot change
+// the verdict, so it runs nothing (MinIO and Lambda would otherwise retry it for ever).
 func RunQualityCheck(ctx context.Context, env *jobs.Env, cfg QualityConfig, d int) ([]*quality.Report, error) {
 	th, err := quality.LoadThresholds(cfg.Thresholds)
 	if err != nil {
@@ -67,7 +68,7 @@ func RunQualityCheck(ctx context.Context, env *jobs.Env, cfg QualityConfig, d in
 		}
 	}
 	if errors.Is(err, quality.ErrGateFailed) {
-		return reps, jobs.Exit(ExitGateFailed, err)
+		return reps, jobs.Exit(ExitGateFailed, jobs.Final(err))
 	}
 	return reps, err
 }

@@ -66,7 +66,7 @@ func TestQualityCheckEvent(t *testing.T) {
 					t.Fatalf("run record inputs %v outputs %v", env.Run.Inputs, env.Run.Outputs)
 				}
 			default:
-				if !errors.As(err, &ee) || ee.Code != tt.wantCode || !errors.Is(err, quality.ErrGateFailed) || !strings.Contains(err.Error(), quality.CheckValidityRating) {
+				if !errors.As(err, &ee) || ee.Code != tt.wantCode || !errors.Is(err, quality.ErrGateFailed) || !errors.Is(err, jobs.ErrFinal) || !strings.Contains(err.Error(), quality.CheckValidityRating) {
 					t.Fatalf("err = %v, want exit %d naming %s", err, tt.wantCode, quality.CheckValidityRating)
 				}
 			}

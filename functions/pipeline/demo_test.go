@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/recpipe/recpipe/abtest"
+	"github.com/recpipe/recpipe/data/movielens"
+	"github.com/recpipe/recpipe/functions/internal/handlers"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/quality"
+)
+
+// testFunctions are hostedFunctions with settings that do not depend on the environment.
+func testFunctions() []jobs.Function {
+	return []jobs.Function{
+		handlers.QualityCheckFunction(handlers.QualityConfig{}),
+		handlers.ABEvalFunction(handlers.ABEvalConfig{Dataset: movielens.SmallName, ModelA: "ncf", ModelB: "ss4rec",
+			Primary: "rmse", Seed: 1, Resamples: abtest.MinResamples}),
+	}
+}
+
+// The demo's checks and A/B results come from events alone (demo never calls
+// quality-check or ab-eval); a second demo writes nothing and runs nothing.
+func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two small models")
+	}
+	ctx := context.Background()
+	b := blob.NewMem()
+	writeFixture(t, b) // prepared, and the tiny runs finished: demo finds them
+	o := demoOptions{Train: tinySpecs, Days: 3, Workers: 2, Functions: testFunctions()}
+	log := slog.New(slog.DiscardHandler)
+
+	var out bytes.Buffer
+	res, err := runDemo(ctx, b, o, log, &out)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	for d := 1; d <= o.Days; d++ {
+		for _, key := range []string{quality.ReportKey(d), abtest.ResultKey(d)} {
+			if ok, err := blob.Exists(ctx, b, key); err != nil || !ok {
+				t.Errorf("%s missing after the demo (err %v)", key, err)
+			}
+		}
+	}
+	if ok, _ := blob.Exists(ctx, b, abtest.ResultKey(o.Days+1)); ok {
+		t.Errorf("day %d evaluated, but the demo released %d days", o.Days+1, o.Days)
+	}
+	st := res.Stats
+	// Per day: a quality-check and an ab-eval run; per champion: an ab-eval run.
+	if want := 2*o.Days + len(o.Train); st.OK+st.Skipped != want || st.Failed != 0 {
+		t.Errorf("first demo: %+v, want %d runs ok or skipped and none failed", st, want)
+	}
+	if st.Duplicates == 0 {
+		t.Errorf("first demo: the redelivery found no duplicate: %+v", st)
+	}
+	snap := res.Snapshot
+	if len(snap.Days) != o.Days || len(snap.Models) != 2 || snap.AB == nil || len(snap.AB.Days) != o.Days || len(snap.Runs) != 2 {
+		t.Errorf("snapshot after the demo: %d days, %d models, A/B %+v, runs %+v", len(snap.Days), len(snap.Models), snap.AB, snap.Runs)
+	}
+	var sum bytes.Buffer
+	writeDemoSummary(&sum, res, "mem://", 0)
+	for _, want := range []string{"ncf ", "ss4rec ", "A/B over 3 days: A ncf vs B ss4rec", "days released: 3 of 20", "report: mem://abtest/report.html"} {
+		if !strings.Contains(sum.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum.String())
+		}
+	}
+
+	before := etags(t, b)
+	res, err = runDemo(ctx, b, o, log, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := res.Stats; st.OK+st.Skipped+st.Failed != 0 || st.Duplicates == 0 {
+		t.Errorf("second demo ran something: %+v", st)
+	}
+	after := etags(t, b)
+	if !maps.Equal(before, after) {
+		t.Errorf("second demo changed the bucket: %d objects before, %d after", len(before), len(after))
+	}
+}

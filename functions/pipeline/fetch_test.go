@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/recpipe/recpipe/internal/blob"
+)
+
+func TestFetchResults(t *testing.T) {
+	ctx := context.Background()
+	b := blob.NewMem()
+	objects := map[string]bool{ // key: copied?
+		"etl/status.json":                 true,
+		"etl/day=01/_manifest.json":       true,
+		"etl/day=01/batch.csv":            false,
+		"quality/day=01/report.json":      true,
+		"abtest/day=01/result.json":       true,
+		"abtest/day=01/units.csv":         false,
+		"abtest/report.html":              true,
+		"models/ncf/champion.json":        false,
+		"runs/ab-eval/20261126T1000.json": false,
+	}
+	for k := range objects {
+		if _, err := blob.PutBytes(ctx, b, k, []byte("{\"key\":\""+k+"\"}"), blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dest := t.TempDir()
+	n, err := fetchResults(ctx, b, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.objects != 5 || n.written != 5 {
+		t.Errorf("first fetch: %+v, want 5 objects, 5 written", n)
+	}
+	for k, copied := range objects {
+		data, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(k)))
+		switch {
+		case copied && err != nil:
+			t.Errorf("%s not fetched: %v", k, err)
+		case copied && string(data) != "{\"key\":\""+k+"\"}":
+			t.Errorf("%s fetched as %q", k, data)
+		case !copied && !errors.Is(err, fs.ErrNotExist):
+			t.Errorf("%s fetched, but it is not a result (err %v)", k, err)
+		}
+	}
+	if n, err = fetchResults(ctx, b, dest); err != nil || n.written != 0 {
+		t.Errorf("second fetch: %+v, %v; want nothing rewritten", n, err)
+	}
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/recpipe/recpipe/abtest"
+	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/quality"
+)
+
+// SnapshotSchema is the schema name of `pipeline status --json`.
+const SnapshotSchema = "pipeline-status/v1"
+
+// Snapshot is where the pipeline stands, read from the bucket alone.
+type Snapshot struct {
+	Schema   string         `json:"schema"`
+	Bucket   string         `json:"bucket"`
+	Datasets []DatasetState `json:"datasets"`
+	Models   []ModelState   `json:"models"`
+	ETL      *etl.Status    `json:"etl,omitempty"`
+	Days     []DayState     `json:"days"`
+	AB       *ABState       `json:"ab,omitempty"`
+	Runs     []RunState     `json:"runs"`
+	Report   string         `json:"report,omitempty"` // abtest/report.html when present
+}
+
+// DatasetState is one prepared dataset.
+type DatasetState struct {
+	Name  string `json:"name"`
+	Train int    `json:"train_rows"`
+	Val   int    `json:"val_rows"`
+	Test  int    `json:"test_rows"`
+}
+
+// ModelState is one model's champion, with the test scores of its training summary.
+type ModelState struct {
+	Model    string             `json:"model"`
+	Run      string             `json:"run"`
+	Dataset  string             `json:"dataset"`
+	ValRMSE  float64            `json:"val_rmse"`
+	TestRMSE map[string]float64 `json:"test_rmse"` // the model's and the baselines', by predictor
+}
+
+// DayState is one day of the feed: released rows, quality verdict, A/B outcome.
+type DayState struct {
+	Day          int              `json:"day"`
+	Rows         int              `json:"rows"`
+	Rejected     int              `json:"rejected"`
+	Quality      string           `json:"quality"` // passed, failed, or pending
+	ChecksFailed []string         `json:"checks_failed,omitempty"`
+	ABWinner     string           `json:"ab_winner,omitempty"`
+	ABDiff       *float64         `json:"ab_primary_diff,omitempty"`
+	ABCI         *abtest.Interval `json:"ab_primary_ci,omitempty"`
+}
+
+// ABState is the cumulative A/B comparison of abtest/summary.json.
+type ABState struct {
+	Models  abtest.Models    `json:"models"`
+	Days    []int            `json:"days"`
+	Primary string           `json:"primary_metric"`
+	Winner  string           `json:"winner"`
+	Diff    *float64         `json:"primary_diff,omitempty"`
+	CI      *abtest.Interval `json:"primary_ci,omitempty"`
+	Verdict string           `json:"verdict"`
+}
+
+// RunState is the newest run record of one function.
+type RunState struct {
+	Function string  `json:"function"`
+	Runs     int     `json:"runs"`
+	Last     string  `json:"last_run"`
+	Status   string  `json:"status"`
+	Trigger  string  `json:"trigger"`
+	Wall     float64 `json:"wall_seconds"`
+	Error    string  `json:"error,omitempty"`
+}
+
+// readSnapshot reads every part of the pipeline's state that exists; a part that is
+// missing is left empty, a part that is unreadable is an error naming its key.
+func readSnapshot(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
+	s := &Snapshot{Schema: SnapshotSchema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}}
+	steps := []func(context.Context, blob.Bucket, *Snapshot) error{readDatasets, readModels, readETL, readDays, readAB, readRuns}
+	for _, step := range steps {
+		if err := step(ctx, b, s); err != nil {
+			return nil, err
+		}
+	}
+	if ok, err := blob.Exists(ctx, b, abtest.ReportKey); err != nil {
+		return nil, err
+	} else if ok {
+		s.Report = abtest.ReportKey
+	}
+	return s, nil
+}
+
+func readDatasets(ctx context.Context, b blob.Bucket, s *Snapshot) error {
+	list, err := b.List(ctx, "prepared/")
+	if err != nil {
+		return fmt.Errorf("list prepared/: %w", err)
+	}
+	for _, a := range list {
+		ds, name, ok := strings.Cut(strings.TrimPrefix(a.Key, "prepared/"), "/")
+		if !ok || name != etl.ManifestName {
+			continue
+		}
+		p, err := etl.LoadPrepared(ctx, b, ds)
+		if err != nil {
+			return err
+		}
+		s.Datasets = append(s.Datasets, DatasetState{Name: ds, Train: p.Splits.Train.Rows, Val: p.Splits.Val.Rows, Test: p.Splits.Test.Rows})
+	}
+	return nil
+}
+
+func readModels(ctx context.Context, b blob.Bucket, s *Snapshot) error {
+	list, err := b.List(ctx, "models/")
+	if err != nil {
+		return fmt.Errorf("list models/: %w", err)
+	}
+	for _, a := range list {
+		m, ok := strings.CutSuffix(strings.TrimPrefix(a.Key, "models/"), "/champion.json")
+		if !ok || strings.Contains(m, "/") {
+			continue
+		}
+		var c model.Champion
+		if err := blob.ReadJSON(ctx, b, a.Key, &c); err != nil {
+			return err
+		}
+		ms := ModelState{Model: c.Model, Run: c.Run, Dataset: c.Dataset, ValRMSE: c.ValRMSE, TestRMSE: map[string]float64{}}
+		var sum model.Summary
+		switch err := blob.ReadJSON(ctx, b, c.SummaryKey, &sum); {
+		case err == nil:
+			for name, sc := range sum.Test {
+				ms.TestRMSE[name] = sc.All.RMSE
+			}
+		case errors.Is(err, blob.ErrNotFound):
+			ms.TestRMSE[c.Model] = c.TestRMSE
+		default:
+			return err
+		}
+		s.Models = append(s.Models, ms)
+	}
+	return nil
+}
+
+func readETL(ctx context.Context, b blob.Bucket, s *Snapshot) error {
+	var st etl.Status
+	switch err := blob.ReadJSON(ctx, b, etl.StatusKey, &st); {
+	case errors.Is(err, blob.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	s.ETL = &st
+	return nil
+}
+
+func readDays(ctx context.Context, b blob.Bucket, s *Snapshot) error {
+	ms, err := etl.DayManifests(ctx, b)
+	if err != nil {
+		return err
+	}
+	byDay := map[int]*DayState{}
+	for _, m := range ms {
+		byDay[m.Day] = &DayState{Day: m.Day, Rows: m.Rows, Rejected: m.Rejected, Quality: "pending"}
+	}
+	reps, err := quality.Reports(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, r := range reps {
+		d := dayState(byDay, r.Day)
+		d.Quality = "passed"
+		if !r.Success {
+			d.Quality = "failed"
+		}
+		for _, res := range r.Results {
+			if !res.Success {
+				d.ChecksFailed = append(d.ChecksFailed, string(res.Severity)+":"+res.Check)
+			}
+		}
+	}
+	list, err := b.List(ctx, abtest.Prefix+"day=")
+	if err != nil {
+		return fmt.Errorf("list %sday=: %w", abtest.Prefix, err)
+	}
+	for _, a := range list {
+		day := abtest.DayFromKey(a.Key, abtest.Prefix, abtest.ResultName)
+		if day == 0 {
+			continue
+		}
+		var r abtest.Result
+		if err := blob.ReadJSON(ctx, b, a.Key, &r); err != nil {
+			return err
+		}
+		d := dayState(byDay, day)
+		d.ABWinner = r.Comparison.Winner
+		if pm := primary(r.Comparison); pm != nil {
+			d.ABDiff, d.ABCI = pm.MeanUserDiff, pm.MeanUserDiffCI
+		}
+	}
+	for _, d := range byDay {
+		s.Days = append(s.Days, *d)
+	}
+	sort.Slice(s.Days, func(i, j int) bool { return s.Days[i].Day < s.Days[j].Day })
+	return nil
+}
+
+func dayState(m map[int]*DayState, d int) *DayState {
+	if m[d] == nil {
+		m[d] = &DayState{Day: d, Quality: "pending"}
+	}
+	return m[d]
+}
+
+// primary is the comparison of the verdict's metric.
+func primary(c abtest.Comparison) *abtest.MetricComparison {
+	for i := range c.Metrics {
+		if c.Metrics[i].Metric == c.Stats.Primary {
+			return &c.Metrics[i]
+		}
+	}
+	return nil
+}
+
+func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
+	var sum abtest.Summary
+	switch err := blob.ReadJSON(ctx, b, abtest.SummaryKey, &sum); {
+	case errors.Is(err, blob.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	ab := &ABState{Models: sum.Models, Days: []int{}}
+	if c := sum.Cumulative; c != nil {
+		ab.Days = c.Days
+		ab.Primary, ab.Winner, ab.Verdict = c.Comparison.Stats.Primary, c.Comparison.Winner, c.Comparison.Verdict
+		if pm := primary(c.Comparison); pm != nil {
+			ab.Diff, ab.CI = pm.MeanUserDiff, pm.MeanUserDiffCI
+		}
+	}
+	s.AB = ab
+	return nil
+}
+
+func readRuns(ctx context.Context, b blob.Bucket, s *Snapshot) error {
+	list, err := b.List(ctx, "runs/")
+	if err != nil {
+		return fmt.Errorf("list runs/: %w", err)
+	}
+	latest := map[string]string{}
+	count := map[string]int{}
+	for _, a := range list {
+		if !jobs.IsRecordKey(a.Key) {
+			continue
+		}
+		fn := strings.Split(a.Key, "/")[1]
+		count[fn]++
+		if a.Key > latest[fn] { // run ids sort by start time
+			latest[fn] = a.Key
+		}
+	}
+	fns := make([]string, 0, len(latest))
+	for fn := range latest {
+		fns = append(fns, fn)
+	}
+	sort.Strings(fns)
+	for _, fn := range fns {
+		var r jobs.Record
+		if err := blob.ReadJSON(ctx, b, latest[fn], &r); err != nil {
+			return err
+		}
+		s.Runs = append(s.Runs, RunState{Function: fn, Runs: count[fn], Last: r.ID, Status: r.Status,
+			Trigger: r.Trigger.Kind, Wall: r.Usage.WallSeconds, Error: r.Error})
+	}
+	return nil
+}

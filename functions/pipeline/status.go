@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/recpipe/recpipe/abtest"
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs"
+)
+
+// status prints where the pipeline stands, from the bucket alone.
+func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("pipeline status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	common := jobs.RegisterFlags(fs)
+	asJSON := fs.Bool("json", false, "print the status as JSON ("+SnapshotSchema+")")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	b, err := blob.Open(ctx, common.Bucket)
+	if err != nil {
+		fmt.Fprintln(stderr, "pipeline status:", err)
+		return 1
+	}
+	defer b.Close()
+	s, err := readSnapshot(ctx, b)
+	if err != nil {
+		fmt.Fprintln(stderr, "pipeline status:", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(s)
+	} else {
+		err = writeStatus(stdout, s)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "pipeline status:", err)
+		return 1
+	}
+	return 0
+}
+
+// parseFlags parses args; done reports that the command must return code now
+// (-h, or bad flags).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	case err != nil:
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return 2, true
+	}
+	return 0, false
+}
+
+// writeStatus renders s as readable tables.
+func writeStatus(w io.Writer, s *Snapshot) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
+	p("bucket\t%s\n", s.Bucket)
+
+	p("\nPREPARED DATASETS\n")
+	if len(s.Datasets) == 0 {
+		p("  (none: run prepare)\n")
+	}
+	for _, d := range s.Datasets {
+		p("  %s\ttrain %d\tval %d\ttest %d\n", d.Name, d.Train, d.Val, d.Test)
+	}
+
+	p("\nCHAMPIONS\tRUN\tVAL RMSE\tTEST RMSE\n")
+	if len(s.Models) == 0 {
+		p("  (none: run train-gpu --promote)\n")
+	}
+	for _, m := range s.Models {
+		p("  %s\t%s\t%.4f\t%s\n", m.Model, m.Run, m.ValRMSE, fmtRMSE(m.TestRMSE[m.Model]))
+	}
+
+	p("\nETL\n")
+	if s.ETL == nil {
+		p("  (no etl/status.json: no day released)\n")
+	} else {
+		e := s.ETL
+		p("  dataset %s\tdays %d/%d (%.0f%%)\tcurrent day %d\tnext day %d\trows released %d, rejected %d, remaining %d\n",
+			e.Dataset, e.DaysReleased, e.Days, e.CompletionPct, e.CurrentDay, e.NextDay, e.RowsReleased, e.RowsRejected, e.RecordsRemaining)
+	}
+
+	if len(s.Days) > 0 {
+		p("\nDAY\tROWS\tREJECTED\tQUALITY\tFAILED CHECKS\tA/B WINNER\tPRIMARY A-B [CI]\n")
+		for _, d := range s.Days {
+			winner, diff := "-", "-"
+			if d.ABWinner != "" {
+				winner, diff = d.ABWinner, fmtDiff(d.ABDiff, d.ABCI)
+			}
+			p("  %02d\t%d\t%d\t%s\t%s\t%s\t%s\n", d.Day, d.Rows, d.Rejected, d.Quality, orDash(strings.Join(d.ChecksFailed, " ")), winner, diff)
+		}
+	}
+
+	p("\nA/B (cumulative)\n")
+	if s.AB == nil || len(s.AB.Days) == 0 {
+		p("  (no abtest/summary.json yet)\n")
+	} else {
+		a := s.AB
+		p("  A %s vs B %s, days %s\t%s A-B %s\twinner %s\n", a.Models.A.Spec, a.Models.B.Spec, fmtDays(a.Days), a.Primary, fmtDiff(a.Diff, a.CI), a.Winner)
+		p("  %s\n", a.Verdict)
+	}
+	if s.Report != "" {
+		p("  report: %s\n", s.Report)
+	}
+
+	p("\nFUNCTION\tRUNS\tLAST RUN\tSTATUS\tTRIGGER\tWALL S\tERROR\n")
+	if len(s.Runs) == 0 {
+		p("  (no run records)\n")
+	}
+	for _, r := range s.Runs {
+		p("  %s\t%d\t%s\t%s\t%s\t%.1f\t%s\n", r.Function, r.Runs, r.Last, r.Status, r.Trigger, r.Wall, orDash(oneLine(r.Error, 80)))
+	}
+	return tw.Flush()
+}
+
+func fmtRMSE(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// fmtDiff is "d [lo, hi]", or "n/a" for an undefined difference.
+func fmtDiff(d *float64, ci *abtest.Interval) string {
+	switch {
+	case d == nil:
+		return "n/a"
+	case ci == nil:
+		return fmt.Sprintf("%+.4f", *d)
+	}
+	return fmt.Sprintf("%+.4f [%+.4f, %+.4f]", *d, ci.Low, ci.High)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fmtDays is "1-3,5" for days 1, 2, 3 and 5.
+func fmtDays(days []int) string {
+	var parts []string
+	for i := 0; i < len(days); {
+		j := i
+		for j+1 < len(days) && days[j+1] == days[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", days[i], days[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(days[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+
+	"github.com/recpipe/recpipe/internal/svgchart"
 )
 
 //go:embed report.html.tmpl
@@ -68,8 +70,8 @@ func RenderReport(s Summary) ([]byte, error) {
 	for _, d := range s.Days {
 		xs = append(xs, d.Day)
 	}
-	rmse := Chart{Title: "RMSE per day (lower is better)", YLabel: "RMSE", XS: xs}
-	ndcg := Chart{Title: "NDCG@10 per day (higher is better)", YLabel: "NDCG@10", XS: xs}
+	rmse := svgchart.Chart{Title: "RMSE per day (lower is better)", YLabel: "RMSE", XS: xs}
+	ndcg := svgchart.Chart{Title: "NDCG@10 per day (higher is better)", YLabel: "NDCG@10", XS: xs}
 	series := map[string]int{}
 	compared := map[string]bool{s.Models.A.Name: true, s.Models.B.Name: true}
 	for _, d := range s.Days {
@@ -90,16 +92,16 @@ func RenderReport(s Summary) ([]byte, error) {
 				if m.Role != RoleBaseline {
 					label = strings.ToUpper(m.Role) + ": " + m.Name
 				}
-				rmse.Series = append(rmse.Series, Series{Name: label, Color: col, Dashed: dashed})
-				ndcg.Series = append(ndcg.Series, Series{Name: label, Color: col, Dashed: dashed})
+				rmse.Series = append(rmse.Series, svgchart.Series{Name: label, Color: col, Dashed: dashed})
+				ndcg.Series = append(ndcg.Series, svgchart.Series{Name: label, Color: col, Dashed: dashed})
 			}
-			rp := Point{X: d.Day, Y: m.RMSE}
+			rp := svgchart.Point{X: d.Day, Y: m.RMSE}
 			if m.RMSECI != nil {
 				rp.Low, rp.High = &m.RMSECI.Low, &m.RMSECI.High
 			}
 			rmse.Series[i].Points = append(rmse.Series[i].Points, rp)
 			if m.NDCG10 != nil {
-				np := Point{X: d.Day, Y: *m.NDCG10}
+				np := svgchart.Point{X: d.Day, Y: *m.NDCG10}
 				if m.NDCG10CI != nil {
 					np.Low, np.High = &m.NDCG10CI.Low, &m.NDCG10CI.High
 				}
@@ -107,15 +109,15 @@ func RenderReport(s Summary) ([]byte, error) {
 			}
 		}
 	}
-	vol := Chart{Title: "Rows scored per day", YLabel: "rows", XS: xs, Bars: true,
-		Series: []Series{{Name: "rows", Color: "#3465a4"}, {Name: "cold-start rows", Color: "#c0c0c0"}}}
-	qual := Chart{Title: "Quality checks passed per day (share)", YLabel: "share passed", XS: xs, Bars: true,
-		Series: []Series{{Name: "checks passed", Color: "#5a9e5a"}}}
+	vol := svgchart.Chart{Title: "Rows scored per day", YLabel: "rows", XS: xs, Bars: true,
+		Series: []svgchart.Series{{Name: "rows", Color: "#3465a4"}, {Name: "cold-start rows", Color: "#c0c0c0"}}}
+	qual := svgchart.Chart{Title: "Quality checks passed per day (share)", YLabel: "share passed", XS: xs, Bars: true,
+		Series: []svgchart.Series{{Name: "checks passed", Color: "#5a9e5a"}}}
 	for _, d := range s.Days {
-		vol.Series[0].Points = append(vol.Series[0].Points, Point{X: d.Day, Y: float64(d.Rows)})
-		vol.Series[1].Points = append(vol.Series[1].Points, Point{X: d.Day, Y: float64(d.ColdRows)})
+		vol.Series[0].Points = append(vol.Series[0].Points, svgchart.Point{X: d.Day, Y: float64(d.Rows)})
+		vol.Series[1].Points = append(vol.Series[1].Points, svgchart.Point{X: d.Day, Y: float64(d.ColdRows)})
 		if q := d.Quality; q.ChecksTotal != nil && *q.ChecksTotal > 0 && q.ChecksPassed != nil {
-			qual.Series[0].Points = append(qual.Series[0].Points, Point{X: d.Day, Y: float64(*q.ChecksPassed) / float64(*q.ChecksTotal)})
+			qual.Series[0].Points = append(qual.Series[0].Points, svgchart.Point{X: d.Day, Y: float64(*q.ChecksPassed) / float64(*q.ChecksTotal)})
 		}
 	}
 	primary := DefaultStats.Primary

@@ -32,6 +32,7 @@
 //
 //	models/<m>/<run>/config.yaml         the effective config
 //	models/<m>/<run>/metrics.jsonl       one EpochMetrics per line
+//	models/<m>/<run>/curves.html         learning curves (train loss, val RMSE/MAE), rewritten each epoch
 //	models/<m>/<run>/checkpoints/        epoch-NNNN.ckpt (the latest few), best.ckpt
 //	models/<m>/<run>/debug/              the state of a failed step, if any
 //	models/<m>/<run>/model.bin           the best epoch's model

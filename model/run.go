@@ -24,7 +24,7 @@ const (
 var ErrRunExists = errors.New("unfinished run exists")
 
 // Run is one training run in the bucket, under models/<model>/<id>/:
-// config.yaml, metrics.jsonl, checkpoints/epoch-NNNN.ckpt (the latest few) and
+// config.yaml, metrics.jsonl, curves.html (learning curves), checkpoints/epoch-NNNN.ckpt (the latest few) and
 // checkpoints/best.ckpt, debug/ (only after a failure), model.bin, and summary.json,
 // written last: a run is finished when its summary exists.
 type Run struct {
@@ -192,6 +192,10 @@ func (r *Run) saveEpoch(ctx context.Context, t *trainer, best bool) error {
 	}
 	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("metrics.jsonl"), buf.Bytes()); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
+	}
+	page := CurvesPage(r.Model, r.ID, t.st.Metrics)
+	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("curves.html"), []byte(page)); err != nil {
+		return fmt.Errorf("write learning curves: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package abtest
+package svgchart
 
 import (
 	"fmt"
@@ -22,9 +22,10 @@ type Series struct {
 	Points []Point
 }
 
-// Chart is an inline SVG chart over integer x positions (days).
+// Chart is an inline SVG chart over integer x positions (days, epochs).
 type Chart struct {
 	Title  string
+	XLabel string // default "day"
 	YLabel string
 	XS     []int // the x positions, in order
 	Series []Series
@@ -63,7 +64,7 @@ func (c Chart) SVG() string {
 	for i, d := range c.XS {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle">%d</text>`, x(i), padT+plotH+15, d)
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="middle">day</text>`, padL+plotW/2, chartH-6)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="middle">%s</text>`, padL+plotW/2, chartH-6, html.EscapeString(c.xLabel()))
 	fmt.Fprintf(&b, `<text x="14" y="%d" font-size="11" transform="rotate(-90 14 %d)" text-anchor="middle">%s</text>`,
 		padT+plotH/2, padT+plotH/2, html.EscapeString(c.YLabel))
 	pos := map[int]int{}
@@ -77,8 +78,8 @@ func (c Chart) SVG() string {
 			bw := step * 0.8 / float64(n)
 			for _, p := range s.Points {
 				x0 := x(pos[p.X]) - step*0.4 + bw*float64(si)
-				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s day %d: %s</title></rect>`,
-					x0, y(p.Y), bw, y(lo)-y(p.Y), color, html.EscapeString(s.Name), p.X, fmtTick(p.Y))
+				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s %d: %s</title></rect>`,
+					x0, y(p.Y), bw, y(lo)-y(p.Y), color, html.EscapeString(s.Name), html.EscapeString(c.xLabel()), p.X, fmtTick(p.Y))
 			}
 		} else {
 			var path []string
@@ -99,8 +100,8 @@ func (c Chart) SVG() string {
 						fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s"/>`, px-4, px+4, y(v), y(v), color)
 					}
 				}
-				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s day %d: %s</title></circle>`,
-					px, y(p.Y), color, html.EscapeString(s.Name), p.X, fmtTick(p.Y))
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s %s %d: %s</title></circle>`,
+					px, y(p.Y), color, html.EscapeString(s.Name), html.EscapeString(c.xLabel()), p.X, fmtTick(p.Y))
 			}
 		}
 		ly := padT + 14 + 18*si
@@ -108,6 +109,25 @@ func (c Chart) SVG() string {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12">%s</text>`, padL+plotW+34, ly, html.EscapeString(s.Name))
 	}
 	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+func (c Chart) xLabel() string {
+	if c.XLabel == "" {
+		return "day"
+	}
+	return c.XLabel
+}
+
+// Page wraps charts in a minimal self-contained HTML page (no scripts, no external resources).
+func Page(title string, charts ...Chart) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title></head>\n<body style=\"font-family:sans-serif\">\n<h1 style=\"font-size:20px\">%s</h1>\n", html.EscapeString(title), html.EscapeString(title))
+	for _, c := range charts {
+		b.WriteString(c.SVG())
+		b.WriteString("\n")
+	}
+	b.WriteString("</body></html>\n")
 	return b.String()
 }
 

@@ -62,7 +62,7 @@ func TestTrainRunLearnsAndIsIdempotent(t *testing.T) {
 	for _, o := range objs {
 		keys = append(keys, strings.TrimPrefix(o.Key, model.RunPrefix("ncf", s.Run)))
 	}
-	want := "best.ckpt epoch-0003.ckpt epoch-0004.ckpt config.yaml metrics.jsonl model.bin summary.json"
+	want := "best.ckpt epoch-0003.ckpt epoch-0004.ckpt config.yaml curves.html metrics.jsonl model.bin summary.json"
 	if got := strings.ReplaceAll(strings.Join(keys, " "), "checkpoints/", ""); got != want {
 		t.Errorf("run objects:\n got %s\nwant %s", got, want)
 	}

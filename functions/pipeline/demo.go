@@ -14,6 +14,7 @@ import (
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
@@ -52,7 +53,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pipeline demo:", err)
 		return 2
 	}
-	o := demoOptions{Days: *days, Workers: *workers, Functions: hostedFunctions(), Progress: newProgress}
+	o := demoOptions{Days: *days, Workers: *workers, Functions: hostedFunctions(), Progress: training.NewProgress}
 	for _, c := range []struct{ model, path string }{{"ncf", *ncfConfig}, {"ss4rec", *ss4recConfig}} {
 		spec, err := specFromFile(c.model, c.path)
 		if err != nil {

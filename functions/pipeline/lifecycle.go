@@ -8,8 +8,8 @@ import (
 
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be trained and loaded
 )
@@ -52,7 +52,7 @@ func trainChampion(ctx context.Context, b blob.Bucket, spec trainSpec, log *slog
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s config: %w", spec.Model, err)
 	}
-	data, err := readSplits(ctx, b, cfg.Dataset)
+	data, err := training.ReadSplits(ctx, b, cfg.Dataset, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,25 +65,6 @@ func trainChampion(ctx context.Context, b blob.Bucket, spec trainSpec, log *slog
 		return s, nil, err
 	}
 	return s, c, nil
-}
-
-// readSplits reads the train, validation and test splits of a prepared dataset.
-func readSplits(ctx context.Context, b blob.Bucket, dataset string) (*model.Data, error) {
-	if _, err := etl.LoadPrepared(ctx, b, dataset); err != nil {
-		return nil, err
-	}
-	d := &model.Data{}
-	for _, s := range []struct {
-		name string
-		dst  *[]ratings.Rating
-	}{{etl.SplitTrain, &d.Train}, {etl.SplitVal, &d.Val}, {etl.SplitTest, &d.Test}} {
-		rows, err := etl.ReadSplit(ctx, b, dataset, s.name)
-		if err != nil {
-			return nil, err
-		}
-		*s.dst = rows
-	}
-	return d, nil
 }
 
 // releaseDay releases day d of dataset's feed with etl-day's logic.

@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/recpipe/recpipe/etl"
-	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/model"
 )
@@ -25,7 +25,7 @@ func train(ctx context.Context, env *jobs.Env, o *options) error {
 	if err != nil {
 		return jobs.Exit(2, err)
 	}
-	data, err := readData(ctx, env, cfg.Dataset)
+	data, err := training.ReadSplits(ctx, env.Bucket, cfg.Dataset, func(k string) { env.Run.AddInput(k) })
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func train(ctx context.Context, env *jobs.Env, o *options) error {
 	env.Log.Info("training", "model", cfg.Model, "run", id, "dataset", cfg.Dataset,
 		"train", len(data.Train), "val", len(data.Val), "test", len(data.Test))
 	s, err := model.TrainRun(ctx, env.Bucket, cfg, data, model.RunOptions{
-		Resume: o.resume != "", Force: o.force, Log: env.Log, Progress: newProgress(env.Log)})
+		Resume: o.resume != "", Force: o.force, Log: env.Log, Progress: training.NewProgress(env.Log)})
 	if err != nil {
 		return err
 	}
@@ -83,24 +83,4 @@ func resolveConfig(ctx context.Context, env *jobs.Env, o *options) (*model.Confi
 		sets = append([]string{"dataset=" + etl.DefaultDataset}, sets...)
 	}
 	return model.ParseConfig(file, o.model, sets)
-}
-
-// readData reads the prepared splits (the manifest must exist: prepare writes it last).
-func readData(ctx context.Context, env *jobs.Env, dataset string) (*model.Data, error) {
-	if _, err := etl.LoadPrepared(ctx, env.Bucket, dataset); err != nil {
-		return nil, fmt.Errorf("%w (run prepare first)", err)
-	}
-	d := &model.Data{}
-	for _, s := range []struct {
-		name string
-		dst  *[]ratings.Rating
-	}{{etl.SplitTrain, &d.Train}, {etl.SplitVal, &d.Val}, {etl.SplitTest, &d.Test}} {
-		rows, err := etl.ReadSplit(ctx, env.Bucket, dataset, s.name)
-		if err != nil {
-			return nil, err
-		}
-		*s.dst = rows
-		env.Run.AddInput(etl.PreparedKey(dataset, s.name+".csv"))
-	}
-	return d, nil
 }

@@ -1,4 +1,4 @@
-package main
+package training
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ func TestLogProgressReportsPeriodically(t *testing.T) {
 	p := &logProgress{log: slog.New(slog.NewTextHandler(&buf, nil)), every: 0}
 	p.StartEpoch(2, 5, 10)
 	p.Batch(3, 0.81)
-	p.EndEpoch(model.EpochMetrics{})
-	if got := buf.String(); !strings.Contains(got, "epoch=2 batch=3 of=10 batch_mse=0.81") {
+	p.EndEpoch(model.EpochMetrics{ValRMSE: 0.9})
+	if got := buf.String(); !strings.Contains(got, "epoch=2 batch=3 of=10 batch_mse=0.81") || !strings.Contains(got, "val_rmse=0.9") {
 		t.Errorf("progress line %q", got)
 	}
 	buf.Reset()

@@ -1,4 +1,4 @@
-package main
+package training
 
 import (
 	"fmt"
@@ -11,14 +11,16 @@ import (
 	"github.com/recpipe/recpipe/model"
 )
 
-// newProgress reports training progress: a bar when stderr is a terminal, else a
-// log line every 15 s and one per epoch.
-func newProgress(log *slog.Logger) model.Progress {
+// NewProgress reports training progress: a progress bar when stderr is a terminal,
+// else a log line every logEvery and one per epoch.
+func NewProgress(log *slog.Logger) model.Progress {
 	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 		return &barProgress{}
 	}
-	return &logProgress{log: log, every: 15 * time.Second}
+	return &logProgress{log: log, every: logEvery}
 }
+
+const logEvery = 15 * time.Second
 
 type barProgress struct{ bar *progressbar.ProgressBar }
 
@@ -28,8 +30,8 @@ func (p *barProgress) StartEpoch(epoch, epochs, batches int) {
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("batch"),
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 }
-func (p *barProgress) Batch(done int, _ float64)   { p.bar.Set(done) }
-func (p *barProgress) EndEpoch(model.EpochMetrics) { p.bar.Finish() }
+func (p *barProgress) Batch(done int, loss float64) { p.bar.Set(done) }
+func (p *barProgress) EndEpoch(model.EpochMetrics)  { p.bar.Finish() }
 
 type logProgress struct {
 	log          *slog.Logger
@@ -49,5 +51,5 @@ func (p *logProgress) Batch(done int, loss float64) {
 	}
 }
 func (p *logProgress) EndEpoch(m model.EpochMetrics) {
-	p.log.Info("epoch done", "epoch", p.epoch, "metrics", m)
+	p.log.Info("epoch done", "epoch", p.epoch, "train_loss", m.TrainLoss, "val_rmse", m.ValRMSE, "val_mae", m.ValMAE, "best", m.Best)
 }

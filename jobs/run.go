@@ -39,6 +39,15 @@ type finalError struct{ err error }
 func (e finalError) Error() string   { return e.err.Error() }
 func (e finalError) Unwrap() []error { return []error{e.err, ErrFinal} }
 
+// Execute runs body as function inside a run record, for a command that hosts
+// several functions in one process (pipeline demo): the record's trigger is
+// "in-process" with args naming the host. It returns body's error.
+func Execute(ctx context.Context, b blob.Bucket, log *slog.Logger, function string, args []string,
+	body func(ctx context.Context, env *Env) error) error {
+	_, err := execute(ctx, b, log, function, Trigger{Kind: "in-process", Args: RedactArgs(args)}, nil, body)
+	return err
+}
+
 // clock is the time source of run records and markers.
 var clock = time.Now
 

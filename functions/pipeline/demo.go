@@ -107,7 +107,11 @@ func runDemo(ctx context.Context, raw blob.Bucket, o demoOptions, log *slog.Logg
 	}
 
 	say("1/4 prepare %s (shipped) into %s", movielens.SmallName, raw.URL())
-	prep, err := prepareShipped(ctx, b, log)
+	var prep *etl.PrepareResult
+	err = jobs.Execute(ctx, b, log, "prepare", []string{"pipeline", "demo"}, func(ctx context.Context, env *jobs.Env) (err error) {
+		prep, err = prepareShipped(ctx, env.Bucket, env.Log)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +124,12 @@ func runDemo(ctx context.Context, raw blob.Bucket, o demoOptions, log *slog.Logg
 		if o.Progress != nil {
 			prog = o.Progress(log)
 		}
-		s, c, err := trainChampion(ctx, b, spec, log.With("model", spec.Model), prog)
+		var s *model.Summary
+		var c *model.Champion
+		err := jobs.Execute(ctx, b, log, "train-gpu", []string{"pipeline", "demo", "--model", spec.Model}, func(ctx context.Context, env *jobs.Env) (err error) {
+			s, c, err = trainChampion(ctx, env.Bucket, spec, env.Log.With("model", spec.Model), prog)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +141,12 @@ func runDemo(ctx context.Context, raw blob.Bucket, o demoOptions, log *slog.Logg
 
 	say("3/4 release %d days; each commit fires quality-check, whose report fires ab-eval", o.Days)
 	for day := 1; day <= o.Days; day++ {
-		dm, outcome, err := releaseDay(ctx, b, m.Dataset, day, log)
+		var dm *etl.DayManifest
+		var outcome etl.Outcome
+		err := jobs.Execute(ctx, b, log, "etl-day", []string{"pipeline", "demo", "--day", fmt.Sprint(day)}, func(ctx context.Context, env *jobs.Env) (err error) {
+			dm, outcome, err = releaseDay(ctx, env.Bucket, m.Dataset, day, env.Log)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

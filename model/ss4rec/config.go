@@ -18,15 +18,27 @@ type Net struct {
 	MaxSeqLen int     `yaml:"max_seq_len" json:"max_seq_len"` // window length W (even)
 	Dropout   float32 `yaml:"dropout" json:"dropout"`
 
+	// Engine runs the training step: EngineGraph (a gorgonia graph, the default) or
+	// EnginePlain (the hand-written forward and backward, the reference). Both give the
+	// same loss and gradients within float32 rounding; Predict always runs the plain
+	// recurrent form. Empty (a model.bin written before the switch) means EngineGraph.
+	Engine string `yaml:"engine,omitempty" json:"engine,omitempty"`
+
 	// Ablations, all trained by the same command.
 	S5Only    bool `yaml:"s5_only" json:"s5_only"`       // blocks without the Mamba layer
 	MambaOnly bool `yaml:"mamba_only" json:"mamba_only"` // blocks without the S5 layer
 	TimeBlind bool `yaml:"time_blind" json:"time_blind"` // every τ forced to 1 (as for a zero gap)
 }
 
+// The training engines (Net.Engine).
+const (
+	EngineGraph = "graph"
+	EnginePlain = "plain"
+)
+
 // DefaultNet is the net section for ml-latest-small.
 func DefaultNet() *Net {
-	return &Net{Dim: 32, S5States: 16, Expand: 2, MambaN: 8, Blocks: 2, MaxSeqLen: 50, Dropout: 0.1}
+	return &Net{Dim: 32, S5States: 16, Expand: 2, MambaN: 8, Blocks: 2, MaxSeqLen: 50, Dropout: 0.1, Engine: EngineGraph}
 }
 
 // Validate checks the sizes and switches.
@@ -39,6 +51,8 @@ func (c Net) Validate() error {
 		return fmt.Errorf("%w: ss4rec net: max_seq_len %d must be even and ≥ 2", model.ErrConfig, c.MaxSeqLen)
 	case c.S5Only && c.MambaOnly:
 		return fmt.Errorf("%w: ss4rec net: s5_only and mamba_only exclude each other", model.ErrConfig)
+	case c.Engine != "" && c.Engine != EngineGraph && c.Engine != EnginePlain:
+		return fmt.Errorf("%w: ss4rec net: engine %q: want %q or %q", model.ErrConfig, c.Engine, EngineGraph, EnginePlain)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("%w: ss4rec net: dropout %v not in [0,1)", model.ErrConfig, c.Dropout)
 	}

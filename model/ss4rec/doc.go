@@ -31,8 +31,15 @@
 // prefix is shared between rows.
 //
 // The scans are the fused kernels of model/kernels behind kernels.Backend (Model.
-// Backend); the rest of the network (norms, projections, convolution, head) is a
-// hand-written forward and backward over flat slices, checked against finite
-// differences. Ablations (Net.S5Only, Net.MambaOnly, Net.TimeBlind) are switches of
-// the same net section.
+// Backend). Training runs on one of two engines (Net.Engine). The default, graph, is a
+// gorgonia graph of the training pass built once per batch shape and fed in place
+// (graph.go): gorgonia does the wiring and the differentiation; custom Ops
+// (graph_ops.go, graph_scans.go) carry the scans, layer norm, causal convolution,
+// SiLU, the row gathers and the embedding lookups whose row-sparse gradients go into
+// the tables through AddRows; dropout masks are drawn from Batch.Seed as the plain
+// pass draws them and fed as inputs. The plain engine is the hand-written forward and
+// backward over flat slices, checked against finite differences; it is the reference
+// the graph is tested against (same loss and gradients within float32 rounding) and,
+// in its recurrent form, the inference path (Predict). Ablations (Net.S5Only,
+// Net.MambaOnly, Net.TimeBlind) are switches of the same net section.
 package ss4rec

@@ -44,6 +44,7 @@ type Model struct {
 	b       batch
 	ws      []window
 	dpred   []float32
+	graphs  map[int]*graph // training graphs by windows per batch (engine graph)
 }
 
 var _ model.Trainable = (*Model)(nil)
@@ -96,7 +97,9 @@ func (m *Model) Params() []*model.Param { return m.net.params }
 func (m *Model) Examples() int { return len(m.windows) }
 
 // Step runs forward and backward on the windows of b (dropout seeded by b.Seed) and
-// leaves the gradient of the mean squared error over their targets in the params.
+// leaves the gradient of the mean squared error over their targets in the params, on
+// the engine Net.Engine names (the graph unless "plain"). The graph engine captures
+// Backend when it first builds a batch shape's graph.
 func (m *Model) Step(ctx context.Context, b model.Batch) (model.Loss, error) {
 	if err := ctx.Err(); err != nil {
 		return model.Loss{}, err
@@ -109,6 +112,9 @@ func (m *Model) Step(ctx context.Context, b model.Batch) (model.Loss, error) {
 		m.ws = append(m.ws, m.windows[i])
 	}
 	makeBatch(m.ws, m.cfg.MaxSeqLen, &m.b)
+	if m.cfg.Engine != EnginePlain {
+		return m.graphStep(b.Seed)
+	}
 	pred := m.ps.forward(&m.b, true, rand.New(rand.NewPCG(b.Seed, 0xd0)))
 	nT := len(pred)
 	m.dpred = grow(m.dpred, nT)

@@ -1,0 +1,263 @@
+package ss4rec
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// kop is a custom gorgonia Op over flat float32 slices: the layers of the training
+// graph that gorgonia has no fused form of (layer norm, causal convolution, SiLU,
+// gathers and their scatters). Its output is allocated on every run (the tape
+// machine's registers are cleared between steps); its backward, when it has one, is
+// built from more kops and gorgonia's own ops by grad.
+type kop struct {
+	name string // unique for ops that read hidden state (index slices)
+	in   []tensor.Shape
+	out  tensor.Shape
+	fwd  func(out []float32, in [][]float32) error
+	diff []bool                                             // which inputs are differentiated
+	grad func(in G.Nodes, out, dy *G.Node) (G.Nodes, error) // nil: not differentiable
+}
+
+func apply(op *kop, in ...*G.Node) (*G.Node, error) {
+	if len(in) != len(op.in) {
+		return nil, fmt.Errorf("%s: %d inputs, want %d", op.name, len(in), len(op.in))
+	}
+	for i, n := range in {
+		if !n.Shape().Eq(op.in[i]) {
+			return nil, fmt.Errorf("%s: input %d (%s) has shape %v, want %v", op.name, i, n.Name(), n.Shape(), op.in[i])
+		}
+	}
+	if op.grad == nil {
+		return G.ApplyOp(plainKop{op}, in...)
+	}
+	return G.ApplyOp(diffKop{plainKop{op}}, in...)
+}
+
+// plainKop is a kop without a derivative (a backward step); diffKop adds SymDiff.
+type plainKop struct{ *kop }
+type diffKop struct{ plainKop }
+
+func tensorType(s tensor.Shape) hm.Type { return G.TensorType{Dims: s.Dims(), Of: tensor.Float32} }
+
+func (op plainKop) Arity() int { return len(op.in) }
+func (op plainKop) Type() hm.Type {
+	ts := make([]hm.Type, 0, len(op.in)+1)
+	for _, s := range op.in {
+		ts = append(ts, tensorType(s))
+	}
+	return hm.NewFnType(append(ts, tensorType(op.out))...)
+}
+func (op plainKop) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.out.Clone(), nil }
+func (op plainKop) Do(vs ...G.Value) (G.Value, error) {
+	in := make([][]float32, len(vs))
+	for i, v := range vs {
+		d, ok := v.Data().([]float32)
+		if !ok {
+			return nil, fmt.Errorf("%s: input %d is %T, want []float32", op.name, i, v.Data())
+		}
+		in[i] = d
+	}
+	out := make([]float32, op.out.TotalSize())
+	if err := op.fwd(out, in); err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	return tensor.New(tensor.WithShape(op.out.Clone()...), tensor.WithBacking(out)), nil
+}
+func (op plainKop) ReturnsPtr() bool      { return false }
+func (op plainKop) CallsExtern() bool     { return false }
+func (op plainKop) OverwritesInput() int  { return -1 }
+func (op plainKop) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s%v→%v", op.name, op.in, op.out) }
+func (op plainKop) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+func (op plainKop) String() string { return op.name }
+
+func (op diffKop) DiffWRT(int) []bool { return op.diff }
+func (op diffKop) SymDiff(in G.Nodes, out, dy *G.Node) (G.Nodes, error) {
+	g, err := op.grad(in, out, dy)
+	if err != nil {
+		return nil, fmt.Errorf("%s backward: %w", op.name, err)
+	}
+	return g, nil
+}
+
+func shape(s ...int) tensor.Shape { return tensor.Shape(s) }
+
+// colSum sums the rows of x [r×n] into [n] (the gradient of a bias).
+func colSum(x *G.Node) (*G.Node, error) {
+	s := x.Shape()
+	return apply(&kop{name: "ColSum", in: []tensor.Shape{s}, out: shape(s[1]),
+		fwd: func(out []float32, in [][]float32) error { biasGrad(out, in[0]); return nil }}, x)
+}
+
+// biasAdd is x [r×n] plus b [n] on every row.
+func biasAdd(x, b *G.Node) (*G.Node, error) {
+	return apply(&kop{name: "BiasAdd", in: []tensor.Shape{x.Shape(), b.Shape()}, out: x.Shape().Clone(),
+		fwd: func(out []float32, in [][]float32) error {
+			copy(out, in[0])
+			addBias(out, in[1])
+			return nil
+		},
+		diff: []bool{true, true},
+		grad: func(_ G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			db, err := colSum(dy)
+			return G.Nodes{dy, db}, err
+		},
+	}, x, b)
+}
+
+// reshape is x with shape s, copied into a fresh buffer. Gorgonia's Reshape shares
+// the data of its input, and its register allocator does not see the sharing: once
+// the input's own last use is past, it may reuse the input's register for another
+// value while the reshaped view is still to be read (by a scan's backward).
+func reshape(x *G.Node, s ...int) (*G.Node, error) {
+	from := x.Shape().Clone()
+	to := tensor.Shape(s)
+	if to.TotalSize() != from.TotalSize() {
+		return nil, fmt.Errorf("reshape %s: %v to %v", x.Name(), from, to)
+	}
+	return apply(&kop{name: "Reshape", in: []tensor.Shape{from}, out: to,
+		fwd:  func(out []float32, in [][]float32) error { copy(out, in[0]); return nil },
+		diff: []bool{true},
+		grad: func(_ G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			dx, err := reshape(dy, from...)
+			return G.Nodes{dx}, err
+		},
+	}, x)
+}
+
+// sink copies x into dst when the machine computes x (so the value is read while
+// its register still holds it) and outputs nothing of use. The graph reads its
+// gradients through sinks.
+func sink(label string, x *G.Node, dst []float32) (*G.Node, error) {
+	if len(dst) != x.Shape().TotalSize() {
+		return nil, fmt.Errorf("sink %s: %d values into %d", label, x.Shape().TotalSize(), len(dst))
+	}
+	return apply(&kop{name: "Sink(" + label + ")", in: []tensor.Shape{x.Shape()}, out: shape(1),
+		fwd: func(_ []float32, in [][]float32) error { copy(dst, in[0]); return nil }}, x)
+}
+
+// residual is a + b into a fresh buffer. The graph uses it where an operand is also
+// read, through a reshape, by a scan's backward: gorgonia may compute its own Add in
+// place in an operand whose last use it sees, and it does not see uses through a
+// reshape, which shares the data.
+func residual(a, b *G.Node) (*G.Node, error) {
+	return apply(&kop{name: "Residual", in: []tensor.Shape{a.Shape(), b.Shape()}, out: a.Shape().Clone(),
+		fwd: func(out []float32, in [][]float32) error {
+			for i, v := range in[0] {
+				out[i] = v + in[1][i]
+			}
+			return nil
+		},
+		diff: []bool{true, true},
+		grad: func(_ G.Nodes, _, dy *G.Node) (G.Nodes, error) { return G.Nodes{dy, dy}, nil },
+	}, a, b)
+}
+
+// siluOp is x·σ(x), element-wise.
+func siluOp(x *G.Node) (*G.Node, error) {
+	return apply(&kop{name: "SiLU", in: []tensor.Shape{x.Shape()}, out: x.Shape().Clone(),
+		fwd: func(out []float32, in [][]float32) error {
+			for i, v := range in[0] {
+				out[i] = silu(v)
+			}
+			return nil
+		},
+		diff: []bool{true},
+		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			dx, err := apply(&kop{name: "SiLUGrad", in: []tensor.Shape{in[0].Shape(), dy.Shape()}, out: in[0].Shape().Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					for i, v := range in[0] {
+						out[i] = in[1][i] * siluGrad(v)
+					}
+					return nil
+				}}, in[0], dy)
+			return G.Nodes{dx}, err
+		},
+	}, x)
+}
+
+// layerNormOp normalises each row of x [r×H] and applies gamma, beta [H] (the same
+// arithmetic as layerNorm.forward). Its backward recomputes the row statistics.
+func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
+	xs, hs := x.Shape(), gamma.Shape()
+	rows := xs[0]
+	return apply(&kop{name: "LayerNorm", in: []tensor.Shape{xs, hs, hs}, out: xs.Clone(),
+		fwd: func(out []float32, in [][]float32) error {
+			var l layerNorm
+			l.forward(out, in[0], in[1], in[2], rows)
+			return nil
+		},
+		diff: []bool{true, true, true},
+		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			dx, err := apply(&kop{name: "LayerNormGradX", in: []tensor.Shape{xs, hs, xs}, out: xs.Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					var l layerNorm
+					l.forward(make([]float32, len(out)), in[0], in[1], make([]float32, len(in[1])), rows)
+					l.backward(out, in[2], in[1], make([]float32, len(in[1])), make([]float32, len(in[1])), rows)
+					return nil
+				}}, in[0], in[1], dy)
+			if err != nil {
+				return nil, err
+			}
+			dg, err := apply(&kop{name: "LayerNormGradGamma", in: []tensor.Shape{xs, xs}, out: hs.Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					var l layerNorm
+					H := len(out)
+					ones := make([]float32, H)
+					fill(ones, 1)
+					l.forward(make([]float32, len(in[0])), in[0], ones, make([]float32, H), rows)
+					for i, g := range in[1] {
+						out[i%H] += g * l.xhat[i]
+					}
+					return nil
+				}}, in[0], dy)
+			if err != nil {
+				return nil, err
+			}
+			db, err := colSum(dy)
+			return G.Nodes{dx, dg, db}, err
+		},
+	}, x, gamma, beta)
+}
+
+// convOp is the causal depthwise convolution of x [nb·T×E] with w [E×K], b [E].
+func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
+	xs, ws, bs := x.Shape(), w.Shape(), b.Shape()
+	E, K := ws[0], ws[1]
+	return apply(&kop{name: "CausalConv", in: []tensor.Shape{xs, ws, bs}, out: xs.Clone(),
+		fwd: func(out []float32, in [][]float32) error {
+			convForward(out, in[0], in[1], in[2], nb, T, E, K)
+			return nil
+		},
+		diff: []bool{true, true, true},
+		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			dx, err := apply(&kop{name: "CausalConvGradX", in: []tensor.Shape{xs, ws, xs}, out: xs.Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					convBackward(out, make([]float32, E*K), make([]float32, E), in[2], in[0], in[1], nb, T, E, K)
+					return nil
+				}}, in[0], in[1], dy)
+			if err != nil {
+				return nil, err
+			}
+			dw, err := apply(&kop{name: "CausalConvGradW", in: []tensor.Shape{xs, ws, xs}, out: ws.Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					convBackward(make([]float32, len(in[0])), out, make([]float32, E), in[2], in[0], in[1], nb, T, E, K)
+					return nil
+				}}, in[0], in[1], dy)
+			if err != nil {
+				return nil, err
+			}
+			db, err := colSum(dy)
+			return G.Nodes{dx, dw, db}, err
+		},
+	}, x, w, b)
+}

@@ -52,14 +52,16 @@ type CommonFlags struct {
 // RegisterFlags adds the common flags to fs; defaults come from the environment.
 func RegisterFlags(fs *flag.FlagSet) *CommonFlags {
 	c := &CommonFlags{}
-	fs.StringVar(&c.Bucket, "bucket", envOr("BUCKET_URL", "file://./data"), "bucket URL: file://DIR, mem://, s3://BUCKET/PREFIX?endpoint=URL&region=R (env BUCKET_URL)")
-	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", envOr("LOG_FORMAT", "auto"), "auto (JSON unless stderr is a terminal), json or text (env LOG_FORMAT)")
+	fs.StringVar(&c.Bucket, "bucket", EnvOr("BUCKET_URL", "file://./data"), "bucket URL: file://DIR, mem://, s3://BUCKET/PREFIX?endpoint=URL&region=R (env BUCKET_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", EnvOr("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", EnvOr("LOG_FORMAT", "auto"), "auto (JSON unless stderr is a terminal), json or text (env LOG_FORMAT)")
 	fs.StringVar(&c.Event, "event", "", "run for the S3 / MinIO notification JSON in FILE (- for stdin) instead of the command line")
 	return c
 }
 
-func envOr(k, def string) string {
+// EnvOr returns the environment variable k, or def when it is unset or empty: the
+// default of a flag that the environment may set.
+func EnvOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
 		return v
 	}

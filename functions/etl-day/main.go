@@ -27,7 +27,7 @@ import (
 func main() {
 	fs := flag.NewFlagSet("etl-day", flag.ExitOnError)
 	common := jobs.RegisterFlags(fs)
-	dataset := fs.String("dataset", envOr("DATASET", etl.DefaultDataset), "prepared dataset to release, prepared/<ds>/ (env DATASET)")
+	dataset := fs.String("dataset", jobs.EnvOr("DATASET", etl.DefaultDataset), "prepared dataset to release, prepared/<ds>/ (env DATASET)")
 	day := fs.Int("day", 0, "release this day (1..20)")
 	simulate := fs.Int("simulate", 0, "release the next N unreleased days in order")
 	status := fs.Bool("status", false, "print etl/status.json and exit")
@@ -112,13 +112,6 @@ func printStatus(ctx context.Context, b blob.Bucket, dataset string) error {
 	}
 	_, err = os.Stdout.Write(data)
 	return err
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func envFloat(k string, def float64) float64 {

@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pipeline serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	common := jobs.RegisterFlags(fs)
-	listen := fs.String("listen", envOr("RECPIPE_LISTEN", DefaultListen), "address to listen on (env RECPIPE_LISTEN)")
+	listen := fs.String("listen", jobs.EnvOr("RECPIPE_LISTEN", DefaultListen), "address to listen on (env RECPIPE_LISTEN)")
 	path := fs.String("path", DefaultEventPath, "URL path MinIO posts notifications to")
 	workers := fs.Int("workers", jobs.DefaultWorkers, "events run at once")
 	if code, done := parseFlags(fs, args); done {
@@ -140,11 +140,4 @@ func commandLogger(stderr io.Writer, c *jobs.CommonFlags, name string) (*slog.Lo
 		return nil, err
 	}
 	return log.With("command", name), nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -27,7 +27,7 @@ func main() {
 	fs.Float64Var(&opts.TestFraction, "test-fraction", etl.DefaultTestFraction, "the last fraction of all ratings in time that is test")
 	fs.Float64Var(&opts.ValFraction, "val-fraction", etl.DefaultValFraction, "each user's last fraction of pre-cutoff ratings that is validation")
 	fs.StringVar(&opts.CacheDir, "cache-dir", etl.DefaultCacheDir(), "where downloads are kept (env RECPIPE_CACHE_DIR)")
-	fs.StringVar(&opts.BaseURL, "base-url", envOr("MOVIELENS_BASE_URL", etl.DefaultBaseURL), "where releases are downloaded from (env MOVIELENS_BASE_URL)")
+	fs.StringVar(&opts.BaseURL, "base-url", jobs.EnvOr("MOVIELENS_BASE_URL", etl.DefaultBaseURL), "where releases are downloaded from (env MOVIELENS_BASE_URL)")
 	asJSON := fs.Bool("json", false, "print the manifest as JSON instead of a summary")
 	fs.Parse(os.Args[1:])
 	if opts.ValFraction == 0 {
@@ -60,13 +60,6 @@ func main() {
 		printSummary(os.Stdout, res)
 		return nil
 	}))
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func printSummary(w io.Writer, res *etl.PrepareResult) {

@@ -21,7 +21,7 @@ func main() {
 	fs := flag.NewFlagSet("train-gpu", flag.ExitOnError)
 	common := jobs.RegisterFlags(fs)
 	var o options
-	fs.StringVar(&o.model, "model", envOr("MODEL", "ncf"), "model to train: ncf or ss4rec (env MODEL)")
+	fs.StringVar(&o.model, "model", jobs.EnvOr("MODEL", "ncf"), "model to train: ncf or ss4rec (env MODEL)")
 	fs.StringVar(&o.config, "config", "", "YAML config (default configs/<model>.yaml when present, else built-in defaults)")
 	fs.StringVar(&o.dataset, "dataset", os.Getenv("DATASET"), "prepared dataset to train on, overriding the config's (env DATASET)")
 	fs.StringVar(&o.resume, "resume", "", "continue run RUN from its last checkpoint, with its saved config")
@@ -51,11 +51,4 @@ func main() {
 	os.Exit(jobs.Main(common, "train-gpu", func(ctx context.Context, env *jobs.Env) error {
 		return train(ctx, env, &o)
 	}))
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -48,3 +48,27 @@ func MambaStep(h, x, dtRaw, bm, cm, a, d, y []float32) {
 		y[e] = s
 	}
 }
+
+// S5Disc discretises one S5 layer for given gaps, for a caller that caches the
+// coefficients of gaps it meets again (inference: gaps repeat across positions).
+type S5Disc struct{ lr, li, st []float64 }
+
+// NewS5Disc precomputes Λ and the step of every state of p.
+func NewS5Disc(p S5Params) S5Disc {
+	lr, li, st := s5lam(p)
+	return S5Disc{lr: lr, li: li, st: st}
+}
+
+// Coefs writes, for gap tau, the coefficients of every state q into out[4q:4q+4]:
+// Re Λ̄, Im Λ̄, Re g, Im g, with x_t = Λ̄·x_{t−1} + g·(B u_t). They are the values
+// S5Forward and S5Step use, bit for bit.
+func (d S5Disc) Coefs(tau float32, out []float64) {
+	for q := range d.lr {
+		k := s5coef(d.lr[q], d.li[q], d.st[q], tau)
+		out[4*q], out[4*q+1], out[4*q+2], out[4*q+3] = k.lbRe, k.lbIm, k.gRe, k.gIm
+	}
+}
+
+// Expf is the exp the selective scan uses (see expf), for inference code that runs
+// the scan's arithmetic itself.
+func Expf(x float32) float32 { return expf(x) }

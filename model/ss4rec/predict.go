@@ -6,10 +6,10 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model"
-	"github.com/recpipe/recpipe/model/kernels"
 )
 
 // query is one row to score, as seen from its user's history.
@@ -23,82 +23,75 @@ type query struct {
 // predWindow is positions [s, end) of one user's history, run as one sequence; every
 // query of the window has s ≤ p < end, or p = end when its step must be recomputed.
 type predWindow struct {
+	user   int32
 	seq    []model.Interaction
 	s, end int
 	qs     []query
+	last   bool // the user's last window in this call: its states are carried
 }
 
-// predictChunk is how many windows one batched forward pass takes.
+// predictChunk is how many windows a worker scores between checks of ctx.
 const predictChunk = 64
 
 // Predict scores rows under the history rule: a row at time t sees only
 // hist.Before(user, t), at most the training window of positions (windowStart).
 //
 // Cost: the rows of a user whose state positions fall in the same window share one
-// pass over that window, run as batched forward passes (the training code path, in
-// evaluation mode). A row at time t whose next interaction in hist is at t (the usual
-// case: scored rows are in the history) reads its state straight from the pass, since
-// the gap at its position is then the gap to t. Any other row takes one recurrent
-// step at its position with its own gap, from the layer states the pass cached. A row without history
-// falls back to the global mean and the item bias; an item unseen in training scores
-// with a zero embedding and bias. Predictions are clipped to the 0.5–5 scale.
+// pass over that window (predict_window.go): the positions run through the blocks
+// in order, with the operations of the training forward in evaluation mode and in
+// the same order, so the predictions are those of that forward bit for bit
+// (TestPredictEqualsReference), but only what a row reads is kept: the last block's
+// output at the rows' positions, and layer states where a recurrent step starts.
+// The window passes run on all cores, the wide products, the selective scan's exp
+// and the S5 output four lanes at a time (SSE2 on amd64, lane by lane the scalar
+// arithmetic), and the S5 coefficients of a gap are computed once per worker.
+//
+// A row at time t whose next interaction in hist is at t (the usual case: scored
+// rows are in the history) reads its state straight from the pass, since the gap at
+// its position is then the gap to t. Any other row takes one recurrent step at its
+// position with its own gap, from the layer states the pass kept. A row without
+// history falls back to the global mean and the item bias; an item unseen in
+// training scores with a zero embedding and bias. Predictions are clipped to the
+// 0.5–5 scale.
+//
+// A call computes at most one window (MaxSeqLen positions) before a row's position,
+// never a user's whole history, and carries the layer states at the end of each
+// user's last window to the next call (predict_carry.go): when that call scores
+// rows further in the same window, as ab-eval's next day does, the pass resumes
+// there. A carried state is used only while the history it saw and the parameters
+// are unchanged, so predictions do not depend on earlier calls
+// (TestPredictCarriesAcrossDays).
 func (m *Model) Predict(ctx context.Context, hist *model.History, rows []ratings.Rating) ([]float32, error) {
 	if hist == nil {
 		return nil, fmt.Errorf("ss4rec predict: nil history")
 	}
-	n := m.net
 	out := make([]float32, len(rows))
 	wins := m.windowsFor(hist, rows, out)
-	aNeg := make([][]float32, len(n.blocks))
-	if !m.cfg.S5Only {
-		for l, b := range n.blocks {
-			aNeg[l] = kernels.NegExp(b.aLog.Value)
-		}
-	}
-	// Chunks of windows are independent: each worker runs whole chunks (batched pass
-	// and steps) with its own workspace and a single-threaded backend, so the dense
-	// products, norms and scans of different chunks run in parallel.
-	be := m.backend()
-	if _, ok := be.(kernels.CPU); ok {
-		be = kernels.CPU{Workers: 1}
-	}
-	nChunks := (len(wins) + predictChunk - 1) / predictChunk
-	workers := max(1, min(runtime.GOMAXPROCS(0), nChunks))
+	e := newEngine(m)
+	e.carries = carriesOf(m)
+	// Windows are independent: each worker takes the next one, in order, and scores
+	// it with its own workspace; every row is written by exactly one window.
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(wins)))
+	var next atomic.Int64
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, sc, u := n.newState(), n.newScratch(), make([]float32, m.cfg.Dim)
-			ps := newPass(n, be)
-			var b batch
-			var bw []window
-			var inBatch []int // window index in chunk → row in the batch (−1: empty prefix)
-			for c := k; c < nChunks; c += workers {
-				if err := ctx.Err(); err != nil {
-					errs[k] = fmt.Errorf("ss4rec predict: %w", err)
+			w := e.newWorker()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(wins) {
 					return
 				}
-				chunk := wins[c*predictChunk : min((c+1)*predictChunk, len(wins))]
-				bw, inBatch = bw[:0], inBatch[:0]
-				T := 0
-				for _, w := range chunk {
-					if w.end == w.s {
-						inBatch = append(inBatch, -1)
-						continue
+				if i%predictChunk == 0 {
+					if err := ctx.Err(); err != nil {
+						errs[k] = fmt.Errorf("ss4rec predict: %w", err)
+						return
 					}
-					inBatch = append(inBatch, len(bw))
-					bw = append(bw, m.prefixWindow(w))
-					T = max(T, w.end-w.s)
 				}
-				if len(bw) > 0 {
-					makeBatch(bw, T, &b)
-					ps.forward(&b, false, nil)
-				}
-				for i, w := range chunk {
-					m.scoreWindow(ps, w, inBatch[i], T, aNeg, st, sc, u, out)
-				}
+				w.score(wins[i], out)
 			}
 		}()
 	}
@@ -109,13 +102,6 @@ func (m *Model) Predict(ctx context.Context, hist *model.History, rows []ratings
 		}
 	}
 	return out, nil
-}
-
-func (m *Model) backend() kernels.Backend {
-	if m.Backend == nil {
-		return kernels.CPU{}
-	}
-	return m.Backend
 }
 
 // windowsFor groups rows into per-user prefix windows and writes the fallback of
@@ -163,7 +149,7 @@ func (m *Model) windowsFor(hist *model.History, rows []ratings.Rating, out []flo
 					end = max(end, q.p+1)
 				}
 			}
-			wins = append(wins, predWindow{seq: seq, s: s, end: end, qs: qs[lo:hi]})
+			wins = append(wins, predWindow{user: u, seq: seq, s: s, end: end, qs: qs[lo:hi], last: hi == len(qs)})
 			lo = hi
 		}
 	}
@@ -174,71 +160,6 @@ func (m *Model) windowsFor(hist *model.History, rows []ratings.Rating, out []flo
 // q.p in the history is at q's time, so the canonical gap is the gap to q.
 func direct(seq []model.Interaction, q query) bool {
 	return q.p+1 < len(seq) && seq[q.p+1].Time == q.t
-}
-
-// prefixWindow is the model input of positions [s, end) of w (each with its gap to
-// the next interaction).
-func (m *Model) prefixWindow(w predWindow) window {
-	var out window
-	for i := w.s; i < w.end; i++ {
-		out.items = append(out.items, m.vocab.row(w.seq[i].Item))
-		out.rates = append(out.rates, rateIndex(w.seq[i].Rating))
-		out.tau = append(out.tau, m.cfg.gap(w.seq[i+1].Time-w.seq[i].Time))
-	}
-	return out
-}
-
-// scoreWindow scores the queries of w: for each distinct (position, time), the
-// states after position p−1 are read from the prefix pass and one step at p with
-// the gap to the row's time gives the state the head reads.
-func (m *Model) scoreWindow(ps *pass, w predWindow, row, T int, aNeg [][]float32, st *netState, sc *stepScratch, u, out []float32) {
-	n := m.net
-	var o []float32
-	lastP, lastT := -1, int64(-1)
-	H := m.cfg.Dim
-	for _, q := range w.qs {
-		if direct(w.seq, q) {
-			r := row*T + q.p - w.s
-			out[q.idx] = clip(n.head(ps.last[r*H:(r+1)*H], u, q.item))
-			continue
-		}
-		if q.p != lastP || q.t != lastT {
-			ps.stateAt(st, row, T, q.p-w.s-1)
-			it := w.seq[q.p]
-			o = n.step(st, sc, aNeg, m.vocab.row(it.Item), rateIndex(it.Rating), m.cfg.gap(q.t-it.Time))
-			lastP, lastT = q.p, q.t
-		}
-		out[q.idx] = clip(n.head(o, u, q.item))
-	}
-}
-
-// stateAt loads into st the layer states after position pos of batch window row
-// (pos < 0 or row < 0: the zero state at a window start).
-func (ps *pass) stateAt(st *netState, row, T, pos int) {
-	st.reset()
-	if row < 0 || pos < 0 {
-		return
-	}
-	cfg := ps.n.cfg
-	P, E, N := cfg.S5States, cfg.e(), cfg.MambaN
-	r := row*T + pos
-	for l := range ps.n.blocks {
-		c := &ps.blocks[l]
-		if !cfg.MambaOnly {
-			for i, v := range c.s5xs[r*2*P : (r+1)*2*P] {
-				st.s5[l][i] = float64(v)
-			}
-		}
-		if !cfg.S5Only {
-			for k := range convK - 1 {
-				src := pos - (convK - 2) + k
-				if src >= 0 {
-					copy(st.conv[l][k*E:(k+1)*E], c.xi[(row*T+src)*E:(row*T+src+1)*E])
-				}
-			}
-			copy(st.h[l], c.hs[r*E*N:(r+1)*E*N])
-		}
-	}
 }
 
 func (st *netState) reset() {

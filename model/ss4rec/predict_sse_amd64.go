@@ -1,0 +1,65 @@
+package ss4rec
+
+import "math"
+
+// expConsts is the number of constants scanRowsSSE reads, each in four lanes.
+const expConsts = 11
+
+//go:noescape
+func scanRowsSSE(h, a, dt, dx, bm *float32, rows, n int, c *[expConsts][4]float32)
+
+// expTable holds expf's constants as the float32 values the Go code uses.
+var expTable = func() (t [expConsts][4]float32) {
+	for i, v := range [expConsts]float32{expLog2e, expMagic, expLn2hi, expLn2lo, 1,
+		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, math.Float32frombits(0x4b400000 - 127)} {
+		t[i] = [4]float32{v, v, v, v}
+	}
+	return t
+}()
+
+// scanRows advances the selective-scan state h [rows×n] by one position:
+// h[i·n+k] = expf(dt[i]·a[i·n+k])·h[i·n+k] + dx[i]·bm[k]. The caller guarantees
+// every dt[i]·a[i·n+k] is in expf's fast range.
+func scanRows(h, a, dt, dx, bm []float32, n int) {
+	rows := len(dt)
+	if rows == 0 || n == 0 {
+		return
+	}
+	if n%4 != 0 {
+		scanRowsGo(h, a, dt, dx, bm, n)
+		return
+	}
+	_, _, _, _ = h[rows*n-1], a[rows*n-1], dx[rows-1], bm[n-1]
+	scanRowsSSE(&h[0], &a[0], &dt[0], &dx[0], &bm[0], rows, n, &expTable)
+}
+
+//go:noescape
+func matmulSSE(c, a, w *float32, m, k, n int)
+
+// matmulWide is c = a·w (as mm, bit for bit) for the model's wide products.
+func matmulWide(c, a, w []float32, m, k, n int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if n%16 != 0 || k == 0 {
+		mm(c, a, w, m, k, n, false, false, 0)
+		return
+	}
+	_, _, _ = c[m*n-1], a[m*k-1], w[k*n-1]
+	matmulSSE(&c[0], &a[0], &w[0], m, k, n)
+}
+
+//go:noescape
+func s5OutSSE(y, u, d, crT, ciT, xs *float32, T, H, P int)
+
+// s5Out writes the S5 output y [T×H] from the inputs u [T×H] and the states xs
+// [T×2P] (real parts, then imaginary): y[t,h] = d[h]·u[t,h] + Σ_q (C_re[h,q]·xr[t,q] −
+// C_im[h,q]·xi[t,q]), with crT, ciT = C_re, C_im transposed [P×H].
+func s5Out(y, u, d, crT, ciT, xs []float32, T, H, P int) {
+	if T == 0 || H%4 != 0 || P == 0 {
+		s5OutGo(y, u, d, crT, ciT, xs, T, H, P)
+		return
+	}
+	_, _, _, _, _, _ = y[T*H-1], u[T*H-1], d[H-1], crT[P*H-1], ciT[P*H-1], xs[T*2*P-1]
+	s5OutSSE(&y[0], &u[0], &d[0], &crT[0], &ciT[0], &xs[0], T, H, P)
+}

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
+
+	"github.com/recpipe/recpipe/model"
 )
 
 // The payload of an NCF model.bin: one JSON line {"net", "users", "items"}, then,
@@ -36,15 +37,8 @@ func (m *NCF) Encode(w io.Writer) error {
 			return err
 		}
 	}
-	var buf []byte
-	for _, p := range m.params {
-		buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(len(p.Value)))
-		for _, v := range p.Value {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		}
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
+	if err := model.WriteParams(bw, m.params); err != nil {
+		return err
 	}
 	return bw.Flush()
 }
@@ -80,17 +74,8 @@ func Decode(r io.Reader) (*NCF, error) {
 		}
 	}
 	m.alloc(h.Users, h.Items)
-	for _, p := range m.params {
-		var n uint32
-		if err := binary.Read(br, binary.LittleEndian, &n); err != nil {
-			return nil, fmt.Errorf("ncf %s: %w", p.Name, err)
-		}
-		if int(n) != len(p.Value) {
-			return nil, fmt.Errorf("ncf %s: %d values, want %d", p.Name, n, len(p.Value))
-		}
-		if err := binary.Read(br, binary.LittleEndian, p.Value); err != nil {
-			return nil, fmt.Errorf("ncf %s: %w", p.Name, err)
-		}
+	if err := model.ReadParams(br, m.params); err != nil {
+		return nil, fmt.Errorf("ncf: %w", err)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, fmt.Errorf("ncf: trailing bytes after the parameters")

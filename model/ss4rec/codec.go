@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
@@ -37,15 +36,8 @@ func (m *Model) Encode(w io.Writer) error {
 	if err := binary.Write(bw, binary.LittleEndian, m.vocab.ids); err != nil {
 		return err
 	}
-	var buf []byte
-	for _, p := range m.net.params {
-		buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(len(p.Value)))
-		for _, v := range p.Value {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		}
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
+	if err := model.WriteParams(bw, m.net.params); err != nil {
+		return err
 	}
 	return bw.Flush()
 }
@@ -80,17 +72,8 @@ func Decode(r io.Reader) (*Model, error) {
 	}
 	n := newNet(h.Net, h.Items)
 	n.mu = h.Mean
-	var lenBuf [4]byte
-	for _, p := range n.params {
-		if _, err := io.ReadFull(br, lenBuf[:]); err != nil {
-			return nil, fmt.Errorf("ss4rec param %s: %w", p.Name, err)
-		}
-		if got := binary.LittleEndian.Uint32(lenBuf[:]); int(got) != len(p.Value) {
-			return nil, fmt.Errorf("%w: ss4rec param %s has %d values, want %d", model.ErrBadModelFile, p.Name, got, len(p.Value))
-		}
-		if err := binary.Read(br, binary.LittleEndian, p.Value); err != nil {
-			return nil, fmt.Errorf("ss4rec param %s: %w", p.Name, err)
-		}
+	if err := model.ReadParams(br, n.params); err != nil {
+		return nil, fmt.Errorf("ss4rec: %w", err)
 	}
 	return &Model{cfg: h.Net, vocab: v, net: n, Backend: kernels.CPU{}}, nil
 }

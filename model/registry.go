@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/recpipe/recpipe/internal/ratings"
 )
 
 // ErrUnknownModel: no model of that name is registered (import its package).
@@ -29,6 +31,37 @@ type Spec struct {
 	New func(cfg *Config, data *Data) (Trainable, error)
 	// Decode reads the payload that the model's Encode wrote.
 	Decode func(r io.Reader) (Predictor, error)
+}
+
+// NewSpec builds the Spec of a model whose config net section is *N, whose
+// constructor takes that section, the training rows and the seed, and whose payload
+// decoder returns the model itself: the type check of the net section and the
+// adaptation to the registry's signatures are written once, here.
+func NewSpec[N any, M Trainable](name string, defaults func() *N,
+	build func(net *N, train []ratings.Rating, seed uint64) (M, error),
+	decode func(r io.Reader) (M, error)) Spec {
+	return Spec{
+		Name:   name,
+		NewNet: func() any { return defaults() },
+		New: func(cfg *Config, data *Data) (Trainable, error) {
+			net, ok := cfg.Net.(*N)
+			if !ok {
+				return nil, fmt.Errorf("%w: %s net section is %T", ErrConfig, name, cfg.Net)
+			}
+			m, err := build(net, data.Train, cfg.Seed)
+			if err != nil {
+				return nil, err
+			}
+			return m, nil
+		},
+		Decode: func(r io.Reader) (Predictor, error) {
+			m, err := decode(r)
+			if err != nil {
+				return nil, err
+			}
+			return m, nil
+		},
+	}
 }
 
 var (

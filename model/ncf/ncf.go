@@ -3,7 +3,6 @@ package ncf
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -40,18 +39,7 @@ func (n *Net) validate() error {
 }
 
 func init() {
-	model.Register(model.Spec{
-		Name:   Name,
-		NewNet: func() any { return DefaultNet() },
-		New: func(cfg *model.Config, data *model.Data) (model.Trainable, error) {
-			net, ok := cfg.Net.(*Net)
-			if !ok {
-				return nil, fmt.Errorf("%w: ncf net section is %T", model.ErrConfig, cfg.Net)
-			}
-			return New(net, data.Train, cfg.Seed)
-		},
-		Decode: func(r io.Reader) (model.Predictor, error) { return Decode(r) },
-	})
+	model.Register(model.NewSpec(Name, DefaultNet, New, Decode))
 }
 
 // NCF is the model: its vocabularies, its parameters, and (when training) its graphs.

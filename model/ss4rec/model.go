@@ -3,7 +3,6 @@ package ss4rec
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"slices"
 
@@ -16,18 +15,7 @@ import (
 const Name = "ss4rec"
 
 func init() {
-	model.Register(model.Spec{
-		Name:   Name,
-		NewNet: func() any { return DefaultNet() },
-		New: func(cfg *model.Config, data *model.Data) (model.Trainable, error) {
-			net, ok := cfg.Net.(*Net)
-			if !ok {
-				return nil, fmt.Errorf("%w: ss4rec net section is %T", model.ErrConfig, cfg.Net)
-			}
-			return New(net, data.Train, cfg.Seed)
-		},
-		Decode: func(r io.Reader) (model.Predictor, error) { return Decode(r) },
-	})
+	model.Register(model.NewSpec(Name, DefaultNet, New, Decode))
 }
 
 // Model is SS4Rec: a model.Trainable for the shared trainer, and a model.Predictor.

@@ -37,7 +37,7 @@ type dayInput struct {
 	batchSHA256 string
 	b           *batch
 	earlier     []*etl.DayManifest // released days before this one, in order
-	history     []*Report          // reports of earlier days
+	history     []historyDay       // metrics of earlier days, in day order
 	metrics     Metrics
 }
 
@@ -168,14 +168,8 @@ func (c *Checker) load(ctx context.Context, d int) (*dayInput, error) {
 			in.earlier = append(in.earlier, e)
 		}
 	}
-	reports, err := Reports(ctx, c.Bucket)
-	if err != nil {
+	if in.history, err = c.loadHistory(ctx, in); err != nil {
 		return nil, err
-	}
-	for _, r := range reports {
-		if r.Day < d && r.Dataset == m.Dataset {
-			in.history = append(in.history, r)
-		}
 	}
 	return in, nil
 }

@@ -98,7 +98,7 @@ func (in *dayInput) unseen(name, metric string, rule ShareRule, ids map[int32]in
 // anomalyMetrics are the scale-free metrics checked against their history.
 var anomalyMetrics = []string{"rejected_share", "mean_rating", "rating_psi", "activity_ks", "unseen_users_share", "unseen_items_share"}
 
-// anomalies compares each metric with the earlier days' reports once enough exist.
+// anomalies compares each metric with the earlier released days' metrics once enough exist.
 func (in *dayInput) anomalies() []Result {
 	a := in.th.Anomaly
 	if len(in.history) < a.MinHistoryDays {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,5 +70,47 @@ func TestCheckAllGoesOnPastAFailedDay(t *testing.T) {
 	}
 	if _, err := (&quality.Checker{Bucket: b, Dataset: "other"}).CheckAll(ctx); !errors.Is(err, etl.ErrConflict) {
 		t.Fatalf("a feed of another dataset: %v, want ErrConflict", err)
+	}
+}
+
+// A day's report is a function of its batch, the days released before it and train:
+// checking the days newest first, half of them twice, writes the same bytes as
+// checking them in day order (the anomaly checks see the same history).
+func TestReportsDoNotDependOnCheckOrder(t *testing.T) {
+	ctx := context.Background()
+	const days = 8
+	inOrder := released(t, 600, days)
+	if _, err := (&quality.Checker{Bucket: inOrder}).CheckAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reversed := released(t, 600, days)
+	c := &quality.Checker{Bucket: reversed}
+	for _, d := range []int{8, 7, 6, 5, 4, 3, 2, 1, 7, 5, 3} {
+		if _, err := c.Check(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for d := 1; d <= days; d++ {
+		want, err := blob.ReadAll(ctx, inOrder, quality.ReportKey(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := blob.ReadAll(ctx, reversed, quality.ReportKey(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("day %d: checked newest first, the report differs:\n%s\nin day order:\n%s", d, got, want)
+		}
+	}
+	var rep quality.Report
+	if err := blob.ReadJSON(ctx, reversed, quality.ReportKey(days), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Inputs.HistoryDays) != days-1 {
+		t.Errorf("day %d checked first has history %v, want days 1..%d", days, rep.Inputs.HistoryDays, days-1)
+	}
+	if !slices.ContainsFunc(rep.Results, func(r quality.Result) bool { return strings.HasPrefix(r.Check, quality.AnomalyPrefix) }) {
+		t.Errorf("day %d checked first has no anomaly check", days)
 	}
 }

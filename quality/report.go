@@ -67,7 +67,7 @@ type ReportInputs struct {
 	BatchSHA256            string `json:"batch_sha256"`
 	PreparedManifestSHA256 string `json:"prepared_manifest_sha256"`
 	ThresholdsSHA256       string `json:"thresholds_sha256"`
-	HistoryDays            []int  `json:"history_days"` // earlier days whose reports fed the anomaly check
+	HistoryDays            []int  `json:"history_days"` // earlier released days whose metrics fed the anomaly check
 }
 
 // finish fills Success and Statistics from the results.

@@ -16,6 +16,7 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
 	"github.com/recpipe/recpipe/model"
@@ -86,7 +87,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // demoResult is what a demo run did and where the bucket ended.
 type demoResult struct {
-	Snapshot *Snapshot
+	Snapshot *pipelinestatus.Snapshot
 	Stats    jobs.QueueStats
 	Gates    []error // failed quality gates: the chain stopped there, as it should
 	Errors   []error // event runs that failed otherwise
@@ -164,7 +165,7 @@ func runDemo(ctx context.Context, raw blob.Bucket, o demoOptions, log *slog.Logg
 	if err := waitQueue(ctx, q, say); err != nil {
 		return nil, err
 	}
-	snap, err := readSnapshot(ctx, raw)
+	snap, err := pipelinestatus.Read(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +230,7 @@ func dayOutcome(ctx context.Context, b blob.Bucket, d int) string {
 		return "quality passed; no A/B result"
 	}
 	s := "quality passed; A/B " + r.Comparison.Winner
-	if pm := primary(r.Comparison); pm != nil {
+	if pm := pipelinestatus.Primary(r.Comparison); pm != nil {
 		s += fmt.Sprintf(" (%s A-B %s)", pm.Metric, fmtDiff(pm.MeanUserDiff, pm.MeanUserDiffCI))
 	}
 	return s

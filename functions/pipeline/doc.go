@@ -22,7 +22,7 @@
 // answers a notification once its runs are done, so MinIO's retries and queue keep
 // delivery at-least-once, and on SIGINT/SIGTERM it finishes the runs in flight.
 //
-// The steps that demo calls (lifecycle.go) and the bucket reading of status
-// (snapshot.go) are the domain packages' APIs: etl.Prepare, model.TrainRun and
-// model.Promote, etl.Releaser, and the documents of etl, quality, abtest and model.
+// The steps that demo calls (lifecycle.go) are the domain packages' APIs: etl.Prepare,
+// model.TrainRun and model.Promote, etl.Releaser. status reads the bucket through
+// internal/pipelinestatus, the reader it shares with the dashboard.
 package main

@@ -13,6 +13,7 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 )
 
@@ -21,7 +22,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pipeline status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	common := jobs.RegisterFlags(fs)
-	asJSON := fs.Bool("json", false, "print the status as JSON ("+SnapshotSchema+")")
+	asJSON := fs.Bool("json", false, "print the status as JSON ("+pipelinestatus.Schema+")")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -31,7 +32,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer b.Close()
-	s, err := readSnapshot(ctx, b)
+	s, err := pipelinestatus.Read(ctx, b)
 	if err != nil {
 		fmt.Fprintln(stderr, "pipeline status:", err)
 		return 1
@@ -66,7 +67,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 }
 
 // writeStatus renders s as readable tables.
-func writeStatus(w io.Writer, s *Snapshot) error {
+func writeStatus(w io.Writer, s *pipelinestatus.Snapshot) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
 	p("bucket\t%s\n", s.Bucket)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/pipelinestatus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -16,24 +17,24 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func ptr(v float64) *float64 { return &v }
 
 // goldenSnapshot is a hand-written state: two days, the second failing its gate.
-func goldenSnapshot() *Snapshot {
-	return &Snapshot{
-		Schema: SnapshotSchema, Bucket: "s3://recpipe?endpoint=http://127.0.0.1:9000",
-		Datasets: []DatasetState{{Name: "ml-latest-small", Train: 72571, Val: 8097, Test: 20168}},
-		Models: []ModelState{
+func goldenSnapshot() *pipelinestatus.Snapshot {
+	return &pipelinestatus.Snapshot{
+		Schema: pipelinestatus.Schema, Bucket: "s3://recpipe?endpoint=http://127.0.0.1:9000",
+		Datasets: []pipelinestatus.DatasetState{{Name: "ml-latest-small", Train: 72571, Val: 8097, Test: 20168}},
+		Models: []pipelinestatus.ModelState{
 			{Model: "ncf", Run: "ncf-18c3918fa564", Dataset: "ml-latest-small", ValRMSE: 0.8821, TestRMSE: map[string]float64{"ncf": 1.0613, "global-mean": 1.0788}},
 			{Model: "ss4rec", Run: "ss4rec-4c93ff9c05ea", Dataset: "ml-latest-small", ValRMSE: 0.8663, TestRMSE: map[string]float64{"ss4rec": 0.8499}},
 		},
 		ETL: &etl.Status{Dataset: "ml-latest-small", Days: 20, DaysReleased: 2, CurrentDay: 2, NextDay: 3, CompletionPct: 10,
 			RowsReleased: 2016, RecordsRemaining: 18152},
-		Days: []DayState{
+		Days: []pipelinestatus.DayState{
 			{Day: 1, Rows: 1008, Quality: "passed", ABWinner: "b", ABDiff: ptr(0.1948), ABCI: &abtest.Interval{Low: 0.0224, High: 0.3902}},
 			{Day: 2, Rows: 1008, Rejected: 3, Quality: "failed", ChecksFailed: []string{"error:validity_rating", "warn:drift_rating_psi"}},
 		},
-		AB: &ABState{Models: abtest.Models{A: abtest.ModelRef{Spec: "ncf"}, B: abtest.ModelRef{Spec: "ss4rec"}}, Days: []int{1},
+		AB: &pipelinestatus.ABState{Models: abtest.Models{A: abtest.ModelRef{Spec: "ncf"}, B: abtest.ModelRef{Spec: "ss4rec"}}, Days: []int{1},
 			Primary: "rmse", Winner: "b", Diff: ptr(0.1948), CI: &abtest.Interval{Low: 0.0224, High: 0.3902},
 			Verdict: "ss4rec beats ncf on rmse"},
-		Runs: []RunState{
+		Runs: []pipelinestatus.RunState{
 			{Function: "ab-eval", Runs: 3, Last: "20261126T103527.549Z-85d31261", Status: "skipped", Trigger: "event", Wall: 0.5,
 				Error: "skipped: day 2: quality report quality/day=02/report.json says success=false"},
 			{Function: "quality-check", Runs: 2, Last: "20261126T103527.515Z-19d359de", Status: "failed", Trigger: "event", Wall: 0.1,
@@ -46,10 +47,10 @@ func goldenSnapshot() *Snapshot {
 func TestWriteStatusGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		snap *Snapshot
+		snap *pipelinestatus.Snapshot
 	}{
 		{"status.golden", goldenSnapshot()},
-		{"status-empty.golden", &Snapshot{Schema: SnapshotSchema, Bucket: "file://./data"}},
+		{"status-empty.golden", &pipelinestatus.Snapshot{Schema: pipelinestatus.Schema, Bucket: "file://./data"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package pipelinestatus
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/recpipe/recpipe/quality"
 )
 
-// SnapshotSchema is the schema name of `pipeline status --json`.
-const SnapshotSchema = "pipeline-status/v1"
+// Schema is the schema name of `pipeline status --json` and of the dashboard's /api/status.
+const Schema = "pipeline-status/v1"
 
 // Snapshot is where the pipeline stands, read from the bucket alone.
 type Snapshot struct {
@@ -82,10 +82,10 @@ type RunState struct {
 	Error    string  `json:"error,omitempty"`
 }
 
-// readSnapshot reads every part of the pipeline's state that exists; a part that is
+// Read reads every part of the pipeline's state that exists; a part that is
 // missing is left empty, a part that is unreadable is an error naming its key.
-func readSnapshot(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
-	s := &Snapshot{Schema: SnapshotSchema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}}
+func Read(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
+	s := &Snapshot{Schema: Schema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}}
 	steps := []func(context.Context, blob.Bucket, *Snapshot) error{readDatasets, readModels, readETL, readDays, readAB, readRuns}
 	for _, step := range steps {
 		if err := step(ctx, b, s); err != nil {
@@ -202,7 +202,7 @@ func readDays(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 		}
 		d := dayState(byDay, day)
 		d.ABWinner = r.Comparison.Winner
-		if pm := primary(r.Comparison); pm != nil {
+		if pm := Primary(r.Comparison); pm != nil {
 			d.ABDiff, d.ABCI = pm.MeanUserDiff, pm.MeanUserDiffCI
 		}
 	}
@@ -220,8 +220,8 @@ func dayState(m map[int]*DayState, d int) *DayState {
 	return m[d]
 }
 
-// primary is the comparison of the verdict's metric.
-func primary(c abtest.Comparison) *abtest.MetricComparison {
+// Primary is the comparison of the verdict's metric, or nil when c has none.
+func Primary(c abtest.Comparison) *abtest.MetricComparison {
 	for i := range c.Metrics {
 		if c.Metrics[i].Metric == c.Stats.Primary {
 			return &c.Metrics[i]
@@ -242,7 +242,7 @@ func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 	if c := sum.Cumulative; c != nil {
 		ab.Days = c.Days
 		ab.Primary, ab.Winner, ab.Verdict = c.Comparison.Stats.Primary, c.Comparison.Winner, c.Comparison.Verdict
-		if pm := primary(c.Comparison); pm != nil {
+		if pm := Primary(c.Comparison); pm != nil {
 			ab.Diff, ab.CI = pm.MeanUserDiff, pm.MeanUserDiffCI
 		}
 	}

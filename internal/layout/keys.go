@@ -1,0 +1,109 @@
+package layout
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Top-level folders of the bucket.
+const (
+	RawPrefix      = "raw/"
+	PreparedPrefix = "prepared/"
+	ETLPrefix      = "etl/"
+	QualityPrefix  = "quality/"
+	ABPrefix       = "abtest/"
+	ModelsPrefix   = "models/"
+	RunsPrefix     = "runs/"
+)
+
+// dayFolder is the folder of a day under a stage's prefix: <prefix>day=NN/.
+const dayFolder = "day="
+
+// Object names inside their folders.
+const (
+	ManifestName = "_manifest.json" // prepared/<dataset>/ and etl/day=NN/ markers
+	TrainName    = "train.csv"
+	ValName      = "val.csv"
+	TestName     = "test.csv"
+	ItemsName    = "items.csv"
+	BatchName    = "batch.csv"
+	RejectedName = "rejected.csv"
+	ReportName   = "report.json"
+	ResultName   = "result.json"
+	UnitsName    = "units.csv"
+	ChampionName = "champion.json"
+	EventsFolder = "events" // runs/<function>/events/
+)
+
+// Keys of the bucket's single documents.
+const (
+	ETLStatus           = ETLPrefix + "status.json"
+	QualityHistory      = QualityPrefix + "history.json"
+	QualityTrainProfile = QualityPrefix + "train-profile.json"
+	ABSummary           = ABPrefix + "summary.json"
+	ABReport            = ABPrefix + "report.html"
+)
+
+// Raw is raw/<dataset>/<name>: a file of the release as prepare read it.
+func Raw(dataset, name string) string { return RawPrefix + dataset + "/" + name }
+
+// PreparedDir is prepared/<dataset>/.
+func PreparedDir(dataset string) string { return PreparedPrefix + dataset + "/" }
+
+// Prepared is prepared/<dataset>/<name>: train.csv, val.csv, test.csv, items.csv, _manifest.json.
+func Prepared(dataset, name string) string { return PreparedDir(dataset) + name }
+
+// PreparedManifest is prepared/<dataset>/_manifest.json, prepare's marker.
+func PreparedManifest(dataset string) string { return Prepared(dataset, ManifestName) }
+
+// ETLDay is etl/day=NN/: the folder of a released day.
+func ETLDay(d Day) string { return ETLPrefix + dayFolder + d.String() + "/" }
+
+// Batch is etl/day=NN/batch.csv.
+func Batch(d Day) string { return ETLDay(d) + BatchName }
+
+// Rejected is etl/day=NN/rejected.csv.
+func Rejected(d Day) string { return ETLDay(d) + RejectedName }
+
+// ETLManifest is etl/day=NN/_manifest.json, etl-day's marker.
+func ETLManifest(d Day) string { return ETLDay(d) + ManifestName }
+
+// QualityDay is quality/day=NN/.
+func QualityDay(d Day) string { return QualityPrefix + dayFolder + d.String() + "/" }
+
+// QualityReport is quality/day=NN/report.json, quality-check's marker.
+func QualityReport(d Day) string { return QualityDay(d) + ReportName }
+
+// ABDay is abtest/day=NN/.
+func ABDay(d Day) string { return ABPrefix + dayFolder + d.String() + "/" }
+
+// ABResult is abtest/day=NN/result.json, ab-eval's marker.
+func ABResult(d Day) string { return ABDay(d) + ResultName }
+
+// ABUnits is abtest/day=NN/units.csv.
+func ABUnits(d Day) string { return ABDay(d) + UnitsName }
+
+// ModelDir is models/<model>/.
+func ModelDir(model string) string { return ModelsPrefix + model + "/" }
+
+// Champion is models/<model>/champion.json.
+func Champion(model string) string { return ModelDir(model) + ChampionName }
+
+// ModelRun is models/<model>/<run>/: the folder of one training run.
+func ModelRun(model, run string) string { return ModelDir(model) + run + "/" }
+
+// ModelRunFile is models/<model>/<run>/<name>.
+func ModelRunFile(model, run, name string) string { return ModelRun(model, run) + name }
+
+// Runs is runs/<function>/: the function's run records and event markers.
+func Runs(function string) string { return RunsPrefix + function + "/" }
+
+// RunRecord is runs/<function>/<id>.json.
+func RunRecord(function, id string) string { return Runs(function) + id + ".json" }
+
+// EventMarker is runs/<function>/events/<sha256 of key "\n" etag>.json: present once
+// function has handled the object event of (key, etag).
+func EventMarker(function, key, etag string) string {
+	sum := sha256.Sum256([]byte(key + "\n" + etag))
+	return Runs(function) + EventsFolder + "/" + hex.EncodeToString(sum[:]) + ".json"
+}

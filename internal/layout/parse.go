@@ -1,0 +1,245 @@
+package layout
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Kind is what a key is.
+type Kind int
+
+// The kinds of key (see the package doc for their keys).
+const (
+	KindUnknown Kind = iota
+	KindRaw
+	KindPrepared
+	KindETLBatch
+	KindETLRejected
+	KindETLManifest
+	KindETLStatus
+	KindQualityReport
+	KindQualityHistory
+	KindQualityProfile
+	KindABUnits
+	KindABResult
+	KindABSummary
+	KindABReport
+	KindModelRun
+	KindChampion
+	KindRunRecord
+	KindEventMarker
+)
+
+var kindNames = [...]string{"unknown", "raw", "prepared", "etl-batch", "etl-rejected", "etl-manifest", "etl-status",
+	"quality-report", "quality-history", "quality-profile", "ab-units", "ab-result", "ab-summary", "ab-report",
+	"model-run", "champion", "run-record", "event-marker"}
+
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// dayNames are the objects of a day folder, by stage prefix.
+var dayNames = map[string]map[string]Kind{
+	ETLPrefix:     {BatchName: KindETLBatch, RejectedName: KindETLRejected, ManifestName: KindETLManifest},
+	QualityPrefix: {ReportName: KindQualityReport},
+	ABPrefix:      {UnitsName: KindABUnits, ResultName: KindABResult},
+}
+
+// preparedNames are the objects of prepared/<dataset>/.
+var preparedNames = map[string]bool{TrainName: true, ValName: true, TestName: true, ItemsName: true, ManifestName: true}
+
+// single are the keys of single documents.
+var single = map[string]Kind{ETLStatus: KindETLStatus, QualityHistory: KindQualityHistory,
+	QualityTrainProfile: KindQualityProfile, ABSummary: KindABSummary, ABReport: KindABReport}
+
+// Filter is the notification filter (key prefix and suffix) that S3 and MinIO can
+// express for keys of kind k: the top folder, and the fixed object name when there
+// is one. Every key of kind k passes it; Parse is the exact rule.
+func (k Kind) Filter() (prefix, suffix string) {
+	for key, kk := range single {
+		if kk == k {
+			return key, ""
+		}
+	}
+	for p, names := range dayNames {
+		for name, kk := range names {
+			if kk == k {
+				return p, "/" + name
+			}
+		}
+	}
+	switch k {
+	case KindRaw:
+		return RawPrefix, ""
+	case KindPrepared:
+		return PreparedPrefix, ""
+	case KindModelRun:
+		return ModelsPrefix, ""
+	case KindChampion:
+		return ModelsPrefix, "/" + ChampionName
+	case KindRunRecord:
+		return RunsPrefix, ".json"
+	case KindEventMarker:
+		return RunsPrefix, ".json"
+	}
+	return "", ""
+}
+
+// ModelName is the rule for a model's name in models/<model>/.
+var ModelName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// ErrUnknownKey: a key that is not part of the layout.
+var ErrUnknownKey = errors.New("not a key of the bucket layout")
+
+// Key is a parsed key: its kind and the fields its kind has.
+type Key struct {
+	Kind     Kind
+	Day      Day    // etl, quality and abtest day objects
+	Dataset  string // raw, prepared
+	Model    string // models/<model>/...
+	Run      string // models/<model>/<run>/...
+	Function string // runs/<function>/...
+	// Name is the object's name inside its folder: batch.csv, report.json, a raw
+	// file, a run's path below models/<model>/<run>/ (e.g. checkpoints/best.ckpt),
+	// a run record's id, an event marker's hash.
+	Name string
+}
+
+// String formats the key back: Parse(k.String()) == k for every parsed k.
+func (k Key) String() string {
+	switch k.Kind {
+	case KindRaw:
+		return Raw(k.Dataset, k.Name)
+	case KindPrepared:
+		return Prepared(k.Dataset, k.Name)
+	case KindETLBatch, KindETLRejected, KindETLManifest:
+		return ETLDay(k.Day) + k.Name
+	case KindQualityReport:
+		return QualityDay(k.Day) + k.Name
+	case KindABUnits, KindABResult:
+		return ABDay(k.Day) + k.Name
+	case KindModelRun:
+		return ModelRunFile(k.Model, k.Run, k.Name)
+	case KindChampion:
+		return Champion(k.Model)
+	case KindRunRecord:
+		return RunRecord(k.Function, k.Name)
+	case KindEventMarker:
+		return Runs(k.Function) + EventsFolder + "/" + k.Name + ".json"
+	}
+	for key, kk := range single {
+		if kk == k.Kind {
+			return key
+		}
+	}
+	return ""
+}
+
+// Parse recognises a key of the layout and returns its kind and fields; any other
+// key is an error wrapping ErrUnknownKey (or ErrBadDay for a day folder out of range).
+func Parse(key string) (Key, error) {
+	if k, ok := single[key]; ok {
+		return Key{Kind: k}, nil
+	}
+	top, rest, _ := strings.Cut(key, "/")
+	var (
+		k  Key
+		ok bool
+	)
+	switch top + "/" {
+	case RawPrefix:
+		k, ok = parseDataset(KindRaw, rest, nil)
+	case PreparedPrefix:
+		k, ok = parseDataset(KindPrepared, rest, preparedNames)
+	case ETLPrefix, QualityPrefix, ABPrefix:
+		var err error
+		if k, ok, err = parseDayObject(top+"/", rest); err != nil {
+			return Key{}, fmt.Errorf("%q: %w", key, err)
+		}
+	case ModelsPrefix:
+		k, ok = parseModel(rest)
+	case RunsPrefix:
+		k, ok = parseRuns(rest)
+	}
+	if !ok {
+		return Key{}, fmt.Errorf("%w: %q", ErrUnknownKey, key)
+	}
+	return k, nil
+}
+
+// parseDataset reads <dataset>/<name>, with name one of names (nil: any segment).
+func parseDataset(kind Kind, rest string, names map[string]bool) (Key, bool) {
+	ds, name, ok := strings.Cut(rest, "/")
+	if !ok || !segment(ds) || !segment(name) || (names != nil && !names[name]) {
+		return Key{}, false
+	}
+	return Key{Kind: kind, Dataset: ds, Name: name}, true
+}
+
+// parseDayObject reads day=NN/<name> under a stage's prefix.
+func parseDayObject(prefix, rest string) (Key, bool, error) {
+	nn, name, ok := strings.Cut(strings.TrimPrefix(rest, dayFolder), "/")
+	kind, known := dayNames[prefix][name]
+	if !strings.HasPrefix(rest, dayFolder) || !ok || !known {
+		return Key{}, false, nil
+	}
+	d, err := ParseDay(nn)
+	if err != nil {
+		return Key{}, false, err
+	}
+	return Key{Kind: kind, Day: d, Name: name}, true, nil
+}
+
+// parseModel reads <model>/champion.json or <model>/<run>/<path>.
+func parseModel(rest string) (Key, bool) {
+	m, tail, ok := strings.Cut(rest, "/")
+	if !ok || !ModelName.MatchString(m) {
+		return Key{}, false
+	}
+	if tail == ChampionName {
+		return Key{Kind: KindChampion, Model: m}, true
+	}
+	run, name, ok := strings.Cut(tail, "/")
+	if !ok || !segment(run) || !path(name) {
+		return Key{}, false
+	}
+	return Key{Kind: KindModelRun, Model: m, Run: run, Name: name}, true
+}
+
+// parseRuns reads <function>/<id>.json or <function>/events/<hash>.json.
+func parseRuns(rest string) (Key, bool) {
+	fn, tail, ok := strings.Cut(rest, "/")
+	if !ok || !segment(fn) {
+		return Key{}, false
+	}
+	if h, ok := strings.CutPrefix(tail, EventsFolder+"/"); ok {
+		h, ok = strings.CutSuffix(h, ".json")
+		if !ok || !segment(h) {
+			return Key{}, false
+		}
+		return Key{Kind: KindEventMarker, Function: fn, Name: h}, true
+	}
+	id, ok := strings.CutSuffix(tail, ".json")
+	if !ok || !segment(id) {
+		return Key{}, false
+	}
+	return Key{Kind: KindRunRecord, Function: fn, Name: id}, true
+}
+
+// segment reports whether s is one non-empty path segment.
+func segment(s string) bool { return s != "" && s != "." && s != ".." && !strings.Contains(s, "/") }
+
+// path reports whether s is one or more segments.
+func path(s string) bool {
+	for _, p := range strings.Split(s, "/") {
+		if !segment(p) {
+			return false
+		}
+	}
+	return true
+}

@@ -9,8 +9,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model"
 )
@@ -103,11 +103,11 @@ func newFixture(t testing.TB) *fixture {
 			t.Fatal(err)
 		}
 	}
-	put(etl.PreparedKey("tiny", "train.csv"), ratings.Encode(f.train))
-	put(etl.PreparedKey("tiny", "val.csv"), ratings.Encode(f.val))
+	put(layout.Prepared("tiny", layout.TrainName), ratings.Encode(f.train))
+	put(layout.Prepared("tiny", layout.ValName), ratings.Encode(f.val))
 	for d := 1; d <= fixtureDays; d++ {
-		put(etl.DayKey(d, "batch.csv"), ratings.Encode(f.days[d]))
-		put(etl.DayKey(d, etl.ManifestName), []byte(fmt.Sprintf(`{"schema":"etl-day-manifest/v1","dataset":"tiny","day":%d}`, d)))
+		put(layout.Batch(layout.Day(d)), ratings.Encode(f.days[d]))
+		put(layout.ETLManifest(layout.Day(d)), []byte(fmt.Sprintf(`{"schema":"etl-day-manifest/v1","dataset":"tiny","day":%d}`, d)))
 		ok := d != f.failDay
 		put(QualityReportKey(d), []byte(fmt.Sprintf(`{"schema":"quality-report/v1","success":%v,"checks":[{"name":"validity","passed":true},{"name":"volume","passed":%v}]}`, ok, ok)))
 	}

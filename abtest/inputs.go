@@ -11,6 +11,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
@@ -105,7 +106,7 @@ func releasedDays(ctx context.Context, b blob.Bucket) ([]int, error) {
 		if _, err := fmt.Sscanf(o.Key, "etl/day=%02d/", &d); err != nil {
 			continue
 		}
-		if o.Key == etl.DayKey(d, etl.ManifestName) {
+		if o.Key == layout.ETLManifest(layout.Day(d)) {
 			days = append(days, d)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model"
 )
@@ -102,7 +103,7 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 	for _, d := range days {
 		switch q, ok := quality[d]; {
 		case !slices.Contains(released, d):
-			return nil, fmt.Errorf("day %d: %w (no %s)", d, ErrNotReleased, etl.DayKey(d, etl.ManifestName))
+			return nil, fmt.Errorf("day %d: %w (no %s)", d, ErrNotReleased, layout.ETLManifest(layout.Day(d)))
 		case !ok:
 			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, QualityReportKey(d)))
 		case !q.Success:
@@ -198,7 +199,7 @@ func (e *Evaluator) OnKey(ctx context.Context, key string) ([]int, error) {
 func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}}
 	for _, name := range []string{"train.csv", "val.csv"} {
-		key := etl.PreparedKey(e.Opt.Dataset, name)
+		key := layout.Prepared(e.Opt.Dataset, name)
 		rows, in, err := readRatings(ctx, e.Bucket, key)
 		if err != nil {
 			return nil, err
@@ -215,7 +216,7 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	st.hist = model.NewHistory(st.train, st.val)
 	base, err := model.Baselines(st.train)
 	if err != nil {
-		return nil, fmt.Errorf("fit baselines on %s: %w", etl.PreparedKey(e.Opt.Dataset, "train.csv"), err)
+		return nil, fmt.Errorf("fit baselines on %s: %w", layout.Prepared(e.Opt.Dataset, layout.TrainName), err)
 	}
 	a, refA, err := e.resolve(ctx, e.Opt.ModelA, base)
 	if err != nil {
@@ -267,13 +268,13 @@ func (e *Evaluator) resolve(ctx context.Context, spec string, base []model.Predi
 
 func (e *Evaluator) addBatch(ctx context.Context, st *state, d int) error {
 	var man etl.DayManifest
-	if err := blob.ReadJSON(ctx, e.Bucket, etl.DayKey(d, etl.ManifestName), &man); err != nil {
+	if err := blob.ReadJSON(ctx, e.Bucket, layout.ETLManifest(layout.Day(d)), &man); err != nil {
 		return fmt.Errorf("day %d: %w", d, err)
 	}
 	if man.Dataset != "" && man.Dataset != e.Opt.Dataset {
-		return fmt.Errorf("%s: dataset %q, evaluating %q", etl.DayKey(d, etl.ManifestName), man.Dataset, e.Opt.Dataset)
+		return fmt.Errorf("%s: dataset %q, evaluating %q", layout.ETLManifest(layout.Day(d)), man.Dataset, e.Opt.Dataset)
 	}
-	key := etl.DayKey(d, "batch.csv")
+	key := layout.Batch(layout.Day(d))
 	rows, in, err := readRatings(ctx, e.Bucket, key)
 	if err != nil {
 		return err

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/all" // decode any saved model
@@ -48,8 +48,8 @@ func TestVerifyBucket(t *testing.T) {
 		}
 		return rows
 	}
-	train := csv(etl.PreparedKey(sum.Dataset, "train.csv"))
-	val := csv(etl.PreparedKey(sum.Dataset, "val.csv"))
+	train := csv(layout.Prepared(sum.Dataset, layout.TrainName))
+	val := csv(layout.Prepared(sum.Dataset, layout.ValName))
 	base, err := model.Baselines(train)
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +80,9 @@ func TestVerifyBucket(t *testing.T) {
 		res := readResult(t, b, dt.Day)
 		sets := [][]ratings.Rating{train, val}
 		for _, h := range res.HistoryDays {
-			sets = append(sets, csv(etl.DayKey(h, "batch.csv")))
+			sets = append(sets, csv(layout.Batch(layout.Day(h))))
 		}
-		day := csv(etl.DayKey(dt.Day, "batch.csv"))
+		day := csv(layout.Batch(layout.Day(dt.Day)))
 		hist := model.NewHistory(sets...)
 		for i, p := range preds {
 			out, err := p.Predict(ctx, hist, day)

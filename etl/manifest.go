@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
@@ -16,7 +17,7 @@ const (
 )
 
 // ItemsName is the item catalogue, prepared/<ds>/items.csv: movieId,title,genres.
-const ItemsName = "items.csv"
+const ItemsName = layout.ItemsName
 
 // ItemsHeader is the first line of items.csv.
 const ItemsHeader = "movieId,title,genres"
@@ -133,7 +134,7 @@ func (p *Prepared) TestDayRange(d int) (off, n int64, err error) {
 		return 0, 0, fmt.Errorf("day %d: want 1..%d", d, Days)
 	}
 	if len(p.TestDayOffsets) != Days+1 {
-		return 0, 0, fmt.Errorf("%s: test_day_offsets has %d entries, want %d", PreparedKey(p.Dataset, ManifestName), len(p.TestDayOffsets), Days+1)
+		return 0, 0, fmt.Errorf("%s: test_day_offsets has %d entries, want %d", layout.PreparedManifest(p.Dataset), len(p.TestDayOffsets), Days+1)
 	}
 	return p.TestDayOffsets[d-1], p.TestDayOffsets[d] - p.TestDayOffsets[d-1], nil
 }
@@ -141,7 +142,7 @@ func (p *Prepared) TestDayRange(d int) (off, n int64, err error) {
 // LoadPrepared reads prepared/<ds>/_manifest.json. A missing manifest is an error
 // naming the key that wraps blob.ErrNotFound.
 func LoadPrepared(ctx context.Context, b blob.Bucket, dataset string) (*Prepared, error) {
-	key := PreparedKey(dataset, ManifestName)
+	key := layout.PreparedManifest(dataset)
 	var p Prepared
 	if err := blob.ReadJSON(ctx, b, key, &p); err != nil {
 		return nil, fmt.Errorf("load prepared dataset %q: %w", dataset, err)
@@ -159,7 +160,7 @@ func ReadSplit(ctx context.Context, b blob.Bucket, dataset, split string) ([]rat
 	default:
 		return nil, fmt.Errorf("%w: %q (want train, val or test)", ErrUnknownSplit, split)
 	}
-	key := PreparedKey(dataset, split+".csv")
+	key := layout.Prepared(dataset, split+".csv")
 	rc, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("read split: %w", err)
@@ -170,7 +171,7 @@ func ReadSplit(ctx context.Context, b blob.Bucket, dataset, split string) ([]rat
 
 // ReadItems reads prepared/<ds>/items.csv, the item catalogue (sorted by movieId).
 func ReadItems(ctx context.Context, b blob.Bucket, dataset string) ([]Item, error) {
-	key := PreparedKey(dataset, ItemsName)
+	key := layout.Prepared(dataset, ItemsName)
 	rc, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("read items: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
@@ -37,8 +38,8 @@ func TestPrepareGolden(t *testing.T) {
 	if res.Manifest.Dataset != "tiny" || res.Manifest.Source.Format != "csv" {
 		t.Fatalf("dataset %q format %q", res.Manifest.Dataset, res.Manifest.Source.Format)
 	}
-	for _, name := range []string{"train.csv", "val.csv", "test.csv", "items.csv", etl.ManifestName} {
-		got, err := blob.ReadAll(ctx, b, etl.PreparedKey("tiny", name))
+	for _, name := range []string{"train.csv", "val.csv", "test.csv", "items.csv", layout.ManifestName} {
+		got, err := blob.ReadAll(ctx, b, layout.Prepared("tiny", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,13 +80,13 @@ func TestDatMatchesCSV(t *testing.T) {
 		t.Fatalf("format %q", datRes.Manifest.Source.Format)
 	}
 	for _, name := range []string{"train.csv", "val.csv", "test.csv", "items.csv"} {
-		c, _ := blob.ReadAll(ctx, b, etl.PreparedKey("tiny", name))
-		d, _ := blob.ReadAll(ctx, b, etl.PreparedKey("tiny-dat", name))
+		c, _ := blob.ReadAll(ctx, b, layout.Prepared("tiny", name))
+		d, _ := blob.ReadAll(ctx, b, layout.Prepared("tiny-dat", name))
 		if len(c) == 0 || !bytes.Equal(c, d) {
 			t.Errorf("%s: csv and dat sources differ:\n%s\n---\n%s", name, c, d)
 		}
 	}
-	if !strings.Contains(prepMustRead(t, b, etl.PreparedKey("tiny-dat", "items.csv")), "Amélie") {
+	if !strings.Contains(prepMustRead(t, b, layout.Prepared("tiny-dat", "items.csv")), "Amélie") {
 		t.Error("Latin-1 title not converted to UTF-8")
 	}
 	if csvRes.Manifest.Items.RatedWithoutTitle != 1 {

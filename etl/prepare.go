@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/internal/schemas"
 )
@@ -78,13 +79,13 @@ func Prepare(ctx context.Context, b blob.Bucket, opts Options) (*PrepareResult, 
 		ColdStart: plan.cold, TestDayOffsets: make([]int64, Days+1), Objects: map[string]ObjectSum{},
 	}
 	m.Splits.Train, m.Splits.Val, m.Splits.Test = plan.stats[0], plan.stats[1], plan.stats[2]
-	m.Items = ItemsInfo{Key: PreparedKey(ds, ItemsName), Rows: len(items), RatedWithoutTitle: ratedWithoutTitle(rows, items, plan.maxIDs[1])}
+	m.Items = ItemsInfo{Key: layout.Prepared(ds, ItemsName), Rows: len(items), RatedWithoutTitle: ratedWithoutTitle(rows, items, plan.maxIDs[1])}
 
 	written, err := writePrepared(ctx, b, m, plan, items, rel)
 	if err != nil {
 		return nil, err
 	}
-	mkey := PreparedKey(ds, ManifestName)
+	mkey := layout.PreparedManifest(ds)
 	doc, err := blob.MarshalJSON(m)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", mkey, err)
@@ -117,7 +118,7 @@ func alreadyPrepared(ctx context.Context, b blob.Bucket, ds string, src Prepared
 		return old, nil
 	}
 	return nil, fmt.Errorf("%w: %s has source %s (sha256 %s), test %v, val %v; this run: %s (sha256 %s), test %v, val %v; delete prepared/%s/ to prepare it again",
-		ErrPreparedDiffers, PreparedKey(ds, ManifestName), old.Source.Name, old.Source.SHA256, old.Rules.TestFraction, old.Rules.ValFraction,
+		ErrPreparedDiffers, layout.PreparedManifest(ds), old.Source.Name, old.Source.SHA256, old.Rules.TestFraction, old.Rules.ValFraction,
 		src.Name, src.SHA256, rule.TestFraction, rule.ValFraction, ds)
 }
 
@@ -125,7 +126,7 @@ func alreadyPrepared(ctx context.Context, b blob.Bucket, ds string, src Prepared
 // conditional write: a concurrent prepare that committed first wins, and this run
 // fails unless that one had the same source and rules.
 func commitManifest(ctx context.Context, b blob.Bucket, m *Prepared, doc []byte) (bool, error) {
-	key := PreparedKey(m.Dataset, ManifestName)
+	key := layout.PreparedManifest(m.Dataset)
 	cur, err := b.Stat(ctx, key)
 	if err == nil && cur.Size == int64(len(doc)) && cur.ETag == blob.ETagOf(doc) {
 		return false, nil
@@ -158,14 +159,14 @@ func writePrepared(ctx context.Context, b blob.Bucket, m *Prepared, plan *splitP
 		return func(o ObjectSum) { s.Key, s.SHA256, s.Size = key, o.SHA256, o.Size }
 	}
 	jobs := []job{
-		{PreparedKey(ds, SplitTrain+".csv"), func(w io.Writer) error { return encodeRows(w, pre, func(i int) bool { return !plan.isVal(i) }) }, splitDone(&m.Splits.Train, PreparedKey(ds, SplitTrain+".csv"))},
-		{PreparedKey(ds, SplitVal+".csv"), func(w io.Writer) error { return encodeRows(w, pre, plan.isVal) }, splitDone(&m.Splits.Val, PreparedKey(ds, SplitVal+".csv"))},
-		{PreparedKey(ds, SplitTest+".csv"), func(w io.Writer) error { return encodeTest(w, test, m.TestDayOffsets) }, splitDone(&m.Splits.Test, PreparedKey(ds, SplitTest+".csv"))},
+		{layout.Prepared(ds, layout.TrainName), func(w io.Writer) error { return encodeRows(w, pre, func(i int) bool { return !plan.isVal(i) }) }, splitDone(&m.Splits.Train, layout.Prepared(ds, layout.TrainName))},
+		{layout.Prepared(ds, layout.ValName), func(w io.Writer) error { return encodeRows(w, pre, plan.isVal) }, splitDone(&m.Splits.Val, layout.Prepared(ds, layout.ValName))},
+		{layout.Prepared(ds, layout.TestName), func(w io.Writer) error { return encodeTest(w, test, m.TestDayOffsets) }, splitDone(&m.Splits.Test, layout.Prepared(ds, layout.TestName))},
 		{m.Items.Key, func(w io.Writer) error { return encodeItems(w, items) }, func(o ObjectSum) { m.Items.SHA256, m.Items.Size = o.SHA256, o.Size }},
 	}
 	if rel != nil {
 		for name, open := range rel.raw {
-			jobs = append(jobs, job{RawKey(ds, name), func(w io.Writer) error {
+			jobs = append(jobs, job{layout.Raw(ds, name), func(w io.Writer) error {
 				rc, err := open()
 				if err != nil {
 					return err

@@ -12,6 +12,7 @@ import (
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/internal/schemas"
 )
@@ -110,7 +111,7 @@ func TestPrepareMovieLensSmall(t *testing.T) {
 
 	// The manifest meets its JSON Schema and its checksums are those of the objects.
 	objs := prepSnapshot(t, b)
-	mkey := etl.PreparedKey(m.Dataset, etl.ManifestName)
+	mkey := layout.Prepared(m.Dataset, layout.ManifestName)
 	if err := schemas.Validate(objs[mkey]); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestPrepareMovieLensSmall(t *testing.T) {
 			t.Fatalf("%s: sha256 %s size %d, manifest %+v", key, got, len(objs[key]), sum)
 		}
 	}
-	if !bytes.Equal(objs[etl.RawKey(m.Dataset, "ml-latest-small.zip")], movielens.SmallZip) {
+	if !bytes.Equal(objs[layout.Raw(m.Dataset, "ml-latest-small.zip")], movielens.SmallZip) {
 		t.Fatal("raw zip differs from the shipped bytes")
 	}
 
@@ -270,7 +271,7 @@ func TestPrepareSynthetic(t *testing.T) {
 	if m.Splits.Test.Rows != 1000 || m.Splits.Train.MaxTime > m.TestCutoff || m.Splits.Val.MaxTime > m.TestCutoff {
 		t.Fatalf("splits %+v cutoff %d", m.Splits, m.TestCutoff)
 	}
-	if err := schemas.Validate(prepSnapshot(t, b)[etl.PreparedKey(m.Dataset, etl.ManifestName)]); err != nil {
+	if err := schemas.Validate(prepSnapshot(t, b)[layout.Prepared(m.Dataset, layout.ManifestName)]); err != nil {
 		t.Fatal(err)
 	}
 	other := blob.NewMem()

@@ -8,17 +8,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // Errors of the daily release; callers test them with errors.Is.
 var (
 	// ErrAllReleased: every day of the feed is already released (not a failure).
 	ErrAllReleased = errors.New("all days are released")
-	// ErrBadDay: a day number outside 1..Days.
-	ErrBadDay = errors.New("day out of range")
 	// ErrTooManyRejected: the day's rejected share passed the threshold; nothing was committed.
 	ErrTooManyRejected = errors.New("rejected share over the threshold")
 	// ErrConflict: the bucket already holds a different release of the day.
@@ -76,7 +76,7 @@ func (r *Releaser) Release(ctx context.Context, d int) (*DayManifest, Outcome, e
 		if d > Days {
 			return nil, "", fmt.Errorf("day %d: %w (the feed has %d days)", d, ErrAllReleased, Days)
 		}
-		return nil, "", fmt.Errorf("%w: day %d, want 1..%d", ErrBadDay, d, Days)
+		return nil, "", layout.Day(d).Validate()
 	}
 	src, err := LoadFeedSource(ctx, r.Bucket, r.Dataset)
 	if err != nil {
@@ -88,7 +88,7 @@ func (r *Releaser) Release(ctx context.Context, d int) (*DayManifest, Outcome, e
 	if m, err := ReadDayManifest(ctx, r.Bucket, d); err == nil {
 		if m.Dataset != src.Dataset || m.Source.ManifestSHA256 != src.ManifestSHA256 {
 			return nil, "", fmt.Errorf("%w: %s was released from %s (prepared manifest sha256 %s), not from the current %s (%s)",
-				ErrConflict, DayKey(d, ManifestName), m.Dataset, m.Source.ManifestSHA256, src.Dataset, src.ManifestSHA256)
+				ErrConflict, layout.ETLManifest(layout.Day(d)), m.Dataset, m.Source.ManifestSHA256, src.Dataset, src.ManifestSHA256)
 		}
 		return m, Unchanged, r.refreshStatus(ctx, src)
 	} else if !errors.Is(err, blob.ErrNotFound) {
@@ -131,8 +131,8 @@ func (r *Releaser) build(ctx context.Context, src FeedSource, d int) (*DayManife
 			TestKey: src.TestKey(), TestRows: src.TestRows(), RowLo: lo, RowHi: hi, ByteOffset: off, ByteLength: n,
 		},
 		PlannedRows: hi - lo, Rows: s.rows, Rejected: s.nreject, RejectReasons: s.reasons, TimeRange: s.time,
-		Batch:        ref(DayKey(d, "batch.csv"), s.batch),
-		RejectedRows: ref(DayKey(d, "rejected.csv"), s.rejected),
+		Batch:        ref(layout.Batch(layout.Day(d)), s.batch),
+		RejectedRows: ref(layout.Rejected(layout.Day(d)), s.rejected),
 	}
 	for _, o := range []struct {
 		key  string
@@ -164,7 +164,7 @@ func (r *Releaser) build(ctx context.Context, src FeedSource, d int) (*DayManife
 // commit writes the manifest last and only if absent; a lost race is fine when the
 // committed manifest is the same release.
 func (r *Releaser) commit(ctx context.Context, src FeedSource, m *DayManifest) (*DayManifest, Outcome, error) {
-	key := DayKey(m.Day, ManifestName)
+	key := layout.ETLManifest(layout.Day(m.Day))
 	data, err := blob.MarshalJSON(m)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode %s: %w", key, err)
@@ -193,13 +193,13 @@ func (r *Releaser) commit(ctx context.Context, src FeedSource, m *DayManifest) (
 
 // Next releases the first unreleased day; ErrAllReleased when there is none.
 func (r *Releaser) Next(ctx context.Context) (*DayManifest, Outcome, error) {
-	done, err := ReleasedDays(ctx, r.Bucket)
+	done, err := layout.ReleasedDays(ctx, r.Bucket)
 	if err != nil {
 		return nil, "", err
 	}
-	for d := 1; d <= Days; d++ {
-		if !done[d] {
-			return r.Release(ctx, d)
+	for _, d := range layout.AllDays() {
+		if !slices.Contains(done, d) {
+			return r.Release(ctx, int(d))
 		}
 	}
 	return nil, "", fmt.Errorf("%w: %d of %d", ErrAllReleased, Days, Days)
@@ -232,7 +232,7 @@ func (r *Releaser) checkFeed(ctx context.Context, src FeedSource) error {
 	for _, m := range days {
 		if m.Dataset != src.Dataset || m.Source.ManifestSHA256 != src.ManifestSHA256 {
 			return fmt.Errorf("%w: the feed in %s was released from %s (prepared manifest sha256 %.12s), not %s (%.12s)",
-				ErrConflict, DayKey(m.Day, ManifestName), m.Dataset, m.Source.ManifestSHA256, src.Dataset, src.ManifestSHA256)
+				ErrConflict, layout.ETLManifest(layout.Day(m.Day)), m.Dataset, m.Source.ManifestSHA256, src.Dataset, src.ManifestSHA256)
 		}
 	}
 	return nil
@@ -241,7 +241,7 @@ func (r *Releaser) checkFeed(ctx context.Context, src FeedSource) error {
 func (r *Releaser) refreshStatus(ctx context.Context, src FeedSource) error {
 	wrote, err := RefreshStatus(ctx, r.Bucket, &src)
 	if wrote && r.OnWrite != nil {
-		r.OnWrite(StatusKey)
+		r.OnWrite(layout.ETLStatus)
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/etl/releasetest"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // BenchmarkReleaseDay releases one day per op (days 1..20 in turn) from the
@@ -26,7 +27,7 @@ func BenchmarkReleaseDay(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		d := i%etl.Days + 1
-		clearPrefix(b, bk, etl.DayPrefix(d))
+		clearPrefix(b, bk, layout.ETLDay(layout.Day(d)))
 		runtime.GC()
 		debug.FreeOSMemory()
 		releasetest.ResetPeakRSS()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // ErrNoPrepared: the prepared dataset the feed is released from is not in the bucket.
@@ -27,7 +28,7 @@ type FeedSource struct {
 // object it describes is there with the size it declares (a cheap Stat, not a read).
 // A missing dataset is an error wrapping ErrNoPrepared that names the key.
 func LoadFeedSource(ctx context.Context, b blob.Bucket, dataset string) (FeedSource, error) {
-	key := PreparedKey(dataset, ManifestName)
+	key := layout.PreparedManifest(dataset)
 	data, err := blob.ReadAll(ctx, b, key)
 	if errors.Is(err, blob.ErrNotFound) {
 		return FeedSource{}, fmt.Errorf("%w: %s is missing (run prepare --dataset %s first)", ErrNoPrepared, key, dataset)
@@ -67,13 +68,13 @@ func LoadFeedSource(ctx context.Context, b blob.Bucket, dataset string) (FeedSou
 }
 
 // TestKey is prepared/<ds>/test.csv.
-func (s FeedSource) TestKey() string { return PreparedKey(s.Dataset, SplitTest+".csv") }
+func (s FeedSource) TestKey() string { return layout.Prepared(s.Dataset, layout.TestName) }
 
 // TrainKey is prepared/<ds>/train.csv.
-func (s FeedSource) TrainKey() string { return PreparedKey(s.Dataset, SplitTrain+".csv") }
+func (s FeedSource) TrainKey() string { return layout.Prepared(s.Dataset, layout.TrainName) }
 
 // ItemsKey is prepared/<ds>/items.csv.
-func (s FeedSource) ItemsKey() string { return PreparedKey(s.Dataset, ItemsName) }
+func (s FeedSource) ItemsKey() string { return layout.Prepared(s.Dataset, ItemsName) }
 
 // TestRows is the number of rows of the test split.
 func (s FeedSource) TestRows() int { return s.Splits.Test.Rows }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // StatusSchema is the schema name of etl/status.json.
@@ -38,11 +38,11 @@ type Status struct {
 // ReadDayManifest reads etl/day=NN/_manifest.json; a missing day wraps blob.ErrNotFound.
 func ReadDayManifest(ctx context.Context, b blob.Bucket, d int) (*DayManifest, error) {
 	var m DayManifest
-	if err := blob.ReadJSON(ctx, b, DayKey(d, ManifestName), &m); err != nil {
+	if err := blob.ReadJSON(ctx, b, layout.ETLManifest(layout.Day(d)), &m); err != nil {
 		return nil, err
 	}
 	if m.Schema != DayManifestSchema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", DayKey(d, ManifestName), m.Schema, DayManifestSchema)
+		return nil, fmt.Errorf("%s: schema %q, want %q", layout.ETLManifest(layout.Day(d)), m.Schema, DayManifestSchema)
 	}
 	return &m, nil
 }
@@ -54,40 +54,21 @@ func DayManifests(ctx context.Context, b blob.Bucket) ([]*DayManifest, error) {
 }
 
 func dayManifests(ctx context.Context, b blob.Bucket) ([]*DayManifest, []blob.Attrs, error) {
-	list, err := b.List(ctx, "etl/day=")
+	objs, err := layout.ListDays(ctx, b, layout.KindETLManifest)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list etl/day=: %w", err)
+		return nil, nil, err
 	}
 	var ms []*DayManifest
 	var attrs []blob.Attrs
-	for _, a := range list {
-		d, name, err := ParseDayKey(a.Key)
-		if err != nil || name != ManifestName || !strings.HasSuffix(a.Key, "/"+ManifestName) {
-			continue
-		}
-		m, err := ReadDayManifest(ctx, b, d)
+	for _, o := range objs {
+		m, err := ReadDayManifest(ctx, b, int(o.Day))
 		if err != nil {
 			return nil, nil, err
 		}
 		ms = append(ms, m)
-		attrs = append(attrs, a)
+		attrs = append(attrs, o.Attrs)
 	}
 	return ms, attrs, nil
-}
-
-// ReleasedDays returns the set of released days.
-func ReleasedDays(ctx context.Context, b blob.Bucket) (map[int]bool, error) {
-	list, err := b.List(ctx, "etl/day=")
-	if err != nil {
-		return nil, fmt.Errorf("list etl/day=: %w", err)
-	}
-	done := map[int]bool{}
-	for _, a := range list {
-		if d, name, err := ParseDayKey(a.Key); err == nil && name == ManifestName {
-			done[d] = true
-		}
-	}
-	return done, nil
 }
 
 // BuildStatus derives the status from the committed day manifests. src, when not nil,
@@ -141,9 +122,9 @@ func RefreshStatus(ctx context.Context, b blob.Bucket, src *FeedSource) (wrote b
 		if err != nil {
 			return wrote, err
 		}
-		_, w, err := blob.WriteJSON(ctx, b, StatusKey, s)
+		_, w, err := blob.WriteJSON(ctx, b, layout.ETLStatus, s)
 		if err != nil {
-			return wrote, fmt.Errorf("write %s: %w", StatusKey, err)
+			return wrote, fmt.Errorf("write %s: %w", layout.ETLStatus, err)
 		}
 		wrote = wrote || w
 		again, err := BuildStatus(ctx, b, src)

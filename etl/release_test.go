@@ -15,6 +15,7 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/etl/releasetest"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/internal/schemas"
 )
@@ -98,7 +99,7 @@ func TestSimulateReleasesEveryRowOnce(t *testing.T) {
 		}
 		all = append(all, rows...)
 		dayValidate(t, data)
-		md, _ := blob.ReadAll(ctx, b, etl.DayKey(m.Day, etl.ManifestName))
+		md, _ := blob.ReadAll(ctx, b, layout.ETLManifest(layout.Day(m.Day)))
 		dayValidate(t, md)
 	}
 	if len(all) != len(d.Test) {
@@ -146,7 +147,7 @@ func TestDayManifestGolden(t *testing.T) {
 	m.Timings = etl.DayTimings{} // measurements, not derived data
 	got, _ := blob.MarshalJSON(m)
 	dayGolden(t, "day_manifest.golden.json", got)
-	st, _ := blob.ReadAll(ctx, b, etl.StatusKey)
+	st, _ := blob.ReadAll(ctx, b, layout.ETLStatus)
 	dayValidate(t, st)
 	if s := dayStatus(t, b); s.DaysDone[0] != 3 || s.NextDay != 1 || s.CurrentDay != 3 || s.RecordsProcessed != 20 || s.RecordsRemaining != 380 {
 		t.Fatalf("status after day 3: %+v", s)
@@ -157,7 +158,7 @@ func TestConcurrentReleaseOfOneDay(t *testing.T) {
 	ctx := context.Background()
 	b, _ := dayFixture(t, 400, nil)
 	// Both runs reach the manifest commit before either writes it.
-	gate := &dayBarrier{Bucket: b, key: etl.DayKey(5, etl.ManifestName), n: 2}
+	gate := &dayBarrier{Bucket: b, key: layout.ETLManifest(layout.Day(5)), n: 2}
 	gate.cond = sync.NewCond(&gate.mu)
 	var wg sync.WaitGroup
 	outs := make([]etl.Outcome, 2)
@@ -180,7 +181,7 @@ func TestConcurrentReleaseOfOneDay(t *testing.T) {
 	}
 	n := 0
 	for _, k := range b.reset() {
-		if k == etl.DayKey(5, etl.ManifestName) {
+		if k == layout.ETLManifest(layout.Day(5)) {
 			n++
 		}
 	}
@@ -252,10 +253,10 @@ func TestCorruptTestObject(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
-			if ok, _ := blob.Exists(ctx, b, etl.DayKey(2, etl.ManifestName)); ok != tt.manifest {
+			if ok, _ := blob.Exists(ctx, b, layout.ETLManifest(layout.Day(2))); ok != tt.manifest {
 				t.Fatalf("manifest committed = %v, want %v", ok, tt.manifest)
 			}
-			rej, err := blob.ReadAll(ctx, b, etl.DayKey(2, "rejected.csv"))
+			rej, err := blob.ReadAll(ctx, b, layout.Rejected(layout.Day(2)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -271,7 +272,7 @@ func TestCorruptTestObject(t *testing.T) {
 func TestChangedTestObjectIsAnError(t *testing.T) {
 	ctx := context.Background()
 	b, _ := dayFixture(t, 400, nil)
-	key := etl.PreparedKey(dayDS, "test.csv")
+	key := layout.Prepared(dayDS, "test.csv")
 	data, _ := blob.ReadAll(ctx, b, key)
 	blob.PutBytes(ctx, b, key, append(data, "1,2,3.0,4\n"...), blob.PutOptions{})
 	_, _, err := (&etl.Releaser{Bucket: b, Dataset: dayDS}).Release(ctx, 1)
@@ -297,39 +298,10 @@ func TestReleaseFromOtherDataIsAConflict(t *testing.T) {
 	}
 }
 
-func TestParseDayKey(t *testing.T) {
-	tests := []struct {
-		key  string
-		day  int
-		name string
-		ok   bool
-	}{
-		{"etl/day=07/_manifest.json", 7, "_manifest.json", true},
-		{"etl/day=20/batch.csv", 20, "batch.csv", true},
-		{"etl/day=21/batch.csv", 0, "", false},
-		{"etl/day=00/batch.csv", 0, "", false},
-		{"etl/day=7/batch.csv", 0, "", false},
-		{"etl/day=07", 0, "", false},
-		{"etl/status.json", 0, "", false},
-		{"quality/day=07/report.json", 0, "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.key, func(t *testing.T) {
-			d, n, err := etl.ParseDayKey(tt.key)
-			if (err == nil) != tt.ok || d != tt.day || n != tt.name {
-				t.Fatalf("ParseDayKey(%q) = %d, %q, %v", tt.key, d, n, err)
-			}
-			if err != nil && !errors.Is(err, etl.ErrNotDayKey) {
-				t.Fatalf("err %v does not wrap ErrNotDayKey", err)
-			}
-		})
-	}
-}
-
 func dayStatus(t *testing.T, b blob.Bucket) etl.Status {
 	t.Helper()
 	var s etl.Status
-	if err := blob.ReadJSON(context.Background(), b, etl.StatusKey, &s); err != nil {
+	if err := blob.ReadJSON(context.Background(), b, layout.ETLStatus, &s); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -10,6 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // ErrNotReleased: the day has no committed manifest, so there is nothing to check.
@@ -50,7 +51,7 @@ func (c *Checker) Check(ctx context.Context, d int) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Schema: ReportSchema, Dataset: in.m.Dataset, Day: d, Metrics: in.metrics,
-		Inputs: ReportInputs{DayManifestKey: etl.DayKey(d, etl.ManifestName), BatchSHA256: in.batchSHA256,
+		Inputs: ReportInputs{DayManifestKey: layout.ETLManifest(layout.Day(d)), BatchSHA256: in.batchSHA256,
 			PreparedManifestSHA256: in.src.ManifestSHA256, ThresholdsSHA256: in.th.SHA256, HistoryDays: []int{}}}
 	for _, h := range in.history {
 		rep.Inputs.HistoryDays = append(rep.Inputs.HistoryDays, h.Day)
@@ -88,17 +89,14 @@ func (c *Checker) Check(ctx context.Context, d int) (*Report, error) {
 // nothing). It goes on past a failed day and then returns an error wrapping
 // ErrGateFailed that names every failed day; other errors stop it.
 func (c *Checker) CheckAll(ctx context.Context) ([]*Report, error) {
-	done, err := etl.ReleasedDays(ctx, c.Bucket)
+	done, err := layout.ReleasedDays(ctx, c.Bucket)
 	if err != nil {
 		return nil, err
 	}
 	var reps []*Report
 	var failed []error
-	for d := 1; d <= etl.Days; d++ {
-		if !done[d] {
-			continue
-		}
-		rep, err := c.Check(ctx, d)
+	for _, d := range done {
+		rep, err := c.Check(ctx, int(d))
 		if rep != nil {
 			reps = append(reps, rep)
 		}
@@ -113,14 +111,14 @@ func (c *Checker) CheckAll(ctx context.Context) ([]*Report, error) {
 }
 
 func (c *Checker) load(ctx context.Context, d int) (*dayInput, error) {
-	if d < 1 || d > etl.Days {
-		return nil, fmt.Errorf("%w: day %d, want 1..%d", etl.ErrBadDay, d, etl.Days)
+	if err := layout.Day(d).Validate(); err != nil {
+		return nil, err
 	}
 	in := &dayInput{day: d, th: c.Thresholds, metrics: Metrics{}}
 	if in.th == nil {
 		in.th = DefaultThresholds()
 	}
-	mkey := etl.DayKey(d, etl.ManifestName)
+	mkey := layout.ETLManifest(layout.Day(d))
 	m, err := etl.ReadDayManifest(ctx, c.Bucket, d)
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s is missing (run etl-day --day %d first)", ErrNotReleased, mkey, d)

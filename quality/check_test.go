@@ -16,6 +16,7 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/etl/releasetest"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/quality"
 )
@@ -86,7 +87,7 @@ func TestEveryReleasedDayPasses(t *testing.T) {
 			t.Fatalf("day %d: no anomaly check with %d days of history", d, d-1)
 		}
 		gets, _ := b.reset()
-		if d > 1 && slices.Contains(gets, etl.PreparedKey(ds, "train.csv")) {
+		if d > 1 && slices.Contains(gets, layout.Prepared(ds, layout.TrainName)) {
 			t.Fatalf("day %d read train: the profile should be cached", d)
 		}
 		validateKey(t, b, quality.ReportKey(d))

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
@@ -52,7 +52,7 @@ func shareResult(name string, rule ShareRule, t tally, n int, details map[string
 func (in *dayInput) integrity() Result {
 	return Result{Check: CheckIntegrity, Severity: Error, Success: in.batchSHA256 == in.m.Batch.SHA256,
 		ObservedValue: in.batchSHA256, Threshold: in.m.Batch.SHA256,
-		Details: map[string]any{"key": in.m.Batch.Key, "manifest": etl.DayKey(in.day, etl.ManifestName)}}
+		Details: map[string]any{"key": in.m.Batch.Key, "manifest": layout.ETLManifest(layout.Day(in.day))}}
 }
 
 func (in *dayInput) completeness() Result {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/quality"
 )
 
@@ -62,10 +62,10 @@ func TestCorruptedDayFailsNamingEachCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			b := released(t, 2000, 4)
-			key := etl.DayKey(4, "batch.csv")
+			key := layout.Batch(layout.Day(4))
 			h, lines := readLines(t, b, key)
-			_, earlier := readLines(t, b, etl.DayKey(2, "batch.csv"))
-			_, train := readLines(t, b, etl.PreparedKey(ds, "train.csv"))
+			_, earlier := readLines(t, b, layout.Batch(layout.Day(2)))
+			_, train := readLines(t, b, layout.Prepared(ds, layout.TrainName))
 			for _, c := range tt.change {
 				h, lines = c(h, lines, earlier, train)
 			}

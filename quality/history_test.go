@@ -10,6 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/quality"
 )
 
@@ -57,7 +58,7 @@ func TestLoadThresholdsFile(t *testing.T) {
 func TestCheckAllGoesOnPastAFailedDay(t *testing.T) {
 	ctx := context.Background()
 	b := released(t, 400, 3)
-	key := etl.DayKey(2, "batch.csv")
+	key := layout.Batch(layout.Day(2))
 	data, _ := blob.ReadAll(ctx, b, key)
 	// every row twice, and a bad row: day 3 must still be checked
 	blob.PutBytes(ctx, b, key, append(append(data, data[bytes.IndexByte(data, '\n')+1:]...), "1,2,x,3\n"...), blob.PutOptions{})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
@@ -31,7 +32,7 @@ func Write(ctx context.Context, b blob.Bucket, dataset string, d Data) (*etl.Pre
 		Objects: map[string]etl.ObjectSum{},
 	}
 	put := func(name string, data []byte) (etl.SplitStats, error) {
-		key := etl.PreparedKey(dataset, name)
+		key := layout.Prepared(dataset, name)
 		if _, err := blob.PutBytes(ctx, b, key, data, blob.PutOptions{}); err != nil {
 			return etl.SplitStats{}, err
 		}
@@ -68,7 +69,7 @@ func Write(ctx context.Context, b blob.Bucket, dataset string, d Data) (*etl.Pre
 		return nil, err
 	}
 	p.Items = etl.ItemsInfo{Key: is.Key, Rows: len(d.Items), SHA256: is.SHA256, Size: is.Size}
-	if _, _, err := blob.WriteJSON(ctx, b, etl.PreparedKey(dataset, etl.ManifestName), p); err != nil {
+	if _, _, err := blob.WriteJSON(ctx, b, layout.PreparedManifest(dataset), p); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 )
 
@@ -42,7 +43,7 @@ func main() {
 		}
 		r := &etl.Releaser{Bucket: env.Bucket, Dataset: *dataset, MaxRejectedShare: *maxRej, Log: env.Log,
 			OnWrite: func(k string) { env.Run.AddOutput(k) }}
-		env.Run.AddInput(etl.PreparedKey(*dataset, etl.ManifestName), etl.PreparedKey(*dataset, "test.csv"))
+		env.Run.AddInput(layout.PreparedManifest(*dataset), layout.Prepared(*dataset, layout.TestName))
 		var ms []*etl.DayManifest
 		var err error
 		switch {
@@ -95,7 +96,7 @@ func printDays(ms []*etl.DayManifest, asJSON bool) {
 // printStatus prints etl/status.json as stored; before the first release it prints
 // the status derived from the (empty) feed.
 func printStatus(ctx context.Context, b blob.Bucket, dataset string) error {
-	data, err := blob.ReadAll(ctx, b, etl.StatusKey)
+	data, err := blob.ReadAll(ctx, b, layout.ETLStatus)
 	if errors.Is(err, blob.ErrNotFound) {
 		var src *etl.FeedSource
 		if s, serr := etl.LoadFeedSource(ctx, b, dataset); serr == nil {

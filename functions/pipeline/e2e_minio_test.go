@@ -21,9 +21,9 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/data/movielens"
-	"github.com/recpipe/recpipe/etl"
 	minioinfra "github.com/recpipe/recpipe/infra/minio"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/quality"
@@ -92,7 +92,7 @@ func TestMinIOEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		found := waitObject(t, raw, abtest.ResultKey(day), e2eDeadline)
-		lat := found.Sub(committed.get(etl.DayKey(day, etl.ManifestName)))
+		lat := found.Sub(committed.get(layout.ETLManifest(layout.Day(day))))
 		latencies = append(latencies, lat)
 		t.Logf("day %d: manifest commit to A/B result through MinIO events: %s", day, lat.Round(time.Millisecond))
 	}

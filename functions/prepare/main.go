@@ -14,6 +14,7 @@ import (
 
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 )
 
@@ -82,7 +83,7 @@ func printSummary(w io.Writer, res *etl.PrepareResult) {
 	c := m.ColdStart
 	fmt.Fprintf(w, "  test cutoff %d (%d earlier rows share its second); test rows of users unseen in train %s (%.1f%%), of items unseen %s\n",
 		m.TestCutoff, m.BoundaryTies, group(c.TestRowsUserUnseen), 100*float64(c.TestRowsUserUnseen)/float64(max(1, m.Splits.Test.Rows)), group(c.TestRowsItemUnseen))
-	fmt.Fprintf(w, "  manifest %s\n", etl.PreparedKey(m.Dataset, etl.ManifestName))
+	fmt.Fprintf(w, "  manifest %s\n", layout.PreparedManifest(m.Dataset))
 }
 
 // group writes n with thousands separators.

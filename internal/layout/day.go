@@ -42,3 +42,11 @@ func AllDays() []Day {
 	}
 	return out
 }
+
+// Validate returns nil for a day in 1..Days, else an error wrapping ErrBadDay.
+func (d Day) Validate() error {
+	if d.Valid() {
+		return nil
+	}
+	return fmt.Errorf("%w: day %d, want 1..%d", ErrBadDay, int(d), Days)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/quality"
@@ -107,7 +108,7 @@ func readDatasets(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 	}
 	for _, a := range list {
 		ds, name, ok := strings.Cut(strings.TrimPrefix(a.Key, "prepared/"), "/")
-		if !ok || name != etl.ManifestName {
+		if !ok || name != layout.ManifestName {
 			continue
 		}
 		p, err := etl.LoadPrepared(ctx, b, ds)
@@ -152,7 +153,7 @@ func readModels(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 
 func readETL(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 	var st etl.Status
-	switch err := blob.ReadJSON(ctx, b, etl.StatusKey, &st); {
+	switch err := blob.ReadJSON(ctx, b, layout.ETLStatus, &st); {
 	case errors.Is(err, blob.ErrNotFound):
 		return nil
 	case err != nil:

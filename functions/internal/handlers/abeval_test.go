@@ -13,6 +13,7 @@ import (
 	"github.com/recpipe/recpipe/etl/releasetest"
 	"github.com/recpipe/recpipe/functions/internal/handlers"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
@@ -29,13 +30,13 @@ func TestABEvalEvents(t *testing.T) {
 	if _, err := (&etl.Releaser{Bucket: b, Dataset: "fixture"}).Simulate(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	key := etl.DayKey(3, "batch.csv")
+	key := layout.Batch(layout.Day(3))
 	data, _ := blob.ReadAll(ctx, b, key)
 	blob.PutBytes(ctx, b, key, []byte(strings.Replace(string(data), "\n", "\n999,1,6.0,1\n", 1)), blob.PutOptions{})
 	qc := handlers.QualityCheckFunction(handlers.QualityConfig{})
 	for d := 1; d <= 3; d++ {
 		env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
-		if err := qc.OnEvent(ctx, env, event.Object{Key: etl.DayKey(d, etl.ManifestName)}); (err != nil) != (d == 3) {
+		if err := qc.OnEvent(ctx, env, event.Object{Key: layout.ETLManifest(layout.Day(d))}); (err != nil) != (d == 3) {
 			t.Fatalf("quality-check day %d: %v", d, err)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"os"
 
-	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
 	"github.com/recpipe/recpipe/quality"
@@ -37,11 +37,11 @@ func QualityCheckFunction(cfg QualityConfig) jobs.Function {
 		// Runs rebuild the cumulative quality/history.json: one at a time in a process.
 		MaxConcurrent: 1,
 		OnEvent: func(ctx context.Context, env *jobs.Env, ev event.Object) error {
-			d, name, err := etl.ParseDayKey(ev.Key)
-			if err != nil || name != etl.ManifestName {
+			k, err := layout.Parse(ev.Key)
+			if err != nil || k.Kind != layout.KindETLManifest {
 				return jobs.Skip("not a day manifest: " + ev.Key)
 			}
-			_, err = RunQualityCheck(ctx, env, cfg, d)
+			_, err = RunQualityCheck(ctx, env, cfg, int(k.Day))
 			return err
 		},
 	}

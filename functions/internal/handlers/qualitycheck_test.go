@@ -12,6 +12,7 @@ import (
 	"github.com/recpipe/recpipe/etl/releasetest"
 	"github.com/recpipe/recpipe/functions/internal/handlers"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
 	"github.com/recpipe/recpipe/quality"
@@ -27,7 +28,7 @@ func TestQualityCheckEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Day 2 is corrupted after release: a rating off the scale.
-	key := etl.DayKey(2, "batch.csv")
+	key := layout.Batch(layout.Day(2))
 	data, _ := blob.ReadAll(ctx, b, key)
 	lines := strings.Split(string(data), "\n")
 	f := strings.Split(lines[3], ",")
@@ -44,9 +45,9 @@ func TestQualityCheckEvent(t *testing.T) {
 		wantCode int // 0: success
 		skip     bool
 	}{
-		{etl.DayKey(1, etl.ManifestName), 0, false},
-		{etl.DayKey(2, etl.ManifestName), handlers.ExitGateFailed, false},
-		{etl.DayKey(2, "batch.csv"), 0, true},
+		{layout.ETLManifest(layout.Day(1)), 0, false},
+		{layout.ETLManifest(layout.Day(2)), handlers.ExitGateFailed, false},
+		{layout.Batch(layout.Day(2)), 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -62,7 +63,7 @@ func TestQualityCheckEvent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !slices.Contains(env.Run.Outputs, quality.ReportKey(1)) || !slices.Contains(env.Run.Inputs, etl.DayKey(1, "batch.csv")) {
+				if !slices.Contains(env.Run.Outputs, quality.ReportKey(1)) || !slices.Contains(env.Run.Inputs, layout.Batch(layout.Day(1))) {
 					t.Fatalf("run record inputs %v outputs %v", env.Run.Inputs, env.Run.Outputs)
 				}
 			default:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model"
 )
@@ -27,7 +28,7 @@ func ReadSplits(ctx context.Context, b blob.Bucket, dataset string, onRead func(
 		}
 		*s.dst = rows
 		if onRead != nil {
-			onRead(etl.PreparedKey(dataset, s.name+".csv"))
+			onRead(layout.Prepared(dataset, s.name+".csv"))
 		}
 	}
 	return d, nil

@@ -10,7 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // synthDay makes a day shaped like a day of synthetic-32000000 (320,000 rows from
@@ -60,11 +60,11 @@ func envInt(k string, def int) int {
 func BenchmarkEvaluateDay(b *testing.B) {
 	train, day := synthDay(envInt("AB_BENCH_ROWS", 320000), envInt("AB_BENCH_USERS", 2300), envInt("AB_BENCH_TRAIN", 2000000))
 	ctx := context.Background()
-	base, err := model.Baselines(train)
+	base, err := scoring.Baselines(train)
 	if err != nil {
 		b.Fatal(err)
 	}
-	hist := model.NewHistory(train, day)
+	hist := scoring.NewHistory(train, day)
 	scorers := []Scorer{{Role: RoleA, P: base[1]}, {Role: RoleB, P: base[2]}}
 	if url := os.Getenv("AB_BENCH_BUCKET"); url != "" {
 		bk, err := blob.Open(ctx, url)
@@ -73,7 +73,7 @@ func BenchmarkEvaluateDay(b *testing.B) {
 		}
 		defer bk.Close()
 		for i, m := range []string{"ncf", "ss4rec"} {
-			p, _, err := model.LoadPredictor(ctx, bk, m)
+			p, _, err := scoring.LoadPredictor(ctx, bk, m)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,7 +1,7 @@
 // Package abtest compares two recommenders (model A and model B, normally the NCF and
 // SS4Rec champions) on every released day of the feed, honestly (DESIGN §5, §6):
 //
-//   - Both models and the three baselines of model.Baselines score the same rows under
+//   - Both models and the three baselines of scoring.Baselines score the same rows under
 //     the history rule: the history holds train, validation and every released day up
 //     to and including the scored one whose quality report passed; a predictor sees only
 //     a user's interactions strictly before each row's time.

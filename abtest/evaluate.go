@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // Role says which side of the comparison a scored model is on.
@@ -25,7 +25,7 @@ var ErrBadPrediction = errors.New("bad prediction")
 // Scorer is a predictor with its role in the comparison.
 type Scorer struct {
 	Role string
-	P    model.Predictor
+	P    scoring.Predictor
 }
 
 // ErrorStats are RMSE and MAE over a set of rows (absent when it has none).
@@ -84,7 +84,7 @@ func IndexTrain(train []ratings.Rating) TrainIndex {
 // ScoreDay scores rows with every scorer under hist (which must already hold the rows:
 // predictors look only at interactions strictly before each row's time) and computes
 // the metrics. scorers must contain exactly one RoleA and one RoleB.
-func ScoreDay(ctx context.Context, hist *model.History, rows []ratings.Rating, train TrainIndex, scorers []Scorer) (*Scored, error) {
+func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating, train TrainIndex, scorers []Scorer) (*Scored, error) {
 	if len(rows) == 0 {
 		return nil, errors.New("score day: no rows")
 	}

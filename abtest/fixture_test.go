@@ -12,7 +12,7 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // constPred predicts the same value for every row.
@@ -22,7 +22,7 @@ type constPred struct {
 }
 
 func (c constPred) Name() string { return c.name }
-func (c constPred) Predict(_ context.Context, _ *model.History, rows []ratings.Rating) ([]float32, error) {
+func (c constPred) Predict(_ context.Context, _ *scoring.History, rows []ratings.Rating) ([]float32, error) {
 	out := make([]float32, len(rows))
 	for i := range out {
 		out[i] = c.v
@@ -34,7 +34,7 @@ func (c constPred) Predict(_ context.Context, _ *model.History, rows []ratings.R
 type userMeanPred struct{ name string }
 
 func (p userMeanPred) Name() string { return p.name }
-func (p userMeanPred) Predict(_ context.Context, h *model.History, rows []ratings.Rating) ([]float32, error) {
+func (p userMeanPred) Predict(_ context.Context, h *scoring.History, rows []ratings.Rating) ([]float32, error) {
 	out := make([]float32, len(rows))
 	for i, r := range rows {
 		past := h.Before(r.User, r.Time)
@@ -58,7 +58,7 @@ type fixture struct {
 	train   []ratings.Rating
 	val     []ratings.Rating
 	days    map[int][]ratings.Rating
-	preds   map[string]model.Predictor
+	preds   map[string]scoring.Predictor
 	failDay int
 }
 
@@ -68,7 +68,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{b: blob.NewMem(), days: map[int][]ratings.Rating{}, failDay: 3,
-		preds: map[string]model.Predictor{"alpha": constPred{"alpha-const", 3.0}, "beta": userMeanPred{"beta-usermean"}}}
+		preds: map[string]scoring.Predictor{"alpha": constPred{"alpha-const", 3.0}, "beta": userMeanPred{"beta-usermean"}}}
 	rng := rand.New(rand.NewPCG(3, 4))
 	bias := map[int32]float64{}
 	rate := func(u int32) float32 {
@@ -119,12 +119,12 @@ func newFixture(t testing.TB) *fixture {
 func (f *fixture) evaluator(a, b string) *Evaluator {
 	opt := DefaultOptions()
 	opt.Dataset, opt.ModelA, opt.ModelB = "tiny", a, b
-	opt.Load = func(_ context.Context, _ blob.Bucket, name string) (model.Predictor, *model.Champion, error) {
+	opt.Load = func(_ context.Context, _ blob.Bucket, name string) (scoring.Predictor, *scoring.Champion, error) {
 		p, ok := f.preds[name]
 		if !ok {
 			return nil, nil, fmt.Errorf("no model %q: %w", name, blob.ErrNotFound)
 		}
-		return p, &model.Champion{Model: name, Dataset: "tiny"}, nil
+		return p, &scoring.Champion{Model: name, Dataset: "tiny"}, nil
 	}
 	return &Evaluator{Bucket: f.b, Opt: opt, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // Errors the caller may test with errors.Is.
@@ -24,8 +24,8 @@ var (
 	ErrNotReleased = errors.New("day not released")
 )
 
-// LoadFunc loads a trained model's champion by model name: model.LoadPredictor.
-type LoadFunc func(ctx context.Context, b blob.Bucket, name string) (model.Predictor, *model.Champion, error)
+// LoadFunc loads a trained model's champion by model name: scoring.LoadPredictor.
+type LoadFunc func(ctx context.Context, b blob.Bucket, name string) (scoring.Predictor, *scoring.Champion, error)
 
 // Options configure an evaluation.
 type Options struct {
@@ -43,11 +43,11 @@ func DefaultOptions() Options {
 }
 
 // BaselinePrefix marks a baseline given as a model spec: baseline:<name> with a name of
-// model.Baselines (global-mean, user-item-bias, history-aware-bias; history-bias too).
+// scoring.Baselines (global-mean, user-item-bias, history-aware-bias; history-bias too).
 const BaselinePrefix = "baseline:"
 
-// ChampionKey is models/<m>/champion.json (model.ChampionKey).
-func ChampionKey(m string) string { return model.ChampionKey(m) }
+// ChampionKey is models/<m>/champion.json (scoring.ChampionKey).
+func ChampionKey(m string) string { return scoring.ChampionKey(m) }
 
 // Evaluator runs ab-eval against one bucket.
 type Evaluator struct {
@@ -70,7 +70,7 @@ type state struct {
 	trainIx    TrainIndex
 	scorers    []Scorer
 	models     Models
-	hist       *model.History
+	hist       *scoring.History
 	histDays   []int
 	batches    map[int][]ratings.Rating
 	batchIn    map[int]Input
@@ -213,8 +213,8 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 		}
 	}
 	st.trainIx = IndexTrain(st.train)
-	st.hist = model.NewHistory(st.train, st.val)
-	base, err := model.Baselines(st.train)
+	st.hist = scoring.NewHistory(st.train, st.val)
+	base, err := scoring.Baselines(st.train)
 	if err != nil {
 		return nil, fmt.Errorf("fit baselines on %s: %w", layout.Prepared(e.Opt.Dataset, layout.TrainName), err)
 	}
@@ -235,7 +235,7 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 }
 
 // resolve turns a model spec into a predictor.
-func (e *Evaluator) resolve(ctx context.Context, spec string, base []model.Predictor) (model.Predictor, ModelRef, error) {
+func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Predictor) (scoring.Predictor, ModelRef, error) {
 	if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
 		if name == "history-bias" {
 			name = "history-aware-bias"

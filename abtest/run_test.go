@@ -14,7 +14,7 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/internal/schemas"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 func readResult(t *testing.T, b blob.Bucket, d int) Result {
@@ -84,7 +84,7 @@ func TestResultsRecomputedIndependently(t *testing.T) {
 				sets = append(sets, f.days[h])
 			}
 		}
-		hist := model.NewHistory(sets...)
+		hist := scoring.NewHistory(sets...)
 		rows := f.days[d]
 		pa, _ := f.preds["alpha"].Predict(ctx, hist, rows)
 		pb, _ := f.preds["beta"].Predict(ctx, hist, rows)

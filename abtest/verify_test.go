@@ -12,8 +12,8 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/all" // decode any saved model
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // TestVerifyBucket recomputes, independently of the evaluation code, the numbers that
@@ -50,11 +50,11 @@ func TestVerifyBucket(t *testing.T) {
 	}
 	train := csv(layout.Prepared(sum.Dataset, layout.TrainName))
 	val := csv(layout.Prepared(sum.Dataset, layout.ValName))
-	base, err := model.Baselines(train)
+	base, err := scoring.Baselines(train)
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(spec string) model.Predictor {
+	load := func(spec string) scoring.Predictor {
 		if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
 			for _, p := range base {
 				if p.Name() == name || (name == "history-bias" && p.Name() == "history-aware-bias") {
@@ -63,13 +63,13 @@ func TestVerifyBucket(t *testing.T) {
 			}
 			t.Fatalf("unknown baseline %s", spec)
 		}
-		p, _, err := model.LoadPredictor(ctx, b, spec)
+		p, _, err := scoring.LoadPredictor(ctx, b, spec)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	preds := append([]model.Predictor{load(sum.Models.A.Spec), load(sum.Models.B.Spec)}, base...)
+	preds := append([]scoring.Predictor{load(sum.Models.A.Spec), load(sum.Models.B.Spec)}, base...)
 	se := make([]float64, len(preds))
 	var rows float64
 	var p10, n10 [2][]float64
@@ -83,7 +83,7 @@ func TestVerifyBucket(t *testing.T) {
 			sets = append(sets, csv(layout.Batch(layout.Day(h))))
 		}
 		day := csv(layout.Batch(layout.Day(dt.Day)))
-		hist := model.NewHistory(sets...)
+		hist := scoring.NewHistory(sets...)
 		for i, p := range preds {
 			out, err := p.Predict(ctx, hist, day)
 			if err != nil {

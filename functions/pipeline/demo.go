@@ -19,7 +19,8 @@ import (
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 	"github.com/recpipe/recpipe/quality"
 )
 
@@ -29,7 +30,7 @@ type demoOptions struct {
 	Days      int             // days to release (etl.Days for the whole feed)
 	Workers   int             // events run at once
 	Functions []jobs.Function // the functions events start (hostedFunctions())
-	Progress  func(*slog.Logger) model.Progress
+	Progress  func(*slog.Logger) trainer.Progress
 }
 
 // ErrEvents: some event-driven runs of the demo failed (their errors are joined).
@@ -121,12 +122,12 @@ func runDemo(ctx context.Context, raw blob.Bucket, o demoOptions, log *slog.Logg
 
 	for i, spec := range o.Train {
 		say("2/4 train %s and promote its champion (%d of %d)", spec.Model, i+1, len(o.Train))
-		var prog model.Progress
+		var prog trainer.Progress
 		if o.Progress != nil {
 			prog = o.Progress(log)
 		}
-		var s *model.Summary
-		var c *model.Champion
+		var s *trainer.Summary
+		var c *scoring.Champion
 		err := jobs.Execute(ctx, b, log, "train-gpu", []string{"pipeline", "demo", "--model", spec.Model}, func(ctx context.Context, env *jobs.Env) (err error) {
 			s, c, err = trainChampion(ctx, env.Bucket, spec, env.Log.With("model", spec.Model), prog)
 			return err

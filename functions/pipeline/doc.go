@@ -23,6 +23,6 @@
 // delivery at-least-once, and on SIGINT/SIGTERM it finishes the runs in flight.
 //
 // The steps that demo calls (lifecycle.go) are the domain packages' APIs: etl.Prepare,
-// model.TrainRun and model.Promote, etl.Releaser. status reads the bucket through
+// trainer.TrainRun and trainer.Promote, etl.Releaser. status reads the bucket through
 // internal/pipelinestatus, the reader it shares with the dashboard.
 package main

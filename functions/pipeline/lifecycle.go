@@ -10,8 +10,9 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be trained and loaded
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // The steps of the pipeline's life that demo (and the end-to-end tests) run by
@@ -47,8 +48,8 @@ func specFromFile(modelName, path string, sets ...string) (trainSpec, error) {
 
 // trainChampion trains the run spec names on the prepared splits of its dataset (or
 // finds it already finished) and promotes it to its model's champion.
-func trainChampion(ctx context.Context, b blob.Bucket, spec trainSpec, log *slog.Logger, prog model.Progress) (*model.Summary, *model.Champion, error) {
-	cfg, err := model.ParseConfig(spec.Config, spec.Model, spec.Sets)
+func trainChampion(ctx context.Context, b blob.Bucket, spec trainSpec, log *slog.Logger, prog trainer.Progress) (*trainer.Summary, *scoring.Champion, error) {
+	cfg, err := trainer.ParseConfig(spec.Config, spec.Model, spec.Sets)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s config: %w", spec.Model, err)
 	}
@@ -56,11 +57,11 @@ func trainChampion(ctx context.Context, b blob.Bucket, spec trainSpec, log *slog
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := model.TrainRun(ctx, b, cfg, data, model.RunOptions{Log: log, Progress: prog})
+	s, err := trainer.TrainRun(ctx, b, cfg, data, trainer.RunOptions{Log: log, Progress: prog})
 	if err != nil {
 		return nil, nil, fmt.Errorf("train %s: %w", spec.Model, err)
 	}
-	c, err := model.Promote(ctx, b, s)
+	c, err := trainer.Promote(ctx, b, s)
 	if err != nil {
 		return s, nil, err
 	}

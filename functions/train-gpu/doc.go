@@ -1,5 +1,5 @@
 // Command train-gpu trains a model (ncf or ss4rec) on a prepared dataset, early-stopping
-// on validation, and writes the run to models/<model>/<run>/ (see model.TrainRun).
+// on validation, and writes the run to models/<model>/<run>/ (see trainer.TrainRun).
 // With --promote the run becomes models/<model>/champion.json, which ab-eval scores.
 //
 //	train-gpu --model ncf                                  # configs/ncf.yaml on ml-latest-small

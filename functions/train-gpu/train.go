@@ -10,7 +10,8 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 type options struct {
@@ -19,7 +20,7 @@ type options struct {
 	sets                           stringList
 }
 
-// train resolves the config, reads the prepared splits, and runs model.TrainRun.
+// train resolves the config, reads the prepared splits, and runs trainer.TrainRun.
 func train(ctx context.Context, env *jobs.Env, o *options) error {
 	cfg, err := resolveConfig(ctx, env, o)
 	if err != nil {
@@ -35,19 +36,19 @@ func train(ctx context.Context, env *jobs.Env, o *options) error {
 	}
 	env.Log.Info("training", "model", cfg.Model, "run", id, "dataset", cfg.Dataset,
 		"train", len(data.Train), "val", len(data.Val), "test", len(data.Test))
-	s, err := model.TrainRun(ctx, env.Bucket, cfg, data, model.RunOptions{
+	s, err := trainer.TrainRun(ctx, env.Bucket, cfg, data, trainer.RunOptions{
 		Resume: o.resume != "", Force: o.force, Log: env.Log, Progress: training.NewProgress(env.Log)})
 	if err != nil {
 		return err
 	}
-	env.Run.AddOutput(s.ConfigKey, s.MetricsKey, s.ModelKey, model.RunPrefix(s.Model, s.Run)+"summary.json")
+	env.Run.AddOutput(s.ConfigKey, s.MetricsKey, s.ModelKey, trainer.RunPrefix(s.Model, s.Run)+"summary.json")
 	printSummary(os.Stdout, s)
 	if o.promote {
-		c, err := model.Promote(ctx, env.Bucket, s)
+		c, err := trainer.Promote(ctx, env.Bucket, s)
 		if err != nil {
 			return err
 		}
-		env.Run.AddOutput(model.ChampionKey(c.Model))
+		env.Run.AddOutput(scoring.ChampionKey(c.Model))
 		env.Log.Info("promoted", "model", c.Model, "run", c.Run, "val_rmse", c.ValRMSE)
 	}
 	return nil
@@ -55,12 +56,12 @@ func train(ctx context.Context, env *jobs.Env, o *options) error {
 
 // resolveConfig builds the effective config: a resumed run's saved config, or the
 // config file (configs/<model>.yaml by default) with the flag overrides.
-func resolveConfig(ctx context.Context, env *jobs.Env, o *options) (*model.Config, error) {
+func resolveConfig(ctx context.Context, env *jobs.Env, o *options) (*trainer.Config, error) {
 	if o.resume != "" {
 		if len(o.sets) > 0 || o.config != "" || o.dataset != "" {
 			return nil, errors.New("--resume continues a run with its saved config: drop --config, --dataset and overrides")
 		}
-		return model.LoadRunConfig(ctx, env.Bucket, o.model, o.resume)
+		return trainer.LoadRunConfig(ctx, env.Bucket, o.model, o.resume)
 	}
 	path := o.config
 	if path == "" {
@@ -82,5 +83,5 @@ func resolveConfig(ctx context.Context, env *jobs.Env, o *options) (*model.Confi
 	if file == nil && o.dataset == "" {
 		sets = append([]string{"dataset=" + etl.DefaultDataset}, sets...)
 	}
-	return model.ParseConfig(file, o.model, sets)
+	return trainer.ParseConfig(file, o.model, sets)
 }

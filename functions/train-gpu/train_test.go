@@ -11,7 +11,8 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 func testEnv(t *testing.T) *jobs.Env {
@@ -33,7 +34,7 @@ func TestTrainPromotesALoadableChampion(t *testing.T) {
 	if err := train(ctx, env, o); err != nil {
 		t.Fatal(err)
 	}
-	p, c, err := model.LoadPredictor(ctx, env.Bucket, "ncf")
+	p, c, err := scoring.LoadPredictor(ctx, env.Bucket, "ncf")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +84,9 @@ func TestTrainErrors(t *testing.T) {
 }
 
 func TestPrintSummary(t *testing.T) {
-	s := &model.Summary{Model: "ncf", Run: "ncf-1", Dataset: "d", Epochs: 3, BestEpoch: 2,
-		Validation: map[string]model.SplitScores{"ncf": {All: model.Scores{RMSE: 0.9}}, "global-mean": {All: model.Scores{RMSE: 1.1}}},
-		Test:       map[string]model.SplitScores{"ncf": {Warm: model.Scores{N: 5}, Cold: model.Scores{N: 7}}}}
+	s := &trainer.Summary{Model: "ncf", Run: "ncf-1", Dataset: "d", Epochs: 3, BestEpoch: 2,
+		Validation: map[string]scoring.SplitScores{"ncf": {All: scoring.Scores{RMSE: 0.9}}, "global-mean": {All: scoring.Scores{RMSE: 1.1}}},
+		Test:       map[string]scoring.SplitScores{"ncf": {Warm: scoring.Scores{N: 5}, Cold: scoring.Scores{N: 7}}}}
 	var buf bytes.Buffer
 	printSummary(&buf, s)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

@@ -11,8 +11,8 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/miniotest"
-	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/all" // both models can be trained
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // tinyConfigs train real NCF and SS4Rec champions on ml-latest-small in seconds (the
@@ -45,7 +45,7 @@ func minioFixtureBucket(t *testing.T) string {
 	if _, err := etl.Prepare(ctx, b, etl.Options{Dataset: movielens.SmallName, Shipped: movielens.SmallZip, Log: log}); err != nil {
 		t.Fatal(err)
 	}
-	data := &model.Data{}
+	data := &trainer.Data{}
 	var err error
 	if data.Train, err = etl.ReadSplit(ctx, b, movielens.SmallName, etl.SplitTrain); err != nil {
 		t.Fatal(err)
@@ -57,15 +57,15 @@ func minioFixtureBucket(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"ncf", "ss4rec"} {
-		cfg, err := model.ParseConfig([]byte(tinyConfigs[m]), m, nil)
+		cfg, err := trainer.ParseConfig([]byte(tinyConfigs[m]), m, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum, err := model.TrainRun(ctx, b, cfg, data, model.RunOptions{Log: log})
+		sum, err := trainer.TrainRun(ctx, b, cfg, data, trainer.RunOptions{Log: log})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := model.Promote(ctx, b, sum); err != nil {
+		if _, err := trainer.Promote(ctx, b, sum); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,7 +12,8 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 	"github.com/recpipe/recpipe/quality"
 )
 
@@ -130,12 +131,12 @@ func readModels(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 		if !ok || strings.Contains(m, "/") {
 			continue
 		}
-		var c model.Champion
+		var c scoring.Champion
 		if err := blob.ReadJSON(ctx, b, a.Key, &c); err != nil {
 			return err
 		}
 		ms := ModelState{Model: c.Model, Run: c.Run, Dataset: c.Dataset, ValRMSE: c.ValRMSE, TestRMSE: map[string]float64{}}
-		var sum model.Summary
+		var sum trainer.Summary
 		switch err := blob.ReadJSON(ctx, b, c.SummaryKey, &sum); {
 		case err == nil:
 			for name, sc := range sum.Test {

@@ -1,5 +1,6 @@
-// Package all registers every model with the model registry, so that model.Load and
-// model.LoadPredictor can decode any model.bin and the trainer can build any model:
+// Package all registers every model with the trainer (trainer.Register) and its
+// decoder with scoring, so that scoring.Load and scoring.LoadPredictor can decode any
+// model.bin and the trainer can build any model:
 //
 //	import _ "github.com/recpipe/recpipe/model/all"
 //

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 func cpuTime() time.Duration {
@@ -43,7 +43,7 @@ func benchStep(b *testing.B, net *Net) {
 		b.Fatal(err)
 	}
 	params := m.Params()
-	adam := model.NewAdam(params, 0.9, 0.999, 1e-8)
+	adam := trainer.NewAdam(params, 0.9, 0.999, 1e-8)
 	ex := make([]int, batch)
 	ctx := context.Background()
 	b.ResetTimer()
@@ -55,7 +55,7 @@ func benchStep(b *testing.B, net *Net) {
 		for _, p := range params {
 			p.ZeroGrad()
 		}
-		if _, err := m.Step(ctx, model.Batch{Examples: ex}); err != nil {
+		if _, err := m.Step(ctx, trainer.Batch{Examples: ex}); err != nil {
 			b.Fatal(err)
 		}
 		adam.Update(params, 1e-3, 1)

@@ -7,5 +7,5 @@
 // driven by model's trainer; prediction runs the same arithmetic in plain Go from the
 // parameters alone, so model.bin needs no graph. A user or item unseen in train has no
 // embedding: its rows fall back to what is known (the other side's bias and the global
-// bias). Importing the package registers "ncf" with model.Register.
+// bias). Importing the package registers "ncf" with trainer.Register.
 package ncf

@@ -10,7 +10,8 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/schemas"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -20,14 +21,14 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func TestRunDocumentsGolden(t *testing.T) {
 	ctx := context.Background()
 	b := blob.NewMem()
-	s, err := model.TrainRun(ctx, b, testConfig(t), testData(), model.RunOptions{Log: quiet})
+	s, err := trainer.TrainRun(ctx, b, testConfig(t), testData(), trainer.RunOptions{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := model.Promote(ctx, b, s); err != nil {
+	if _, err := trainer.Promote(ctx, b, s); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{model.RunPrefix(Name, s.Run) + "summary.json", model.ChampionKey(Name)} {
+	for _, key := range []string{trainer.RunPrefix(Name, s.Run) + "summary.json", scoring.ChampionKey(Name)} {
 		doc, err := blob.ReadAll(ctx, b, key)
 		if err != nil {
 			t.Fatal(err)
@@ -41,7 +42,7 @@ func TestRunDocumentsGolden(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"config.yaml", "summary.json"} {
-		got, err := blob.ReadAll(ctx, b, model.RunPrefix(Name, s.Run)+name)
+		got, err := blob.ReadAll(ctx, b, trainer.RunPrefix(Name, s.Run)+name)
 		if err != nil {
 			t.Fatal(err)
 		}

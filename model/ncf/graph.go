@@ -7,8 +7,8 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/nn"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // graph is the training graph of one batch size: built once, fed in place.
@@ -18,11 +18,11 @@ type graph struct {
 	gathers []*nn.Gather // user_bias, item_bias, user_gmf, item_gmf, user_mlp, item_mlp
 	y       []float32    // targets, backing the target node
 	loss    *G.Node
-	dense   []*model.Param
+	dense   []*trainer.Param
 	grads   G.Nodes // gradients of the gather outputs, then of the dense params
 }
 
-func param(g *G.ExprGraph, p *model.Param) *G.Node {
+func param(g *G.ExprGraph, p *trainer.Param) *G.Node {
 	return G.NewTensor(g, tensor.Float32, len(p.Shape), G.WithName(p.Name), G.WithShape(p.Shape...),
 		G.WithValue(tensor.New(tensor.WithShape(p.Shape...), tensor.WithBacking(p.Value))))
 }
@@ -38,7 +38,7 @@ func (m *NCF) buildGraph(b int) (gr *graph, err error) {
 	}()
 	g := G.NewGraph()
 	gr = &graph{g: g, y: make([]float32, b)}
-	for _, p := range []*model.Param{m.ub, m.ib, m.ug, m.ig, m.um, m.im} {
+	for _, p := range []*trainer.Param{m.ub, m.ib, m.ug, m.ig, m.um, m.im} {
 		gt, err := nn.NewGather(g, p, b)
 		if err != nil {
 			return nil, err
@@ -46,7 +46,7 @@ func (m *NCF) buildGraph(b int) (gr *graph, err error) {
 		gr.gathers = append(gr.gathers, gt)
 	}
 	bu, bi, pu, qi, mu, mi := gr.gathers[0].Out, gr.gathers[1].Out, gr.gathers[2].Out, gr.gathers[3].Out, gr.gathers[4].Out, gr.gathers[5].Out
-	nodes := map[*model.Param]*G.Node{}
+	nodes := map[*trainer.Param]*G.Node{}
 	for _, p := range m.params {
 		if !p.Sparse {
 			nodes[p] = param(g, p)
@@ -85,13 +85,13 @@ func (m *NCF) buildGraph(b int) (gr *graph, err error) {
 }
 
 // Step runs forward and backward on a batch of training rows.
-func (m *NCF) Step(ctx context.Context, b model.Batch) (model.Loss, error) {
+func (m *NCF) Step(ctx context.Context, b trainer.Batch) (trainer.Loss, error) {
 	n := len(b.Examples)
 	gr, ok := m.graphs[n]
 	if !ok {
 		var err error
 		if gr, err = m.buildGraph(n); err != nil {
-			return model.Loss{}, err
+			return trainer.Loss{}, err
 		}
 		m.graphs[n] = gr
 	}
@@ -103,22 +103,22 @@ func (m *NCF) Step(ctx context.Context, b model.Batch) (model.Loss, error) {
 	}
 	defer gr.vm.Reset()
 	if err := gr.vm.RunAll(); err != nil {
-		return model.Loss{}, fmt.Errorf("ncf: run graph: %w", err)
+		return trainer.Loss{}, fmt.Errorf("ncf: run graph: %w", err)
 	}
 	mse := gr.loss.Value().Data().(float32)
 	for k, gt := range gr.gathers {
 		if err := gt.Backward(gr.grads[k].Value()); err != nil {
-			return model.Loss{}, err
+			return trainer.Loss{}, err
 		}
 	}
 	for k, p := range gr.dense {
 		g, ok := gr.grads[len(gr.gathers)+k].Value().Data().([]float32)
 		if !ok || len(g) != len(p.Grad) {
-			return model.Loss{}, fmt.Errorf("ncf: gradient of %s has %d values, want %d", p.Name, len(g), len(p.Grad))
+			return trainer.Loss{}, fmt.Errorf("ncf: gradient of %s has %d values, want %d", p.Name, len(g), len(p.Grad))
 		}
 		for j, v := range g {
 			p.Grad[j] += v
 		}
 	}
-	return model.Loss{SumSq: float64(mse) * float64(n), Count: n}, nil
+	return trainer.Loss{SumSq: float64(mse) * float64(n), Count: n}, nil
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // Name is the registered model name.
@@ -33,13 +34,13 @@ func NotesNet() *Net { return &Net{GMFDim: 32, MLPDim: 32, Tower: []int{64, 32, 
 
 func (n *Net) validate() error {
 	if n.GMFDim < 1 || n.MLPDim < 1 || len(n.Tower) == 0 || slices.Min(n.Tower) < 1 || !(n.InitStd > 0) {
-		return fmt.Errorf("%w: ncf net %+v: every width must be ≥ 1, the tower non-empty, init_std > 0", model.ErrConfig, *n)
+		return fmt.Errorf("%w: ncf net %+v: every width must be ≥ 1, the tower non-empty, init_std > 0", trainer.ErrConfig, *n)
 	}
 	return nil
 }
 
 func init() {
-	model.Register(model.NewSpec(Name, DefaultNet, New, Decode))
+	trainer.Register(trainer.NewSpec(Name, DefaultNet, New, Decode))
 }
 
 // NCF is the model: its vocabularies, its parameters, and (when training) its graphs.
@@ -48,13 +49,13 @@ type NCF struct {
 	users map[int32]int32 // MovieLens id → row
 	items map[int32]int32
 	// Parameters, in Params() order.
-	bias           *model.Param // 1×1 global bias, initialised to the train mean
-	ub, ib         *model.Param // user and item biases (sparse n×1)
-	ug, ig, um, im *model.Param // GMF and MLP embeddings (sparse)
-	w1u, w1i       *model.Param // first tower layer, split by side (no concatenation)
-	layers         []*model.Param
-	hg, hm         *model.Param // final linear layer, split by branch
-	params         []*model.Param
+	bias           *trainer.Param // 1×1 global bias, initialised to the train mean
+	ub, ib         *trainer.Param // user and item biases (sparse n×1)
+	ug, ig, um, im *trainer.Param // GMF and MLP embeddings (sparse)
+	w1u, w1i       *trainer.Param // first tower layer, split by side (no concatenation)
+	layers         []*trainer.Param
+	hg, hm         *trainer.Param // final linear layer, split by branch
+	params         []*trainer.Param
 	train          []ratings.Rating // training rows (Examples)
 	tu, ti         []int32          // their user and item rows
 	graphs         map[int]*graph   // by batch size
@@ -66,7 +67,7 @@ func New(net *Net, train []ratings.Rating, seed uint64) (*NCF, error) {
 		return nil, err
 	}
 	if len(train) == 0 {
-		return nil, fmt.Errorf("ncf: %w", model.ErrNoTrain)
+		return nil, fmt.Errorf("ncf: %w", scoring.ErrNoTrain)
 	}
 	m := &NCF{net: *net, users: map[int32]int32{}, items: map[int32]int32{}, train: train, graphs: map[int]*graph{}}
 	m.tu, m.ti = make([]int32, len(train)), make([]int32, len(train))
@@ -82,7 +83,7 @@ func New(net *Net, train []ratings.Rating, seed uint64) (*NCF, error) {
 	m.alloc(len(m.users), len(m.items))
 	rng := rand.New(rand.NewPCG(seed, 0x6e6366))
 	m.bias.Value[0] = float32(mean / float64(len(train)))
-	for _, p := range []*model.Param{m.ug, m.ig, m.um, m.im} {
+	for _, p := range []*trainer.Param{m.ug, m.ig, m.um, m.im} {
 		for j := range p.Value {
 			p.Value[j] = float32(rng.NormFloat64() * net.InitStd)
 		}
@@ -110,30 +111,30 @@ func vocab(v map[int32]int32, id int32) int32 {
 // alloc creates the parameters for nu users and ni items (values zero).
 func (m *NCF) alloc(nu, ni int) {
 	n := m.net
-	m.bias = model.NewParam("bias", false, 1)
-	m.ub = model.NewParam("user_bias", true, nu, 1)
-	m.ib = model.NewParam("item_bias", true, ni, 1)
-	m.ug = model.NewParam("user_gmf", true, nu, n.GMFDim)
-	m.ig = model.NewParam("item_gmf", true, ni, n.GMFDim)
-	m.um = model.NewParam("user_mlp", true, nu, n.MLPDim)
-	m.im = model.NewParam("item_mlp", true, ni, n.MLPDim)
-	m.w1u = model.NewParam("tower0_w_user", false, n.MLPDim, n.Tower[0])
-	m.w1i = model.NewParam("tower0_w_item", false, n.MLPDim, n.Tower[0])
-	m.layers = []*model.Param{model.NewParam("tower0_b", false, 1, n.Tower[0])}
+	m.bias = trainer.NewParam("bias", false, 1)
+	m.ub = trainer.NewParam("user_bias", true, nu, 1)
+	m.ib = trainer.NewParam("item_bias", true, ni, 1)
+	m.ug = trainer.NewParam("user_gmf", true, nu, n.GMFDim)
+	m.ig = trainer.NewParam("item_gmf", true, ni, n.GMFDim)
+	m.um = trainer.NewParam("user_mlp", true, nu, n.MLPDim)
+	m.im = trainer.NewParam("item_mlp", true, ni, n.MLPDim)
+	m.w1u = trainer.NewParam("tower0_w_user", false, n.MLPDim, n.Tower[0])
+	m.w1i = trainer.NewParam("tower0_w_item", false, n.MLPDim, n.Tower[0])
+	m.layers = []*trainer.Param{trainer.NewParam("tower0_b", false, 1, n.Tower[0])}
 	for l := 1; l < len(n.Tower); l++ {
 		m.layers = append(m.layers,
-			model.NewParam(fmt.Sprintf("tower%d_w", l), false, n.Tower[l-1], n.Tower[l]),
-			model.NewParam(fmt.Sprintf("tower%d_b", l), false, 1, n.Tower[l]))
+			trainer.NewParam(fmt.Sprintf("tower%d_w", l), false, n.Tower[l-1], n.Tower[l]),
+			trainer.NewParam(fmt.Sprintf("tower%d_b", l), false, 1, n.Tower[l]))
 	}
-	m.hg = model.NewParam("out_gmf", false, n.GMFDim)
-	m.hm = model.NewParam("out_mlp", false, n.Tower[len(n.Tower)-1])
-	m.params = append([]*model.Param{m.bias, m.ub, m.ib, m.ug, m.ig, m.um, m.im, m.w1u, m.w1i}, m.layers...)
+	m.hg = trainer.NewParam("out_gmf", false, n.GMFDim)
+	m.hm = trainer.NewParam("out_mlp", false, n.Tower[len(n.Tower)-1])
+	m.params = append([]*trainer.Param{m.bias, m.ub, m.ib, m.ug, m.ig, m.um, m.im, m.w1u, m.w1i}, m.layers...)
 	m.params = append(m.params, m.hg, m.hm)
 }
 
-func (m *NCF) Name() string           { return Name }
-func (m *NCF) Params() []*model.Param { return m.params }
-func (m *NCF) Examples() int          { return len(m.train) }
+func (m *NCF) Name() string             { return Name }
+func (m *NCF) Params() []*trainer.Param { return m.params }
+func (m *NCF) Examples() int            { return len(m.train) }
 
 // DescribeBatch returns the batch's training rows as CSV lines (for the debug state).
 func (m *NCF) DescribeBatch(ex []int) any {
@@ -145,7 +146,7 @@ func (m *NCF) DescribeBatch(ex []int) any {
 }
 
 // Predict scores rows from the parameters (the history is not used: NCF is static).
-func (m *NCF) Predict(ctx context.Context, hist *model.History, rows []ratings.Rating) ([]float32, error) {
+func (m *NCF) Predict(ctx context.Context, hist *scoring.History, rows []ratings.Rating) ([]float32, error) {
 	out := make([]float32, len(rows))
 	s := newScratch(&m.net)
 	for k, r := range rows {
@@ -156,7 +157,7 @@ func (m *NCF) Predict(ctx context.Context, hist *model.History, rows []ratings.R
 	return out, nil
 }
 
-func clamp(v float32) float32 { return min(max(v, model.MinRating), model.MaxRating) }
+func clamp(v float32) float32 { return min(max(v, scoring.MinRating), scoring.MaxRating) }
 
 type scratch struct{ a, b []float32 }
 

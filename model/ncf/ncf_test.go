@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // synth returns n ratings of nu users and ni items from a small latent-factor model,
@@ -65,7 +66,7 @@ func TestGraphMatchesPlainForwardAndFiniteDifferences(t *testing.T) {
 	for _, p := range m.params {
 		p.ZeroGrad()
 	}
-	loss, err := m.Step(context.Background(), model.Batch{Examples: ex})
+	loss, err := m.Step(context.Background(), trainer.Batch{Examples: ex})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +104,10 @@ func TestModelBinRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := model.Save(&buf, m); err != nil {
+	if err := scoring.Save(&buf, m); err != nil {
 		t.Fatal(err)
 	}
-	p, err := model.Load(bytes.NewReader(buf.Bytes()))
+	p, err := scoring.Load(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestModelBinRoundTrip(t *testing.T) {
 		}
 	}
 	// A truncated file is an error, not a model.
-	if _, err := model.Load(bytes.NewReader(buf.Bytes()[:buf.Len()-3])); err == nil {
+	if _, err := scoring.Load(bytes.NewReader(buf.Bytes()[:buf.Len()-3])); err == nil {
 		t.Error("Load of a truncated model.bin: want an error")
 	}
 }
@@ -149,7 +150,7 @@ func TestCommittedConfigsParse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := model.ParseConfig(data, "", nil)
+		cfg, err := trainer.ParseConfig(data, "", nil)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

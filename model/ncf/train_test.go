@@ -11,14 +11,15 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func testConfig(t *testing.T, extra ...string) *model.Config {
+func testConfig(t *testing.T, extra ...string) *trainer.Config {
 	t.Helper()
-	cfg, err := model.ParseConfig([]byte(`
+	cfg, err := trainer.ParseConfig([]byte(`
 dataset: synth
 train: {epochs: 4, batch_size: 32, lr: 0.01, patience: 4}
 net: {gmf_dim: 4, mlp_dim: 4, tower: [8, 4], init_std: 0.1}
@@ -29,12 +30,12 @@ net: {gmf_dim: 4, mlp_dim: 4, tower: [8, 4], init_std: 0.1}
 	return cfg
 }
 
-func testData() *model.Data {
+func testData() *trainer.Data {
 	rows := synth(400, 20, 25, 21)
-	return &model.Data{Train: rows[:300], Val: rows[300:350], Test: rows[350:]}
+	return &trainer.Data{Train: rows[:300], Val: rows[300:350], Test: rows[350:]}
 }
 
-func modelBin(t *testing.T, b blob.Bucket, s *model.Summary) []byte {
+func modelBin(t *testing.T, b blob.Bucket, s *trainer.Summary) []byte {
 	t.Helper()
 	data, err := blob.ReadAll(context.Background(), b, s.ModelKey)
 	if err != nil {
@@ -47,20 +48,20 @@ func TestTrainRunLearnsAndIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	b := blob.NewMem()
 	cfg := testConfig(t)
-	s, err := model.TrainRun(ctx, b, cfg, testData(), model.RunOptions{Log: quiet})
+	s, err := trainer.TrainRun(ctx, b, cfg, testData(), trainer.RunOptions{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Schema != model.SummarySchema || s.Epochs != 4 || len(s.Validation) != 4 || len(s.Test) != 4 {
+	if s.Schema != trainer.SummarySchema || s.Epochs != 4 || len(s.Validation) != 4 || len(s.Test) != 4 {
 		t.Fatalf("summary: %+v", s)
 	}
 	if got, gm := s.Validation["ncf"].All.RMSE, s.Validation["global-mean"].All.RMSE; !(got < gm) {
 		t.Errorf("ncf validation RMSE %.4f not below the global mean's %.4f", got, gm)
 	}
-	objs, _ := b.List(ctx, model.RunPrefix("ncf", s.Run))
+	objs, _ := b.List(ctx, trainer.RunPrefix("ncf", s.Run))
 	var keys []string
 	for _, o := range objs {
-		keys = append(keys, strings.TrimPrefix(o.Key, model.RunPrefix("ncf", s.Run)))
+		keys = append(keys, strings.TrimPrefix(o.Key, trainer.RunPrefix("ncf", s.Run)))
 	}
 	want := "best.ckpt epoch-0003.ckpt epoch-0004.ckpt config.yaml curves.html metrics.jsonl model.bin summary.json"
 	if got := strings.ReplaceAll(strings.Join(keys, " "), "checkpoints/", ""); got != want {
@@ -72,12 +73,12 @@ func TestTrainRunLearnsAndIsIdempotent(t *testing.T) {
 	}
 	// A rerun of the same config is a no-op; a forced rerun rebuilds identical bytes.
 	bin := modelBin(t, b, s)
-	sumKey := model.RunPrefix("ncf", s.Run) + "summary.json"
+	sumKey := trainer.RunPrefix("ncf", s.Run) + "summary.json"
 	sum1, _ := blob.ReadAll(ctx, b, sumKey)
-	if _, err := model.TrainRun(ctx, b, cfg, testData(), model.RunOptions{OnBatch: func(int, int) { t.Fatal("rerun trained") }, Log: quiet}); err != nil {
+	if _, err := trainer.TrainRun(ctx, b, cfg, testData(), trainer.RunOptions{OnBatch: func(int, int) { t.Fatal("rerun trained") }, Log: quiet}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := model.TrainRun(ctx, b, cfg, testData(), model.RunOptions{Force: true, Log: quiet}); err != nil {
+	if _, err := trainer.TrainRun(ctx, b, cfg, testData(), trainer.RunOptions{Force: true, Log: quiet}); err != nil {
 		t.Fatal(err)
 	}
 	sum2, _ := blob.ReadAll(ctx, b, sumKey)
@@ -85,10 +86,10 @@ func TestTrainRunLearnsAndIsIdempotent(t *testing.T) {
 		t.Error("a forced rerun of the same config wrote different model.bin or summary.json bytes")
 	}
 	// The champion loads back to the same predictions.
-	if _, err := model.Promote(ctx, b, s); err != nil {
+	if _, err := trainer.Promote(ctx, b, s); err != nil {
 		t.Fatal(err)
 	}
-	p, c, err := model.LoadPredictor(ctx, b, "ncf")
+	p, c, err := scoring.LoadPredictor(ctx, b, "ncf")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestTrainRunLearnsAndIsIdempotent(t *testing.T) {
 		t.Errorf("champion %+v does not match summary", c)
 	}
 	d := testData()
-	sc, err := model.Evaluate(ctx, p, model.NewHistory(d.Train, d.Val), d.Val, model.NewKnown(d.Train))
+	sc, err := scoring.Evaluate(ctx, p, scoring.NewHistory(d.Train, d.Val), d.Val, scoring.NewKnown(d.Train))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +109,13 @@ func TestTrainRunLearnsAndIsIdempotent(t *testing.T) {
 func TestKillAndResumeGivesSameModel(t *testing.T) {
 	ctx := context.Background()
 	ref := blob.NewMem()
-	s, err := model.TrainRun(ctx, ref, testConfig(t), testData(), model.RunOptions{Log: quiet})
+	s, err := trainer.TrainRun(ctx, ref, testConfig(t), testData(), trainer.RunOptions{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := blob.NewMem()
 	kctx, kill := context.WithCancel(ctx)
-	_, err = model.TrainRun(kctx, b, testConfig(t), testData(), model.RunOptions{Log: quiet, OnBatch: func(e, bi int) {
+	_, err = trainer.TrainRun(kctx, b, testConfig(t), testData(), trainer.RunOptions{Log: quiet, OnBatch: func(e, bi int) {
 		if e == 2 && bi == 3 { // mid-epoch 3
 			kill()
 		}
@@ -122,14 +123,14 @@ func TestKillAndResumeGivesSameModel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("killed run: err = %v, want context.Canceled", err)
 	}
-	if _, err := model.TrainRun(ctx, b, testConfig(t), testData(), model.RunOptions{Log: quiet}); !errors.Is(err, model.ErrRunExists) {
+	if _, err := trainer.TrainRun(ctx, b, testConfig(t), testData(), trainer.RunOptions{Log: quiet}); !errors.Is(err, trainer.ErrRunExists) {
 		t.Fatalf("restart without resume: err = %v, want ErrRunExists", err)
 	}
-	cfg, err := model.LoadRunConfig(ctx, b, "ncf", s.Run)
+	cfg, err := trainer.LoadRunConfig(ctx, b, "ncf", s.Run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := model.TrainRun(ctx, b, cfg, testData(), model.RunOptions{Resume: true, Log: quiet})
+	r, err := trainer.TrainRun(ctx, b, cfg, testData(), trainer.RunOptions{Resume: true, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,9 +155,9 @@ func TestNaNStopsTrainingWithDebugState(t *testing.T) {
 			}
 		}
 	}
-	_, err := model.TrainRun(ctx, b, testConfig(t), d, model.RunOptions{OnBatch: inject, Log: quiet})
-	var nf *model.NonFiniteError
-	if !errors.As(err, &nf) || !errors.Is(err, model.ErrNonFinite) {
+	_, err := trainer.TrainRun(ctx, b, testConfig(t), d, trainer.RunOptions{OnBatch: inject, Log: quiet})
+	var nf *trainer.NonFiniteError
+	if !errors.As(err, &nf) || !errors.Is(err, scoring.ErrNonFinite) {
 		t.Fatalf("err = %v, want a NonFiniteError", err)
 	}
 	if nf.Epoch != 2 || nf.Batch != 3 || nf.Tensor != "loss" {
@@ -172,7 +173,7 @@ func TestNaNStopsTrainingWithDebugState(t *testing.T) {
 	if err := blob.ReadJSON(ctx, b, nf.DebugKey, &dbg); err != nil {
 		t.Fatal(err)
 	}
-	if dbg.Schema != model.DebugSchema || dbg.Batch != 3 || len(dbg.Examples) != 32 || len(dbg.Rows) != 32 ||
+	if dbg.Schema != trainer.DebugSchema || dbg.Batch != 3 || len(dbg.Examples) != 32 || len(dbg.Rows) != 32 ||
 		!strings.Contains(dbg.Rows[0], "NaN") || len(dbg.Norms) != 14 {
 		t.Errorf("debug state %+v: want batch 3's 32 examples and rows, and 14 parameter norms", dbg)
 	}

@@ -9,11 +9,11 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // Gather is an embedding lookup in a graph: out[k] = table[Idx[k]], for a table node
-// whose value is a model.Param's Value (rows × cols, shared, not copied) and a batch of
+// whose value is a trainer.Param's Value (rows × cols, shared, not copied) and a batch of
 // len(Idx) indices fed in place (write Idx, then run the machine).
 //
 // Gorgonia differentiates only with regard to input nodes, and the table must not be
@@ -23,7 +23,7 @@ import (
 // gradient of the gathered rows, i.e. the row-sparse gradient of the table; Backward
 // scatters it into the Param. Differentiate the loss with regard to Slot.
 type Gather struct {
-	Param *model.Param
+	Param *trainer.Param
 	Idx   []int32
 	Out   *G.Node // batch × cols, or a batch vector for a one-column table (biases)
 	Slot  *G.Node // zeros of Out's shape: differentiate with regard to it
@@ -31,7 +31,7 @@ type Gather struct {
 }
 
 // NewGather adds a lookup of batch rows of p to g.
-func NewGather(g *G.ExprGraph, p *model.Param, batch int) (*Gather, error) {
+func NewGather(g *G.ExprGraph, p *trainer.Param, batch int) (*Gather, error) {
 	table := G.NewMatrix(g, tensor.Float32, G.WithName(p.Name), G.WithShape(p.Shape[0], p.Cols()),
 		G.WithValue(tensor.New(tensor.WithShape(p.Shape[0], p.Cols()), tensor.WithBacking(p.Value))))
 	gt := &Gather{Param: p, Idx: make([]int32, batch)}

@@ -8,7 +8,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // weighted builds L = Σ out ⊙ W for a fixed random W, so that ∂L/∂out = W.
@@ -52,7 +52,7 @@ func fdCheck(t *testing.T, name string, vals, grad []float32, loss func() float6
 
 func TestGatherBackwardMatchesFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	p := model.NewParam("table", true, 5, 3)
+	p := trainer.NewParam("table", true, 5, 3)
 	for j := range p.Value {
 		p.Value[j] = float32(rng.NormFloat64())
 	}
@@ -89,7 +89,7 @@ func TestGatherBackwardMatchesFiniteDifferences(t *testing.T) {
 }
 
 func TestGatherRejectsOutOfRangeIndex(t *testing.T) {
-	p := model.NewParam("table", true, 2, 2)
+	p := trainer.NewParam("table", true, 2, 2)
 	g := G.NewGraph()
 	gt, err := NewGather(g, p, 1)
 	if err != nil {

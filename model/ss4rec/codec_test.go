@@ -7,24 +7,25 @@ import (
 	"os"
 	"testing"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 func TestModelBinRoundTrip(t *testing.T) {
 	m, rows := tinyModel(t, func(*Net) {})
 	var buf bytes.Buffer
-	if err := model.Save(&buf, m); err != nil {
+	if err := scoring.Save(&buf, m); err != nil {
 		t.Fatal(err)
 	}
 	first := bytes.Clone(buf.Bytes())
-	p, err := model.Load(&buf)
+	p, err := scoring.Load(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Name() != Name {
 		t.Fatalf("loaded %q", p.Name())
 	}
-	hist := model.NewHistory(rows)
+	hist := scoring.NewHistory(rows)
 	want, err := m.Predict(context.Background(), hist, rows)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +40,7 @@ func TestModelBinRoundTrip(t *testing.T) {
 		}
 	}
 	var again bytes.Buffer
-	if err := model.Save(&again, p.(*Model)); err != nil {
+	if err := scoring.Save(&again, p.(*Model)); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first, again.Bytes()) {
@@ -60,8 +61,8 @@ func TestDecodeRejectsDamage(t *testing.T) {
 		want error
 	}{
 		{"truncated", data[:len(data)-3], nil},
-		{"other schema", bytes.Replace(data, []byte(codecSchema), []byte("ss4rec-model/v9"), 1), model.ErrBadModelFile},
-		{"bad net", bytes.Replace(data, []byte(`"blocks":2`), []byte(`"blocks":0`), 1), model.ErrConfig},
+		{"other schema", bytes.Replace(data, []byte(codecSchema), []byte("ss4rec-model/v9"), 1), scoring.ErrBadModelFile},
+		{"bad net", bytes.Replace(data, []byte(`"blocks":2`), []byte(`"blocks":0`), 1), trainer.ErrConfig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,7 +82,7 @@ func TestCommittedConfigs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := model.ParseConfig(file, "", nil)
+			cfg, err := trainer.ParseConfig(file, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +111,7 @@ func TestNetValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := DefaultNet()
 			tc.mod(n)
-			if err := n.Validate(); !errors.Is(err, model.ErrConfig) {
+			if err := n.Validate(); !errors.Is(err, trainer.ErrConfig) {
 				t.Fatalf("got %v, want ErrConfig", err)
 			}
 		})

@@ -3,7 +3,7 @@ package ss4rec
 import (
 	"fmt"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // Net is the net section of an SS4Rec config (configs/ss4rec*.yaml). The trainer's
@@ -18,10 +18,11 @@ type Net struct {
 	MaxSeqLen int     `yaml:"max_seq_len" json:"max_seq_len"` // window length W (even)
 	Dropout   float32 `yaml:"dropout" json:"dropout"`
 
-	// Engine runs the training step: EngineGraph (a gorgonia graph, the default) or
-	// EnginePlain (the hand-written forward and backward, the reference). Both give the
-	// same loss and gradients within float32 rounding; Predict always runs the plain
-	// recurrent form. Empty (a model.bin written before the switch) means EngineGraph.
+	// Engine names the training path. The gorgonia graph (EngineGraph) is the only one;
+	// empty (a model.bin written before the field) means the same. The field stays so
+	// that configs, their run ids and model.bin files keep their bytes. A model.bin
+	// trained on the former hand-written engine ("plain", now the test reference)
+	// still decodes, but a config naming it does not train.
 	Engine string `yaml:"engine,omitempty" json:"engine,omitempty"`
 
 	// Ablations, all trained by the same command.
@@ -30,11 +31,12 @@ type Net struct {
 	TimeBlind bool `yaml:"time_blind" json:"time_blind"` // every τ forced to 1 (as for a zero gap)
 }
 
-// The training engines (Net.Engine).
-const (
-	EngineGraph = "graph"
-	EnginePlain = "plain"
-)
+// EngineGraph is the training path (Net.Engine): a gorgonia graph.
+const EngineGraph = "graph"
+
+// enginePlainRetired is the Engine of models trained on the former hand-written
+// engine: accepted when decoding them, refused for training.
+const enginePlainRetired = "plain"
 
 // DefaultNet is the net section for ml-latest-small.
 func DefaultNet() *Net {
@@ -46,17 +48,26 @@ func (c Net) Validate() error {
 	switch {
 	case c.Dim < 1 || c.S5States < 1 || c.Expand < 1 || c.MambaN < 1 || c.Blocks < 1:
 		return fmt.Errorf("%w: ss4rec net: sizes must be ≥ 1 (dim %d, s5_states %d, expand %d, mamba_states %d, blocks %d)",
-			model.ErrConfig, c.Dim, c.S5States, c.Expand, c.MambaN, c.Blocks)
+			trainer.ErrConfig, c.Dim, c.S5States, c.Expand, c.MambaN, c.Blocks)
 	case c.MaxSeqLen < 2 || c.MaxSeqLen%2 != 0:
-		return fmt.Errorf("%w: ss4rec net: max_seq_len %d must be even and ≥ 2", model.ErrConfig, c.MaxSeqLen)
+		return fmt.Errorf("%w: ss4rec net: max_seq_len %d must be even and ≥ 2", trainer.ErrConfig, c.MaxSeqLen)
 	case c.S5Only && c.MambaOnly:
-		return fmt.Errorf("%w: ss4rec net: s5_only and mamba_only exclude each other", model.ErrConfig)
-	case c.Engine != "" && c.Engine != EngineGraph && c.Engine != EnginePlain:
-		return fmt.Errorf("%w: ss4rec net: engine %q: want %q or %q", model.ErrConfig, c.Engine, EngineGraph, EnginePlain)
+		return fmt.Errorf("%w: ss4rec net: s5_only and mamba_only exclude each other", trainer.ErrConfig)
+	case c.Engine != "" && c.Engine != EngineGraph:
+		return fmt.Errorf("%w: ss4rec net: engine %q: want %q (the hand-written engine is a test reference now)", trainer.ErrConfig, c.Engine, EngineGraph)
 	case c.Dropout < 0 || c.Dropout >= 1:
-		return fmt.Errorf("%w: ss4rec net: dropout %v not in [0,1)", model.ErrConfig, c.Dropout)
+		return fmt.Errorf("%w: ss4rec net: dropout %v not in [0,1)", trainer.ErrConfig, c.Dropout)
 	}
 	return nil
+}
+
+// validateDecoded is Validate for the net of a model.bin, which may name the
+// retired engine (inference does not depend on how the model was trained).
+func (c Net) validateDecoded() error {
+	if c.Engine == enginePlainRetired {
+		c.Engine = EngineGraph
+	}
+	return c.Validate()
 }
 
 func (c Net) e() int { return c.Expand * c.Dim }

@@ -1,7 +1,7 @@
 // Package ss4rec is model B: a continuous-time sequential recommender built from a
 // time-aware S5 layer and a Mamba selective-scan layer (SS4Rec, arXiv 2502.08132),
-// trained for rating prediction. Importing it registers "ss4rec" with the model
-// registry; the shared trainer (model.TrainRun) drives it through model.Trainable.
+// trained for rating prediction. Importing it registers "ss4rec" with the trainer's
+// registry; the shared trainer (trainer.TrainRun) drives it through trainer.Trainable.
 //
 // What the model sees: for a rating of item j by user u at time t, the user's
 // interactions strictly before t (DESIGN §6), oldest first, between MaxSeqLen/2 and
@@ -31,15 +31,19 @@
 // prefix is shared between rows.
 //
 // The scans are the fused kernels of model/kernels behind kernels.Backend (Model.
-// Backend). Training runs on one of two engines (Net.Engine). The default, graph, is a
-// gorgonia graph of the training pass built once per batch shape and fed in place
-// (graph.go): gorgonia does the wiring and the differentiation; custom Ops
-// (graph_ops.go, graph_scans.go) carry the scans, layer norm, causal convolution,
-// SiLU, the row gathers and the embedding lookups whose row-sparse gradients go into
-// the tables through AddRows; dropout masks are drawn from Batch.Seed as the plain
-// pass draws them and fed as inputs. The plain engine is the hand-written forward and
-// backward over flat slices, checked against finite differences; it is the reference
-// the graph is tested against (same loss and gradients within float32 rounding) and,
-// in its recurrent form, the inference path (Predict). Ablations (Net.S5Only,
+// Backend). Training has one path: a gorgonia graph of the training pass built once
+// per batch shape and fed in place (graph.go): gorgonia does the wiring and the
+// differentiation; custom Ops (graph_ops.go, graph_scans.go) carry the scans, layer
+// norm, causal convolution, SiLU, the row gathers and the embedding lookups whose
+// row-sparse gradients go into the tables through AddRows; dropout masks are drawn
+// from Batch.Seed and fed as inputs. Inference has one engine (Predict,
+// predict_engine.go and predict_window.go): window passes in evaluation mode, plus
+// one recurrent step (step.go) from a kept layer state for a row whose gap to its
+// last interaction is not the one the window saw.
+//
+// The hand-written forward and backward over flat slices, checked against finite
+// differences, is test code (reference_forward_test.go, reference_backward_test.go):
+// the graph is checked against it (same loss and gradients within float32 rounding)
+// and the inference engine against it bit for bit. Ablations (Net.S5Only,
 // Net.MambaOnly, Net.TimeBlind) are switches of the same net section.
 package ss4rec

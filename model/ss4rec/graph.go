@@ -8,8 +8,8 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // graph is the training graph of one batch shape: nb windows of T positions and room
@@ -25,7 +25,7 @@ type graph struct {
 	items []int32     // [nb·T] item rows (0 = padding)
 	rates []int32     // [nb·T] rating·2
 	tau   []float32   // [nb·T]
-	masks [][]float32 // dropout masks [nb·T·H], in the order the plain pass draws them
+	masks [][]float32 // dropout masks [nb·T·H], in the order the reference pass draws them (reference_forward_test.go)
 	tRow  []int32     // [K] the row whose state predicts each target (0 past nT)
 	tItem []int32     // [K] target item rows (0 past nT)
 	y     []float32   // [K] target ratings
@@ -163,7 +163,7 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 	return gr, nil
 }
 
-// fillMask draws a dropout mask (0 or 1/(1−p)) exactly as dropout does.
+// fillMask draws a dropout mask: each element 0 with probability p, else 1/(1−p).
 func fillMask(mask []float32, p float32, r *rand.Rand) {
 	keep := 1 / (1 - p)
 	for i := range mask {
@@ -215,7 +215,7 @@ func (gr *graph) run(nT int) ([]float32, error) {
 }
 
 // scatter adds the gradients of the last run into the params (sparse tables through
-// AddRows, head rows first, as the plain backward does) and resets the machine.
+// AddRows, head rows first, as the reference backward does) and resets the machine.
 func (gr *graph) scatter(n *net, b *batch) error {
 	defer gr.vm.Reset()
 	H := n.cfg.Dim
@@ -248,7 +248,7 @@ func (gr *graph) scatter(n *net, b *batch) error {
 // graphStep is Step on the graph engine for the batch already in m.b: it builds (once
 // per batch shape, and again only when a batch has more targets than the graph has
 // room for) and runs the graph, and adds its gradients into the params.
-func (m *Model) graphStep(seed uint64) (model.Loss, error) {
+func (m *Model) graphStep(seed uint64) (trainer.Loss, error) {
 	b := &m.b
 	nT := len(b.tRow)
 	gr := m.graphs[b.nb]
@@ -259,7 +259,7 @@ func (m *Model) graphStep(seed uint64) (model.Loss, error) {
 		}
 		var err error
 		if gr, err = buildGraph(m.net, m.Backend, b.nb, b.T, K, true); err != nil {
-			return model.Loss{}, err
+			return trainer.Loss{}, err
 		}
 		if m.graphs == nil {
 			m.graphs = map[int]*graph{}
@@ -269,9 +269,9 @@ func (m *Model) graphStep(seed uint64) (model.Loss, error) {
 	gr.feed(b, m.cfg.Dropout, rand.New(rand.NewPCG(seed, 0xd0)))
 	pred, err := gr.run(nT)
 	if err != nil {
-		return model.Loss{}, err
+		return trainer.Loss{}, err
 	}
-	var loss model.Loss
+	var loss trainer.Loss
 	for k, y := range pred {
 		d := float64(y) - float64(b.tRating[k])
 		loss.SumSq += d * d

@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
-// On real windows (ml-latest-small, the default net, batches of 32 windows) the two
-// engines give the same loss and gradients: every param's gradient differs by less
+// On real windows (ml-latest-small, the default net, batches of 32 windows) the graph
+// gives the loss and gradients of the reference pass: every param's gradient differs by less
 // than 1e-4 of its norm. Needs SS4REC_PREPARED (see BenchmarkTrainMovieLens).
 func TestEnginesAgreeOnMovieLens(t *testing.T) {
 	dir := os.Getenv("SS4REC_PREPARED")
@@ -28,32 +28,29 @@ func TestEnginesAgreeOnMovieLens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newModel := func(engine string) *Model {
+	newModel := func() *Model {
 		cfg := DefaultNet()
-		cfg.Dropout, cfg.Engine = 0.3, engine
+		cfg.Dropout = 0.3
 		m, err := New(cfg, train, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	mp, mg := newModel(EnginePlain), newModel(EngineGraph)
+	mp, mg := newModel(), newModel()
 	for bi := range 3 {
 		ex := make([]int, 32)
 		for i := range ex {
 			ex[i] = (bi*977 + i*131) % mp.Examples()
 		}
-		b := model.Batch{Examples: ex, Seed: uint64(bi + 1)}
-		lp, err := mp.Step(context.Background(), b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := trainer.Batch{Examples: ex, Seed: uint64(bi + 1)}
+		lp := mp.referenceStep(b)
 		lg, err := mg.Step(context.Background(), b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if lp.Count != lg.Count || math.Abs(lp.SumSq-lg.SumSq) > 1e-5*lp.SumSq {
-			t.Errorf("batch %d: loss %+v (plain), %+v (graph)", bi, lp, lg)
+			t.Errorf("batch %d: loss %+v (reference), %+v (graph)", bi, lp, lg)
 		}
 		for i, p := range mp.net.params {
 			q := mg.net.params[i]

@@ -11,8 +11,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // close32 reports whether a and b agree to float32 rounding accumulated over a pass.
@@ -20,20 +20,11 @@ func close32(a, b float64) bool {
 	return math.Abs(a-b) <= 2e-4*math.Max(math.Abs(a), math.Abs(b))+2e-6
 }
 
-// plainStep is the reference: the hand-written forward and backward with dropout
-// drawn from seed, the gradient of the mean squared error left in the params.
+// plainStep is referenceStep on one worker: the hand-written forward and backward
+// with dropout drawn from seed, the gradient of the mean squared error left in the
+// params; it returns the sum of squared errors.
 func plainStep(n *net, b *batch, seed uint64) float64 {
-	ps := newPass(n, kernels.CPU{Workers: 1})
-	pred := ps.forward(b, true, rand.New(rand.NewPCG(seed, 0xd0)))
-	dpred := make([]float32, len(pred))
-	var sum float64
-	for k, y := range pred {
-		d := float64(y) - float64(b.tRating[k])
-		sum += d * d
-		dpred[k] = float32(2 * d / float64(len(pred)))
-	}
-	ps.backward(dpred, &grads{})
-	return sum
+	return referenceLoss(n, kernels.CPU{Workers: 1}, b, seed).SumSq
 }
 
 func graphStepOf(t *testing.T, n *net, b *batch, K int, seed uint64) float64 {
@@ -187,25 +178,27 @@ func toyTrain() []ratings.Rating {
 	return rows
 }
 
-// Model.Step gives the same loss and gradients with either engine, and the graph
-// engine reuses its graph across batches of the same shape.
+// Model.Step (the graph) gives the loss and gradients of the reference pass, and
+// reuses its graph across batches of the same shape.
 func TestStepEngines(t *testing.T) {
 	for _, blind := range []bool{false, true} {
 		cfg := tinyConfig()
 		cfg.Dropout, cfg.TimeBlind, cfg.MaxSeqLen = 0.2, blind, 8
 		train := toyTrain()
-		run := func(engine string) ([]model.Loss, []snapshot, *Model) {
+		run := func(reference bool) ([]trainer.Loss, []snapshot, *Model) {
 			c := cfg
-			c.Engine = engine
 			m, err := New(&c, train, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ls []model.Loss
+			var ls []trainer.Loss
 			var ss []snapshot
 			for bi, ex := range [][]int{{0, 1, 2}, {3, 4, 5}, {1, 4}} {
-				l, err := m.Step(context.Background(), model.Batch{Examples: ex, Seed: uint64(10 + bi)})
-				if err != nil {
+				b := trainer.Batch{Examples: ex, Seed: uint64(10 + bi)}
+				var l trainer.Loss
+				if reference {
+					l = m.referenceStep(b)
+				} else if l, err = m.Step(context.Background(), b); err != nil {
 					t.Fatal(err)
 				}
 				ls = append(ls, l)
@@ -213,8 +206,8 @@ func TestStepEngines(t *testing.T) {
 			}
 			return ls, ss, m
 		}
-		lp, sp, mp := run(EnginePlain)
-		lg, sg, mg := run(EngineGraph)
+		lp, sp, mp := run(true)
+		lg, sg, mg := run(false)
 		if mp.Examples() < 6 {
 			t.Fatalf("only %d windows", mp.Examples())
 		}
@@ -384,17 +377,21 @@ func TestSlotGatherRejectsOutOfRange(t *testing.T) {
 
 func TestEngineValidation(t *testing.T) {
 	for _, tc := range []struct {
-		engine string
-		ok     bool
-	}{{"", true}, {EngineGraph, true}, {EnginePlain, true}, {"gpu", false}, {"Graph", false}} {
+		engine  string
+		ok      bool
+		decodes bool
+	}{{"", true, true}, {EngineGraph, true, true}, {"plain", false, true}, {"gpu", false, false}, {"Graph", false, false}} {
 		cfg := tinyConfig()
 		cfg.Engine = tc.engine
 		err := cfg.Validate()
 		if tc.ok != (err == nil) {
 			t.Errorf("engine %q: Validate() = %v, want ok=%v", tc.engine, err, tc.ok)
 		}
-		if err != nil && !errors.Is(err, model.ErrConfig) {
-			t.Errorf("engine %q: error %v is not model.ErrConfig", tc.engine, err)
+		if derr := cfg.validateDecoded(); tc.decodes != (derr == nil) {
+			t.Errorf("engine %q: validateDecoded() = %v, want ok=%v", tc.engine, derr, tc.decodes)
+		}
+		if err != nil && !errors.Is(err, trainer.ErrConfig) {
+			t.Errorf("engine %q: error %v is not trainer.ErrConfig", tc.engine, err)
 		}
 	}
 }

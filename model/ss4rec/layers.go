@@ -155,10 +155,3 @@ func grow(s []float32, n int) []float32 {
 	}
 	return s[:n]
 }
-
-// zeroed returns s resized to n and cleared.
-func zeroed(s []float32, n int) []float32 {
-	s = grow(s, n)
-	clear(s)
-	return s
-}

@@ -3,22 +3,22 @@ package ss4rec
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // Name is the model's registry name.
 const Name = "ss4rec"
 
 func init() {
-	model.Register(model.NewSpec(Name, DefaultNet, New, Decode))
+	trainer.Register(trainer.NewSpec(Name, DefaultNet, New, Decode))
 }
 
-// Model is SS4Rec: a model.Trainable for the shared trainer, and a model.Predictor.
+// Model is SS4Rec: a trainer.Trainable for the shared trainer, and a scoring.Predictor.
 // A training example is one window of a user's training sequence.
 type Model struct {
 	cfg     Net
@@ -27,15 +27,12 @@ type Model struct {
 	Backend kernels.Backend // scan kernels used in training (default kernels.CPU{})
 
 	windows []window // training examples (nil for a decoded model)
-	ps      *pass
-	sc      grads
 	b       batch
 	ws      []window
-	dpred   []float32
-	graphs  map[int]*graph // training graphs by windows per batch (engine graph)
+	graphs  map[int]*graph // training graphs by windows per batch
 }
 
-var _ model.Trainable = (*Model)(nil)
+var _ trainer.Trainable = (*Model)(nil)
 
 // New builds an untrained SS4Rec over the items and user sequences of train,
 // initialised from seed.
@@ -44,7 +41,7 @@ func New(cfg *Net, train []ratings.Rating, seed uint64) (*Model, error) {
 		return nil, err
 	}
 	if len(train) == 0 {
-		return nil, fmt.Errorf("ss4rec: %w", model.ErrNoTrain)
+		return nil, fmt.Errorf("ss4rec: %w", scoring.ErrNoTrain)
 	}
 	var sum float64
 	for k, r := range train {
@@ -58,7 +55,7 @@ func New(cfg *Net, train []ratings.Rating, seed uint64) (*Model, error) {
 	n.init(seed)
 	n.mu = float32(sum / float64(len(train)))
 	m := &Model{cfg: *cfg, vocab: v, net: n, Backend: kernels.CPU{}}
-	hist := model.NewHistory(train)
+	hist := scoring.NewHistory(train)
 	users := map[int32]bool{}
 	for _, r := range train {
 		users[r.User] = true
@@ -79,42 +76,30 @@ func (m *Model) Name() string { return Name }
 func (m *Model) Net() Net { return m.cfg }
 
 // Params returns the trainable tensors in a fixed order.
-func (m *Model) Params() []*model.Param { return m.net.params }
+func (m *Model) Params() []*trainer.Param { return m.net.params }
 
 // Examples is the number of training windows.
 func (m *Model) Examples() int { return len(m.windows) }
 
-// Step runs forward and backward on the windows of b (dropout seeded by b.Seed) and
-// leaves the gradient of the mean squared error over their targets in the params, on
-// the engine Net.Engine names (the graph unless "plain"). The graph engine captures
-// Backend when it first builds a batch shape's graph.
-func (m *Model) Step(ctx context.Context, b model.Batch) (model.Loss, error) {
+// Step runs forward and backward on the windows of b (dropout seeded by b.Seed)
+// through the gorgonia graph of the batch's shape (graph.go) and leaves the gradient
+// of the mean squared error over their targets in the params. The graph captures
+// Backend when it is first built for a batch shape.
+func (m *Model) Step(ctx context.Context, b trainer.Batch) (trainer.Loss, error) {
 	if err := ctx.Err(); err != nil {
-		return model.Loss{}, err
+		return trainer.Loss{}, err
 	}
-	if m.ps == nil {
-		m.ps = newPass(m.net, m.Backend)
-	}
+	m.loadBatch(b)
+	return m.graphStep(b.Seed)
+}
+
+// loadBatch puts the windows of b into m.b.
+func (m *Model) loadBatch(b trainer.Batch) {
 	m.ws = m.ws[:0]
 	for _, i := range b.Examples {
 		m.ws = append(m.ws, m.windows[i])
 	}
 	makeBatch(m.ws, m.cfg.MaxSeqLen, &m.b)
-	if m.cfg.Engine != EnginePlain {
-		return m.graphStep(b.Seed)
-	}
-	pred := m.ps.forward(&m.b, true, rand.New(rand.NewPCG(b.Seed, 0xd0)))
-	nT := len(pred)
-	m.dpred = grow(m.dpred, nT)
-	var loss model.Loss
-	for k, y := range pred {
-		d := float64(y) - float64(m.b.tRating[k])
-		loss.SumSq += d * d
-		m.dpred[k] = float32(2 * d / float64(max(nT, 1)))
-	}
-	loss.Count = nT
-	m.ps.backward(m.dpred, &m.sc)
-	return loss, nil
 }
 
 // DescribeBatch lists, for the debug state of a failed step, each window's length

@@ -5,12 +5,12 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // param is the trainer's parameter type: the trainer updates Value in place.
-type param = model.Param
+type param = trainer.Param
 
 // block holds one S5 + Mamba block's parameters.
 type block struct {
@@ -46,7 +46,7 @@ type net struct {
 func (n *net) add(p *param) *param { n.params = append(n.params, p); return p }
 
 func (n *net) dense(name string, shape ...int) *param {
-	return n.add(model.NewParam(name, false, shape...))
+	return n.add(trainer.NewParam(name, false, shape...))
 }
 
 func normalFill(r *rand.Rand, s []float32, std float64) {
@@ -73,8 +73,8 @@ func newNet(cfg Net, nItems int) *net {
 	H, P, E, N, R := cfg.Dim, cfg.S5States, cfg.e(), cfg.MambaN, cfg.dtRank()
 	n := &net{cfg: cfg, nItems: nItems}
 	rows := nItems + 2
-	n.itemEmb = n.add(model.NewParam("item_emb", true, rows, H))
-	n.itemBias = n.add(model.NewParam("item_bias", true, rows, 1))
+	n.itemEmb = n.add(trainer.NewParam("item_emb", true, rows, H))
+	n.itemBias = n.add(trainer.NewParam("item_bias", true, rows, 1))
 	n.rateEmb = n.dense("rating_emb", 11, H)
 	n.wu, n.bu, n.wb = n.dense("head.w_u", H, H), n.dense("head.b_u", H), n.dense("head.w_b", H)
 	for l := range cfg.Blocks {

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // query is one row to score, as seen from its user's history.
@@ -24,7 +24,7 @@ type query struct {
 // query of the window has s ≤ p < end, or p = end when its step must be recomputed.
 type predWindow struct {
 	user   int32
-	seq    []model.Interaction
+	seq    []scoring.Interaction
 	s, end int
 	qs     []query
 	last   bool // the user's last window in this call: its states are carried
@@ -61,7 +61,7 @@ const predictChunk = 64
 // there. A carried state is used only while the history it saw and the parameters
 // are unchanged, so predictions do not depend on earlier calls
 // (TestPredictCarriesAcrossDays).
-func (m *Model) Predict(ctx context.Context, hist *model.History, rows []ratings.Rating) ([]float32, error) {
+func (m *Model) Predict(ctx context.Context, hist *scoring.History, rows []ratings.Rating) ([]float32, error) {
 	if hist == nil {
 		return nil, fmt.Errorf("ss4rec predict: nil history")
 	}
@@ -106,7 +106,7 @@ func (m *Model) Predict(ctx context.Context, hist *model.History, rows []ratings
 
 // windowsFor groups rows into per-user prefix windows and writes the fallback of
 // rows without history into out.
-func (m *Model) windowsFor(hist *model.History, rows []ratings.Rating, out []float32) []predWindow {
+func (m *Model) windowsFor(hist *scoring.History, rows []ratings.Rating, out []float32) []predWindow {
 	n, W := m.net, m.cfg.MaxSeqLen
 	byUser := map[int32][]int{}
 	var users []int32
@@ -158,7 +158,7 @@ func (m *Model) windowsFor(hist *model.History, rows []ratings.Rating, out []flo
 
 // direct reports whether q's state is the pass's state at q.p: the interaction after
 // q.p in the history is at q's time, so the canonical gap is the gap to q.
-func direct(seq []model.Interaction, q query) bool {
+func direct(seq []scoring.Interaction, q query) bool {
 	return q.p+1 < len(seq) && seq[q.p+1].Time == q.t
 }
 

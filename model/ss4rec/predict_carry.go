@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"weak"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // carry is the layer states after the last position of a user's window pass, kept
@@ -17,11 +17,11 @@ import (
 // Resuming runs the same operations on the same states, so it changes no bit.
 type carry struct {
 	user int32
-	s    int                 // window start
-	seq  []model.Interaction // positions s … s+n of the history it saw (n+1: the last gap's next interaction)
-	s5   [][]float64         // per block: S5 state [2P] (real, imaginary)
-	conv [][]float32         // per block: the last K−1 convolution inputs [(K−1)·E]
-	h    [][]float32         // per block: selective-scan state [E·N]
+	s    int                   // window start
+	seq  []scoring.Interaction // positions s … s+n of the history it saw (n+1: the last gap's next interaction)
+	s5   [][]float64           // per block: S5 state [2P] (real, imaginary)
+	conv [][]float32           // per block: the last K−1 convolution inputs [(K−1)·E]
+	h    [][]float32           // per block: selective-scan state [E·N]
 }
 
 // n is the number of positions the carried pass covered.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // equivData is a seeded history and the rows to score against it: users longer than
@@ -131,7 +131,7 @@ func TestPredictEqualsReference(t *testing.T) {
 			tc.mod(&cfg)
 			train, all, rows := equivData(uint64(i+1), cfg.MaxSeqLen)
 			m := perturbed(t, cfg, train, uint64(i+3))
-			hist := model.NewHistory(all)
+			hist := scoring.NewHistory(all)
 			ctx := context.Background()
 			want, err := m.predictReference(ctx, hist, rows)
 			if err != nil {
@@ -183,7 +183,7 @@ func TestPredictCarriesAcrossDays(t *testing.T) {
 			slices.SortStableFunc(all, func(a, b ratings.Rating) int { return cmp.Compare(a.Time, b.Time) })
 			m := perturbed(t, cfg, all[:len(all)/3], 5)
 			ctx := context.Background()
-			check := func(hist *model.History, rows []ratings.Rating, what string) {
+			check := func(hist *scoring.History, rows []ratings.Rating, what string) {
 				t.Helper()
 				want, err := m.predictReference(ctx, hist, rows)
 				if err != nil {
@@ -206,7 +206,7 @@ func TestPredictCarriesAcrossDays(t *testing.T) {
 			}
 			for d := 1; d <= days-2; d++ {
 				lo, hi := day(d)
-				check(model.NewHistory(all[:hi]), all[lo:hi], fmt.Sprintf("day %d", d))
+				check(scoring.NewHistory(all[:hi]), all[lo:hi], fmt.Sprintf("day %d", d))
 			}
 			if carriesOf(m).hits.Load() == 0 {
 				t.Fatal("no window resumed from a carried state")
@@ -217,7 +217,7 @@ func TestPredictCarriesAcrossDays(t *testing.T) {
 			for k := range changed[:lo] {
 				changed[k].Rating = 5.5 - changed[k].Rating
 			}
-			check(model.NewHistory(changed[:hi]), changed[lo:hi], "history changed")
+			check(scoring.NewHistory(changed[:hi]), changed[lo:hi], "history changed")
 			// Day 12 after the parameters moved (training between calls).
 			for _, p := range m.Params() {
 				for k := range p.Value {
@@ -225,7 +225,7 @@ func TestPredictCarriesAcrossDays(t *testing.T) {
 				}
 			}
 			lo, hi = day(days)
-			check(model.NewHistory(changed[:hi]), changed[lo:hi], "parameters changed")
+			check(scoring.NewHistory(changed[:hi]), changed[lo:hi], "parameters changed")
 		})
 	}
 }

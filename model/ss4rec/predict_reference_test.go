@@ -12,8 +12,8 @@ import (
 	"sync"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // refQuery is one row to score, as seen from its user's history.
@@ -27,7 +27,7 @@ type refQuery struct {
 // refWindow is positions [s, end) of one user's history, run as one sequence; every
 // query of the window has s ≤ p < end, or p = end when its step must be recomputed.
 type refWindow struct {
-	seq    []model.Interaction
+	seq    []scoring.Interaction
 	s, end int
 	qs     []refQuery
 }
@@ -46,7 +46,7 @@ const refChunk = 64
 // step at its position with its own gap, from the layer states the pass cached. A row without history
 // falls back to the global mean and the item bias; an item unseen in training scores
 // with a zero embedding and bias. Predictions are clipped to the 0.5–5 scale.
-func (m *Model) predictReference(ctx context.Context, hist *model.History, rows []ratings.Rating) ([]float32, error) {
+func (m *Model) predictReference(ctx context.Context, hist *scoring.History, rows []ratings.Rating) ([]float32, error) {
 	if hist == nil {
 		return nil, fmt.Errorf("ss4rec predict: nil history")
 	}
@@ -120,7 +120,7 @@ func (m *Model) predictReference(ctx context.Context, hist *model.History, rows 
 
 // refWindowsFor groups rows into per-user prefix windows and writes the fallback of
 // rows without history into out.
-func (m *Model) refWindowsFor(hist *model.History, rows []ratings.Rating, out []float32) []refWindow {
+func (m *Model) refWindowsFor(hist *scoring.History, rows []ratings.Rating, out []float32) []refWindow {
 	n, W := m.net, m.cfg.MaxSeqLen
 	byUser := map[int32][]int{}
 	var users []int32
@@ -172,7 +172,7 @@ func (m *Model) refWindowsFor(hist *model.History, rows []ratings.Rating, out []
 
 // direct reports whether q's state is the pass's state at q.p: the interaction after
 // q.p in the history is at q's time, so the canonical gap is the gap to q.
-func refDirect(seq []model.Interaction, q refQuery) bool {
+func refDirect(seq []scoring.Interaction, q refQuery) bool {
 	return q.p+1 < len(seq) && seq[q.p+1].Time == q.t
 }
 

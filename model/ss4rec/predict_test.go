@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // userRows is a small rating history: users 1–3 over items 10–17, with same-second
@@ -60,7 +60,7 @@ func tinyModel(t *testing.T, mod func(*Net)) (*Model, []ratings.Rating) {
 // predictByStepping is the reference: for each row, run the recurrent form from the
 // window start through the last position before the row's time, the last step with
 // the gap to the row.
-func predictByStepping(m *Model, hist *model.History, rows []ratings.Rating) []float32 {
+func predictByStepping(m *Model, hist *scoring.History, rows []ratings.Rating) []float32 {
 	n := m.net
 	out := make([]float32, len(rows))
 	st, sc, u := n.newState(), n.newScratch(), make([]float32, m.cfg.Dim)
@@ -98,7 +98,7 @@ func TestPredictMatchesStepping(t *testing.T) {
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			m, rows := tinyModel(t, v.mod)
-			hist := model.NewHistory(rows)
+			hist := scoring.NewHistory(rows)
 			// score every row plus unseen items and a user without history
 			q := append(append([]ratings.Rating(nil), rows...),
 				ratings.Rating{User: 3, Item: 99, Rating: 4, Time: rows[len(rows)-1].Time + 5},
@@ -122,7 +122,7 @@ func TestPredictMatchesStepping(t *testing.T) {
 func TestPredictUsesOnlyEarlierInteractions(t *testing.T) {
 	m, rows := tinyModel(t, func(*Net) {})
 	target := ratings.Rating{User: 2, Item: 12, Rating: 4, Time: rows[20].Time + 1000}
-	base := model.NewHistory(rows)
+	base := scoring.NewHistory(rows)
 	p0, err := m.Predict(context.Background(), base, []ratings.Rating{target})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestPredictUsesOnlyEarlierInteractions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := model.NewHistory(rows, []ratings.Rating{tc.extra})
+			h := scoring.NewHistory(rows, []ratings.Rating{tc.extra})
 			p, err := m.Predict(context.Background(), h, []ratings.Rating{target})
 			if err != nil {
 				t.Fatal(err)

@@ -12,14 +12,15 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // smallData is a deterministic toy split by time per user: the last row of each of
 // 12 users is validation, a later row per user is test.
-func smallData() *model.Data {
+func smallData() *trainer.Data {
 	r := rand.New(rand.NewPCG(8, 8))
-	d := &model.Data{}
+	d := &trainer.Data{}
 	for u := int32(1); u <= 12; u++ {
 		t := int64(1_100_000_000) + int64(u)*1000
 		n := 8 + r.IntN(30)
@@ -42,9 +43,9 @@ func smallData() *model.Data {
 // The shared trainer drives SS4Rec end to end: epochs, validation through Predict,
 // model.bin, summary.json with the baselines; the stored model.bin loads back to the
 // same predictions.
-func toyConfig(t *testing.T) *model.Config {
+func toyConfig(t *testing.T) *trainer.Config {
 	t.Helper()
-	cfg, err := model.ParseConfig([]byte(`model: ss4rec
+	cfg, err := trainer.ParseConfig([]byte(`model: ss4rec
 dataset: toy
 train: {epochs: 3, batch_size: 4, lr: 0.003, patience: 3, keep_checkpoints: 1}
 net: {dim: 8, s5_states: 4, expand: 2, mamba_states: 4, blocks: 2, max_seq_len: 10, dropout: 0.2}
@@ -57,7 +58,7 @@ net: {dim: 8, s5_states: 4, expand: 2, mamba_states: 4, blocks: 2, max_seq_len: 
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func modelBin(t *testing.T, b blob.Bucket, s *model.Summary) []byte {
+func modelBin(t *testing.T, b blob.Bucket, s *trainer.Summary) []byte {
 	t.Helper()
 	raw, err := blob.ReadAll(context.Background(), b, s.ModelKey)
 	if err != nil {
@@ -72,13 +73,13 @@ func modelBin(t *testing.T, b blob.Bucket, s *model.Summary) []byte {
 func TestKillAndResumeGivesSameModel(t *testing.T) {
 	ctx := context.Background()
 	ref := blob.NewMem()
-	s, err := model.TrainRun(ctx, ref, toyConfig(t), smallData(), model.RunOptions{Log: quiet})
+	s, err := trainer.TrainRun(ctx, ref, toyConfig(t), smallData(), trainer.RunOptions{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := blob.NewMem()
 	kctx, kill := context.WithCancel(ctx)
-	_, err = model.TrainRun(kctx, b, toyConfig(t), smallData(), model.RunOptions{Log: quiet, OnBatch: func(e, bi int) {
+	_, err = trainer.TrainRun(kctx, b, toyConfig(t), smallData(), trainer.RunOptions{Log: quiet, OnBatch: func(e, bi int) {
 		if e == 1 && bi == 3 {
 			kill()
 		}
@@ -86,7 +87,7 @@ func TestKillAndResumeGivesSameModel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("killed run: err = %v, want context.Canceled", err)
 	}
-	r, err := model.TrainRun(ctx, b, toyConfig(t), smallData(), model.RunOptions{Resume: true, Log: quiet})
+	r, err := trainer.TrainRun(ctx, b, toyConfig(t), smallData(), trainer.RunOptions{Resume: true, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestTrainRunEndToEnd(t *testing.T) {
 	data := smallData()
 	b := blob.NewMem()
 	ctx := context.Background()
-	s, err := model.TrainRun(ctx, b, cfg, data, model.RunOptions{Log: quiet})
+	s, err := trainer.TrainRun(ctx, b, cfg, data, trainer.RunOptions{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +112,11 @@ func TestTrainRunEndToEnd(t *testing.T) {
 	if _, ok := s.Test["history-aware-bias"]; !ok {
 		t.Fatalf("summary lacks the baselines: %v", s.Test)
 	}
-	p, err := model.Load(bytes.NewReader(modelBin(t, b, s)))
+	p, err := scoring.Load(bytes.NewReader(modelBin(t, b, s)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist := model.NewHistory(data.Train, data.Val, data.Test)
+	hist := scoring.NewHistory(data.Train, data.Val, data.Test)
 	pred, err := p.Predict(ctx, hist, data.Test)
 	if err != nil {
 		t.Fatal(err)

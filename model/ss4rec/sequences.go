@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // GapScale maps a gap in seconds to the model's τ = 1 + log1p(gap in hours). The
@@ -67,7 +67,7 @@ func windowStart(p, w int) int {
 // statePos returns, for each interaction k of a time-sorted sequence, the index of
 // the last interaction strictly before it (−1 if none): interactions sharing k's
 // second are not history (DESIGN §6).
-func statePos(seq []model.Interaction) []int {
+func statePos(seq []scoring.Interaction) []int {
 	out := make([]int, len(seq))
 	start := 0 // first index of the current tie group
 	for k := range seq {
@@ -93,7 +93,7 @@ type window struct {
 // buildWindows cuts every user's training sequence into windows (see windowStart)
 // and assigns each interaction that has history to the window its state position
 // falls in. Padding is added when windows are batched.
-func buildWindows(cfg Net, v vocab, hist *model.History, users []int32) []window {
+func buildWindows(cfg Net, v vocab, hist *scoring.History, users []int32) []window {
 	W := cfg.MaxSeqLen
 	var out []window
 	for _, u := range users {
@@ -130,6 +130,17 @@ func buildWindows(cfg Net, v vocab, hist *model.History, users []int32) []window
 		}
 	}
 	return out
+}
+
+// batch is nb right-padded windows of T positions and the targets read from them.
+type batch struct {
+	nb, T   int
+	items   []int32   // [nb·T] item table index (0 = padding)
+	rates   []uint8   // [nb·T] rating·2 (0 = padding)
+	tau     []float32 // [nb·T] scaled gap to the next interaction (0 at padding)
+	tRow    []int32   // per target: the row b·T+p whose state predicts it
+	tItem   []int32   // per target: item table index
+	tRating []float32 // per target: true rating (training only)
 }
 
 // makeBatch pads windows ws on the right to T positions.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 func TestGapScale(t *testing.T) {
@@ -40,9 +40,9 @@ func TestStatePos(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			seq := make([]model.Interaction, len(tc.times))
+			seq := make([]scoring.Interaction, len(tc.times))
 			for i, ts := range tc.times {
-				seq[i] = model.Interaction{Item: int32(i + 1), Time: ts}
+				seq[i] = scoring.Interaction{Item: int32(i + 1), Time: ts}
 			}
 			if got := statePos(seq); !slices.Equal(got, tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
@@ -73,7 +73,7 @@ func TestBuildWindowsTargets(t *testing.T) {
 	rows := userRows()
 	cfg := tinyConfig()
 	v := newVocab(rows)
-	hist := model.NewHistory(rows)
+	hist := scoring.NewHistory(rows)
 	ws := buildWindows(cfg, v, hist, []int32{1, 2, 3})
 	total := 0
 	for _, w := range ws {

@@ -13,8 +13,9 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/ss4rec"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // cpuSeconds is the process's user+system CPU time: on a shared machine it measures
@@ -110,7 +111,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		for _, p := range m.Params() {
 			p.ZeroGrad()
 		}
-		if _, err := m.Step(ctx, model.Batch{Examples: ex, Seed: uint64(steps)}); err != nil {
+		if _, err := m.Step(ctx, trainer.Batch{Examples: ex, Seed: uint64(steps)}); err != nil {
 			b.Fatal(err)
 		}
 		steps++
@@ -131,7 +132,7 @@ func BenchmarkPredictTest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hist := model.NewHistory(train, val, test)
+	hist := scoring.NewHistory(train, val, test)
 	start, cpu0 := time.Now(), cpuSeconds()
 	for b.Loop() {
 		if _, err := m.Predict(context.Background(), hist, test); err != nil {
@@ -153,7 +154,7 @@ func BenchmarkPredictDays(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hist := model.NewHistory(train, val, test)
+	hist := scoring.NewHistory(train, val, test)
 	start, cpu0 := time.Now(), cpuSeconds()
 	for b.Loop() {
 		const days = 20

@@ -10,8 +10,8 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/ss4rec"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // BenchmarkTrainMovieLens is the full training run behind the report's figures. It
@@ -39,7 +39,7 @@ func BenchmarkTrainMovieLens(b *testing.B) {
 		}
 		return rows
 	}
-	data := &model.Data{Train: read("train.csv"), Val: read("val.csv"), Test: read("test.csv")}
+	data := &trainer.Data{Train: read("train.csv"), Val: read("val.csv"), Test: read("test.csv")}
 	cfgPath := os.Getenv("SS4REC_CONFIG")
 	if cfgPath == "" {
 		cfgPath = "../../configs/ss4rec.yaml"
@@ -52,13 +52,13 @@ func BenchmarkTrainMovieLens(b *testing.B) {
 	if s := os.Getenv("SS4REC_SET"); s != "" {
 		sets = strings.Split(s, ";")
 	}
-	cfg, err := model.ParseConfig(file, "ss4rec", sets)
+	cfg, err := trainer.ParseConfig(file, "ss4rec", sets)
 	if err != nil {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	for b.Loop() {
-		s, err := model.TrainRun(context.Background(), blob.NewMem(), cfg, data, model.RunOptions{Log: log})
+		s, err := trainer.TrainRun(context.Background(), blob.NewMem(), cfg, data, trainer.RunOptions{Log: log})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
-	"github.com/recpipe/recpipe/model"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // ABEvalConfig are ab-eval's settings. The event-driven runtime takes them from the
@@ -68,7 +68,7 @@ func (c ABEvalConfig) Options() (abtest.Options, error) {
 			return o, err
 		}
 	}
-	o.Load = model.LoadPredictor
+	o.Load = scoring.LoadPredictor
 	return o, nil
 }
 

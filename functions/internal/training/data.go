@@ -8,16 +8,16 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // ReadSplits reads the train, validation and test splits of a prepared dataset. The
 // manifest must exist (prepare writes it last); onRead, if not nil, is told each key read.
-func ReadSplits(ctx context.Context, b blob.Bucket, dataset string, onRead func(key string)) (*model.Data, error) {
+func ReadSplits(ctx context.Context, b blob.Bucket, dataset string, onRead func(key string)) (*trainer.Data, error) {
 	if _, err := etl.LoadPrepared(ctx, b, dataset); err != nil {
 		return nil, fmt.Errorf("%w (run prepare first)", err)
 	}
-	d := &model.Data{}
+	d := &trainer.Data{}
 	for _, s := range []struct {
 		name string
 		dst  *[]ratings.Rating

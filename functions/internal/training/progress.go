@@ -8,12 +8,12 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // NewProgress reports training progress: a progress bar when stderr is a terminal,
 // else a log line every logEvery and one per epoch.
-func NewProgress(log *slog.Logger) model.Progress {
+func NewProgress(log *slog.Logger) trainer.Progress {
 	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 		return &barProgress{}
 	}
@@ -30,8 +30,8 @@ func (p *barProgress) StartEpoch(epoch, epochs, batches int) {
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("batch"),
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 }
-func (p *barProgress) Batch(done int, loss float64) { p.bar.Set(done) }
-func (p *barProgress) EndEpoch(model.EpochMetrics)  { p.bar.Finish() }
+func (p *barProgress) Batch(done int, loss float64)  { p.bar.Set(done) }
+func (p *barProgress) EndEpoch(trainer.EpochMetrics) { p.bar.Finish() }
 
 type logProgress struct {
 	log          *slog.Logger
@@ -50,6 +50,6 @@ func (p *logProgress) Batch(done int, loss float64) {
 		p.log.Info("progress", "epoch", p.epoch, "batch", done, "of", p.total, "batch_mse", loss)
 	}
 }
-func (p *logProgress) EndEpoch(m model.EpochMetrics) {
+func (p *logProgress) EndEpoch(m trainer.EpochMetrics) {
 	p.log.Info("epoch done", "epoch", p.epoch, "train_loss", m.TrainLoss, "val_rmse", m.ValRMSE, "val_mae", m.ValMAE, "best", m.Best)
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recpipe/recpipe/model"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 func TestLogProgressReportsPeriodically(t *testing.T) {
@@ -14,7 +14,7 @@ func TestLogProgressReportsPeriodically(t *testing.T) {
 	p := &logProgress{log: slog.New(slog.NewTextHandler(&buf, nil)), every: 0}
 	p.StartEpoch(2, 5, 10)
 	p.Batch(3, 0.81)
-	p.EndEpoch(model.EpochMetrics{ValRMSE: 0.9})
+	p.EndEpoch(trainer.EpochMetrics{ValRMSE: 0.9})
 	if got := buf.String(); !strings.Contains(got, "epoch=2 batch=3 of=10 batch_mse=0.81") || !strings.Contains(got, "val_rmse=0.9") {
 		t.Errorf("progress line %q", got)
 	}
@@ -27,5 +27,5 @@ func TestLogProgressReportsPeriodically(t *testing.T) {
 	bar := &barProgress{}
 	bar.StartEpoch(1, 1, 2) // draws on stderr; must not panic
 	bar.Batch(2, 0.5)
-	bar.EndEpoch(model.EpochMetrics{})
+	bar.EndEpoch(trainer.EpochMetrics{})
 }

@@ -50,7 +50,7 @@ func CheckIndices(what string, idx []int32, rows int) error {
 // RowPlan groups the batch positions of a row-sparse gradient by table row, rows in
 // first-touch order and positions ascending within a row: the GPU scatter-add sums
 // each (row, column) in one thread in this order, which is the order of
-// model.Param.AddRows, so the result is bit-identical and needs no atomics.
+// trainer.Param.AddRows, so the result is bit-identical and needs no atomics.
 type RowPlan struct {
 	Rows  []int32 // distinct rows, in first-touch order
 	Start []int32 // len(Rows)+1 offsets into Pos
@@ -87,7 +87,7 @@ func NewRowPlan(idx []int32) RowPlan {
 }
 
 // AdamStep holds the float32 scalars of one Adam step, computed exactly as
-// model.Adam.Update computes them, plus the per-tensor gradient scale and decay.
+// trainer.Adam.Update computes them, plus the per-tensor gradient scale and decay.
 type AdamStep struct {
 	Scale, Decay, B1, B2, StepSize, Eps float32
 }
@@ -104,7 +104,7 @@ func NewAdamStep(beta1, beta2, eps, lr, scale float64, decay float32, step int64
 }
 
 // AdamSpan is the host mirror of the adam_dense / adam_rows kernels over one span,
-// statement for statement; tests check it against model.Adam on the CPU and the
+// statement for statement; tests check it against trainer.Adam on the CPU and the
 // kernels against it on the GPU.
 func AdamSpan(w, g, m, v []float32, s AdamStep) {
 	b1, b2 := s.B1, s.B2

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels/cuda"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 func TestGrid(t *testing.T) {
@@ -39,7 +39,7 @@ func TestCheckIndices(t *testing.T) {
 
 // TestRowPlanMatchesAddRows replays the plan on the host as the scatter_add_rows
 // kernel does (one accumulator per row and column, positions in plan order) and
-// requires bit-identical gradients and the same touched rows as model.Param.AddRows.
+// requires bit-identical gradients and the same touched rows as trainer.Param.AddRows.
 func TestRowPlanMatchesAddRows(t *testing.T) {
 	tests := []struct {
 		name string
@@ -58,7 +58,7 @@ func TestRowPlanMatchesAddRows(t *testing.T) {
 			for i := range g {
 				g[i] = r.Float32()*2 - 1
 			}
-			p := model.NewParam("emb", true, rows, cols)
+			p := trainer.NewParam("emb", true, rows, cols)
 			for i := range p.Grad {
 				p.Grad[i] = float32(i) * 0.125 // a gradient already holding values
 			}
@@ -85,21 +85,21 @@ func TestRowPlanMatchesAddRows(t *testing.T) {
 }
 
 // TestAdamSpanMatchesModelAdam checks that the kernels' host mirror, fed the scalars
-// of NewAdamStep, updates values and moments bit-identically to model.Adam, for a
+// of NewAdamStep, updates values and moments bit-identically to trainer.Adam, for a
 // dense tensor and for the touched rows of a sparse table, over several steps.
 func TestAdamSpanMatchesModelAdam(t *testing.T) {
 	const beta1, beta2, eps, lr, scale = 0.9, 0.999, 1e-8, 3e-3, 0.7
 	r := rand.New(rand.NewPCG(3, 4))
-	dense := model.NewParam("w", false, 4, 5)
-	table := model.NewParam("emb", true, 6, 3)
+	dense := trainer.NewParam("w", false, 4, 5)
+	table := trainer.NewParam("emb", true, 6, 3)
 	dense.Decay, table.Decay = 1e-4, 2e-5
-	for _, p := range []*model.Param{dense, table} {
+	for _, p := range []*trainer.Param{dense, table} {
 		for i := range p.Value {
 			p.Value[i] = r.Float32() - 0.5
 		}
 	}
-	params := []*model.Param{dense, table}
-	opt := model.NewAdam(params, beta1, beta2, eps)
+	params := []*trainer.Param{dense, table}
+	opt := trainer.NewAdam(params, beta1, beta2, eps)
 	mirror := [][]float32{slices.Clone(dense.Value), slices.Clone(table.Value)}
 	mm := [][]float32{make([]float32, 20), make([]float32, 18)}
 	mv := [][]float32{make([]float32, 20), make([]float32, 18)}

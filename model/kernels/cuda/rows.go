@@ -33,8 +33,8 @@ func (dv *Device) Gather(out, table []float32, idx []int32, cols int) error {
 }
 
 // ScatterAddRows adds the row-sparse gradient g (len(idx) rows of cols) into grad:
-// grad[idx[k]] += g[k], in the order of model.Param.AddRows (bit-identical). The
-// touched-row bookkeeping of a model.Param stays on the host.
+// grad[idx[k]] += g[k], in the order of trainer.Param.AddRows (bit-identical). The
+// touched-row bookkeeping of a trainer.Param stays on the host.
 func (dv *Device) ScatterAddRows(grad []float32, idx []int32, g []float32, cols int) error {
 	if err := needLen("scatter-add gradient rows", g, len(idx)*cols); err != nil {
 		return err

@@ -175,7 +175,7 @@ func CheckBackend(t *testing.T, dev *cuda.Device) {
 }
 
 // CheckRows compares the gather and the row-sparse scatter-add with the arithmetic
-// of nn.Gather and model.Param.AddRows (bit-identical expected), and checks that an
+// of nn.Gather and trainer.Param.AddRows (bit-identical expected), and checks that an
 // index past the table is refused.
 func CheckRows(t *testing.T, dev *cuda.Device) {
 	const rows, cols = 1000, 32
@@ -214,7 +214,7 @@ func CheckRows(t *testing.T, dev *cuda.Device) {
 }
 
 // CheckAdam compares the dense and the lazy (row) Adam kernels with cuda.AdamSpan,
-// which the untagged tests hold bit-identical to model.Adam.
+// which the untagged tests hold bit-identical to trainer.Adam.
 func CheckAdam(t *testing.T, dev *cuda.Device) {
 	r := rand.New(rand.NewPCG(8, 8))
 	const rows, cols = 500, 16

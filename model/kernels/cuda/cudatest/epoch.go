@@ -12,9 +12,9 @@ import (
 
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/internal/ratings"
-	"github.com/recpipe/recpipe/model"
 	"github.com/recpipe/recpipe/model/kernels"
 	"github.com/recpipe/recpipe/model/ss4rec"
+	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // SmallTrain returns the training rows of ml-latest-small: dir/train.csv when dir is
@@ -69,10 +69,10 @@ type EpochResult struct {
 
 // Epoch trains SS4Rec (config file cfgYAML with overrides) for one epoch on rows,
 // with the scans on be: every window once in a seeded order, forward, backward and
-// the trainer's Adam update, no validation. It is what an epoch of model.TrainRun
+// the trainer's Adam update, no validation. It is what an epoch of trainer.TrainRun
 // costs, less evaluation and checkpoints.
 func Epoch(ctx context.Context, cfgYAML []byte, overrides []string, rows []ratings.Rating, be kernels.Backend) (EpochResult, error) {
-	cfg, err := model.ParseConfig(cfgYAML, ss4rec.Name, overrides)
+	cfg, err := trainer.ParseConfig(cfgYAML, ss4rec.Name, overrides)
 	if err != nil {
 		return EpochResult{}, err
 	}
@@ -86,12 +86,12 @@ func Epoch(ctx context.Context, cfgYAML []byte, overrides []string, rows []ratin
 	}
 	m.Backend = be
 	params, tc := m.Params(), cfg.Train
-	opt := model.NewAdam(params, tc.Beta1, tc.Beta2, tc.Eps)
+	opt := trainer.NewAdam(params, tc.Beta1, tc.Beta2, tc.Eps)
 	order := rand.New(rand.NewPCG(cfg.Seed, 0)).Perm(m.Examples())
 	start := time.Now()
-	var loss model.Loss
+	var loss trainer.Loss
 	for i := 0; i < len(order); i += tc.BatchSize {
-		l, err := m.Step(ctx, model.Batch{Index: i / tc.BatchSize, Examples: order[i:min(i+tc.BatchSize, len(order))], Seed: uint64(i)})
+		l, err := m.Step(ctx, trainer.Batch{Index: i / tc.BatchSize, Examples: order[i:min(i+tc.BatchSize, len(order))], Seed: uint64(i)})
 		if err != nil {
 			return EpochResult{}, fmt.Errorf("batch %d: %w", i/tc.BatchSize, err)
 		}

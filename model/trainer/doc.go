@@ -1,14 +1,16 @@
-// Package model holds the recommenders' shared machinery: the Predictor API through
-// which every model and baseline is scored, the baselines of DESIGN §6 (GlobalMean,
-// UserItemBias, HistoryAwareBias), the metrics (RMSE / MAE, warm and cold rows apart),
-// and the trainer that the models plug into. It knows nothing of the pipeline stages:
-// callers pass it []ratings.Rating.
+// Package trainer trains the models: the training seam a model plugs into
+// (Trainable, Spec, Register), the tensors it trains (Param, dense or row-sparse), the
+// fused Adam with lazy embedding rows, the YAML config (Config) and the run in the
+// bucket (TrainRun), with its checkpoints, learning curves, summary and promotion to
+// champion. Scoring (predictors, baselines, metrics, the model.bin codec and loading
+// a champion) is model/scoring's, which this package uses and which needs nothing
+// from it.
 //
 // # Plugging a model in
 //
 // A model package (model/ncf, model/ss4rec) implements Trainable and registers a Spec
-// from its init: a name, the type of its config's net section, a constructor, and a
-// decoder of its model.bin payload. model/all imports every model package.
+// from its init (NewSpec): a name, the type of its config's net section, a
+// constructor, and a decoder of its model.bin payload (registered with scoring too).
 //
 //   - Params: the tensors, as *Param (flat float32). Embedding tables are Sparse: a
 //     step adds row gradients with Param.AddRows (the backward of a gather) and the
@@ -17,9 +19,9 @@
 //     calls Step on each minibatch; Step runs forward and backward (a gorgonia graph
 //     built once per batch shape, fed in place) and leaves the gradient of the batch's
 //     mean loss in the Params. Batch.Seed seeds anything random in the step.
-//   - Predict: the same network without the graph, for validation, test and ab-eval.
-//   - Encode / Spec.Decode: model.bin; Save and Load add and read the header naming
-//     the model, so Load decodes any registered model.
+//   - Predict: the scoring.Predictor, for validation, test and ab-eval.
+//   - Encode / Spec.Decode: the model's payload in scoring's model.bin codec
+//     (Tensors lists the Params for it).
 //
 // The trainer (TrainRun) owns the rest: fused Adam with lazy embedding rows, weight
 // decay, global-norm clipping, the learning-rate schedule, early stopping on
@@ -37,5 +39,5 @@
 //	models/<m>/<run>/debug/              the state of a failed step, if any
 //	models/<m>/<run>/model.bin           the best epoch's model
 //	models/<m>/<run>/summary.json        "train-summary/v1", written last
-//	models/<m>/champion.json             "champion/v1": the run ab-eval scores (LoadPredictor)
-package model
+//	models/<m>/champion.json             "champion/v1" (Promote): the run ab-eval scores (scoring.LoadPredictor)
+package trainer

@@ -1,7 +1,8 @@
-package model
+package scoring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -22,6 +23,13 @@ type SplitScores struct {
 	Warm Scores `json:"warm"`
 	Cold Scores `json:"cold"`
 }
+
+// ErrNonFinite: a NaN or Inf where a number was needed (a prediction, a loss, a
+// gradient or a parameter).
+var ErrNonFinite = errors.New("non-finite value")
+
+// RowScores scores the predictions pred of rows (one per row, in order).
+func RowScores(pred []float32, rows []ratings.Rating) Scores { return score(pred, rows, nil) }
 
 // score computes Scores over rows where keep (nil: all) is true.
 // An empty selection has N = 0 and zero errors.

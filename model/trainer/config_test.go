@@ -1,9 +1,11 @@
-package model
+package trainer
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 type fakeNet struct {
@@ -43,8 +45,8 @@ func TestParseConfig(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one mentioning %q", err, tc.wantErr)
 				}
-				if !errors.Is(err, ErrConfig) && !errors.Is(err, ErrUnknownModel) {
-					t.Errorf("err = %v does not wrap ErrConfig or ErrUnknownModel", err)
+				if !errors.Is(err, ErrConfig) && !errors.Is(err, scoring.ErrUnknownModel) {
+					t.Errorf("err = %v does not wrap ErrConfig or scoring.ErrUnknownModel", err)
 				}
 				return
 			}

@@ -1,8 +1,7 @@
-package model
+package trainer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // The training seam.
@@ -32,7 +32,7 @@ import (
 
 // Trainable is a model the trainer can drive.
 type Trainable interface {
-	Predictor
+	scoring.Predictor
 	// Params returns the trainable tensors, in a fixed order.
 	Params() []*Param
 	// Examples is the number of training examples: the unit the trainer shuffles and
@@ -71,9 +71,6 @@ type Data struct {
 	Train, Val, Test []ratings.Rating
 }
 
-// ErrNonFinite: a NaN or Inf in a loss, gradient or parameter stopped training.
-var ErrNonFinite = errors.New("non-finite value")
-
 // NonFiniteError names where training blew up; the debug state is at DebugKey.
 type NonFiniteError struct {
 	Epoch, Batch int
@@ -84,9 +81,9 @@ type NonFiniteError struct {
 }
 
 func (e *NonFiniteError) Error() string {
-	return fmt.Sprintf("%v in %s of %s at epoch %d batch %d (debug state %s)", ErrNonFinite, e.What, e.Tensor, e.Epoch, e.Batch, e.DebugKey)
+	return fmt.Sprintf("%v in %s of %s at epoch %d batch %d (debug state %s)", scoring.ErrNonFinite, e.What, e.Tensor, e.Epoch, e.Batch, e.DebugKey)
 }
-func (e *NonFiniteError) Unwrap() error { return ErrNonFinite }
+func (e *NonFiniteError) Unwrap() error { return scoring.ErrNonFinite }
 
 // EpochMetrics is one line of metrics.jsonl.
 type EpochMetrics struct {
@@ -129,8 +126,8 @@ type state struct {
 	Metrics   []EpochMetrics
 }
 
-// trainer runs the epochs of one run.
-type trainer struct {
+// session runs the epochs of one run.
+type session struct {
 	run     *Run
 	cfg     *Config
 	m       Trainable
@@ -138,7 +135,7 @@ type trainer struct {
 	adam    *Adam
 	st      state
 	data    *Data
-	valHist *History
+	valHist *scoring.History
 	log     *slog.Logger
 	prog    Progress
 	onBatch func(epoch, batch int)
@@ -154,7 +151,7 @@ func mixSeed(seed uint64, xs ...uint64) uint64 {
 	return h
 }
 
-func (t *trainer) loop(ctx context.Context) error {
+func (t *session) loop(ctx context.Context) error {
 	tc := t.cfg.Train
 	for t.st.Epoch < tc.Epochs && t.st.BadEpochs < tc.Patience {
 		if err := t.epoch(ctx, t.st.Epoch); err != nil {
@@ -164,7 +161,7 @@ func (t *trainer) loop(ctx context.Context) error {
 	return nil
 }
 
-func (t *trainer) epoch(ctx context.Context, e int) error {
+func (t *session) epoch(ctx context.Context, e int) error {
 	tc := t.cfg.Train
 	start := time.Now()
 	n := t.m.Examples()
@@ -221,7 +218,7 @@ func (t *trainer) epoch(ctx context.Context, e int) error {
 }
 
 // step runs one batch and returns the pre-clip gradient norm.
-func (t *trainer) step(ctx context.Context, b Batch) (float64, Loss, error) {
+func (t *session) step(ctx context.Context, b Batch) (float64, Loss, error) {
 	for _, p := range t.params {
 		p.ZeroGrad()
 	}
@@ -253,12 +250,12 @@ func (t *trainer) step(ctx context.Context, b Batch) (float64, Loss, error) {
 	return norm, loss, nil
 }
 
-func (t *trainer) validate(ctx context.Context) (rmse, mae float64, err error) {
+func (t *session) validate(ctx context.Context) (rmse, mae float64, err error) {
 	pred, err := t.m.Predict(ctx, t.valHist, t.data.Val)
 	if err != nil {
 		return 0, 0, fmt.Errorf("validate: %w", err)
 	}
-	s := score(pred, t.data.Val, nil)
+	s := scoring.RowScores(pred, t.data.Val)
 	if math.IsNaN(s.RMSE) {
 		return 0, 0, &NonFiniteError{Epoch: t.st.Epoch + 1, Batch: -1, Tensor: "validation predictions", What: "prediction", Index: -1}
 	}
@@ -266,7 +263,7 @@ func (t *trainer) validate(ctx context.Context) (rmse, mae float64, err error) {
 }
 
 // fail saves the debug state of a non-finite step and returns the error naming it.
-func (t *trainer) fail(ctx context.Context, b Batch, tensor, what string, at int) error {
+func (t *session) fail(ctx context.Context, b Batch, tensor, what string, at int) error {
 	e := &NonFiniteError{Epoch: b.Epoch + 1, Batch: b.Index, Tensor: tensor, What: what, Index: at}
 	key, err := t.run.saveDebug(ctx, t, b, e)
 	if err != nil {

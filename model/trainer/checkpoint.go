@@ -1,4 +1,4 @@
-package model
+package trainer
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ type ckptParam struct {
 	Value, M, V []float32
 }
 
-func (t *trainer) snapshot() ([]byte, error) {
+func (t *session) snapshot() ([]byte, error) {
 	c := checkpoint{Schema: checkpointSchema, Run: t.run.ID, State: t.st, AdamStep: t.adam.Step}
 	for i, p := range t.params {
 		c.Params = append(c.Params, ckptParam{Name: p.Name, Value: p.Value, M: t.adam.M[i], V: t.adam.V[i]})
@@ -42,7 +42,7 @@ func (t *trainer) snapshot() ([]byte, error) {
 
 // restore loads the checkpoint under key into the trainer's parameters (in place),
 // and, when full, the optimizer and trainer state too.
-func (t *trainer) restore(ctx context.Context, key string, full bool) error {
+func (t *session) restore(ctx context.Context, key string, full bool) error {
 	data, err := blob.ReadAll(ctx, t.run.Bucket, key)
 	if err != nil {
 		return fmt.Errorf("read checkpoint: %w", err)

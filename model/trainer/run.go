@@ -1,4 +1,4 @@
-package model
+package trainer
 
 import (
 	"bytes"
@@ -11,13 +11,13 @@ import (
 	"sort"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // Schema names of the documents a run writes.
 const (
-	SummarySchema  = "train-summary/v1"
-	ChampionSchema = "champion/v1"
-	DebugSchema    = "train-debug/v1"
+	SummarySchema = "train-summary/v1"
+	DebugSchema   = "train-debug/v1"
 )
 
 // ErrRunExists: a run with this config was started and not finished; resume or force it.
@@ -36,9 +36,6 @@ type Run struct {
 // RunPrefix is models/<model>/<run>/.
 func RunPrefix(model, run string) string { return "models/" + model + "/" + run + "/" }
 
-// ChampionKey is models/<model>/champion.json.
-func ChampionKey(model string) string { return "models/" + model + "/champion.json" }
-
 // Key is the key of name inside the run.
 func (r *Run) Key(name string) string { return RunPrefix(r.Model, r.ID) + name }
 
@@ -56,23 +53,23 @@ type RunOptions struct {
 // on validation (history train+val) and test (history train+val+test), keyed by
 // predictor name.
 type Summary struct {
-	Schema       string                 `json:"schema"`
-	Model        string                 `json:"model"`
-	Run          string                 `json:"run"`
-	Dataset      string                 `json:"dataset"`
-	Seed         uint64                 `json:"seed"`
-	ConfigKey    string                 `json:"config_key"`
-	ModelKey     string                 `json:"model_key"`
-	MetricsKey   string                 `json:"metrics_key"`
-	Parameters   int                    `json:"parameters"`
-	TrainRows    int                    `json:"train_rows"`
-	ValRows      int                    `json:"val_rows"`
-	TestRows     int                    `json:"test_rows"`
-	Epochs       int                    `json:"epochs"`
-	BestEpoch    int                    `json:"best_epoch"`
-	StoppedEarly bool                   `json:"stopped_early"`
-	Validation   map[string]SplitScores `json:"validation"`
-	Test         map[string]SplitScores `json:"test"`
+	Schema       string                         `json:"schema"`
+	Model        string                         `json:"model"`
+	Run          string                         `json:"run"`
+	Dataset      string                         `json:"dataset"`
+	Seed         uint64                         `json:"seed"`
+	ConfigKey    string                         `json:"config_key"`
+	ModelKey     string                         `json:"model_key"`
+	MetricsKey   string                         `json:"metrics_key"`
+	Parameters   int                            `json:"parameters"`
+	TrainRows    int                            `json:"train_rows"`
+	ValRows      int                            `json:"val_rows"`
+	TestRows     int                            `json:"test_rows"`
+	Epochs       int                            `json:"epochs"`
+	BestEpoch    int                            `json:"best_epoch"`
+	StoppedEarly bool                           `json:"stopped_early"`
+	Validation   map[string]scoring.SplitScores `json:"validation"`
+	Test         map[string]scoring.SplitScores `json:"test"`
 }
 
 // TrainRun trains cfg's model on data as the run named by cfg.RunID, or returns the
@@ -101,13 +98,13 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 		return nil, fmt.Errorf("read run summary: %w", err)
 	}
 	if len(data.Train) == 0 || len(data.Val) == 0 {
-		return nil, fmt.Errorf("train %s: %w (train %d rows, val %d rows)", id, ErrNoTrain, len(data.Train), len(data.Val))
+		return nil, fmt.Errorf("train %s: %w (train %d rows, val %d rows)", id, scoring.ErrNoTrain, len(data.Train), len(data.Val))
 	}
 	m, err := spec.New(cfg, data)
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", cfg.Model, err)
 	}
-	t := &trainer{run: run, cfg: cfg, m: m, params: m.Params(), data: data, valHist: NewHistory(data.Train, data.Val),
+	t := &session{run: run, cfg: cfg, m: m, params: m.Params(), data: data, valHist: scoring.NewHistory(data.Train, data.Val),
 		log: log, prog: opt.Progress, onBatch: opt.OnBatch}
 	for _, p := range t.params {
 		p.Decay = float32(cfg.Train.WeightDecay)
@@ -129,7 +126,7 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 }
 
 // start writes the config, and resumes from the last checkpoint when asked.
-func (r *Run) start(ctx context.Context, t *trainer, opt RunOptions) error {
+func (r *Run) start(ctx context.Context, t *session, opt RunOptions) error {
 	cfgYAML, err := t.cfg.YAML()
 	if err != nil {
 		return err
@@ -165,7 +162,7 @@ func (r *Run) start(ctx context.Context, t *trainer, opt RunOptions) error {
 
 // saveEpoch writes the epoch's checkpoint (and the best one), prunes old ones and
 // rewrites metrics.jsonl.
-func (r *Run) saveEpoch(ctx context.Context, t *trainer, best bool) error {
+func (r *Run) saveEpoch(ctx context.Context, t *session, best bool) error {
 	snap, err := t.snapshot()
 	if err != nil {
 		return err
@@ -201,7 +198,7 @@ func (r *Run) saveEpoch(ctx context.Context, t *trainer, best bool) error {
 }
 
 // saveDebug writes the debug state of a failed step and returns its key.
-func (r *Run) saveDebug(ctx context.Context, t *trainer, b Batch, e *NonFiniteError) (string, error) {
+func (r *Run) saveDebug(ctx context.Context, t *session, b Batch, e *NonFiniteError) (string, error) {
 	norms := map[string]float64{}
 	gradNorms := map[string]float64{}
 	for _, p := range t.params {
@@ -240,9 +237,9 @@ func jsonFloats(m map[string]float64) map[string]any {
 }
 
 // finish writes model.bin, scores the model and the baselines, and writes summary.json last.
-func (r *Run) finish(ctx context.Context, t *trainer) (*Summary, error) {
+func (r *Run) finish(ctx context.Context, t *session) (*Summary, error) {
 	var buf bytes.Buffer
-	if err := Save(&buf, t.m); err != nil {
+	if err := scoring.Save(&buf, t.m); err != nil {
 		return nil, fmt.Errorf("encode model: %w", err)
 	}
 	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("model.bin"), buf.Bytes()); err != nil {
@@ -269,21 +266,21 @@ func (r *Run) finish(ctx context.Context, t *trainer) (*Summary, error) {
 
 // EvaluateAll scores p and the three baselines (fitted on d.Train) on validation and
 // on test (when d.Test is not empty), keyed by predictor name.
-func EvaluateAll(ctx context.Context, p Predictor, d *Data) (val, test map[string]SplitScores, err error) {
-	bases, err := Baselines(d.Train)
+func EvaluateAll(ctx context.Context, p scoring.Predictor, d *Data) (val, test map[string]scoring.SplitScores, err error) {
+	bases, err := scoring.Baselines(d.Train)
 	if err != nil {
 		return nil, nil, err
 	}
-	known := NewKnown(d.Train)
-	valHist := NewHistory(d.Train, d.Val)
-	testHist := NewHistory(d.Train, d.Val, d.Test)
-	val, test = map[string]SplitScores{}, map[string]SplitScores{}
-	for _, q := range append([]Predictor{p}, bases...) {
-		if val[q.Name()], err = Evaluate(ctx, q, valHist, d.Val, known); err != nil {
+	known := scoring.NewKnown(d.Train)
+	valHist := scoring.NewHistory(d.Train, d.Val)
+	testHist := scoring.NewHistory(d.Train, d.Val, d.Test)
+	val, test = map[string]scoring.SplitScores{}, map[string]scoring.SplitScores{}
+	for _, q := range append([]scoring.Predictor{p}, bases...) {
+		if val[q.Name()], err = scoring.Evaluate(ctx, q, valHist, d.Val, known); err != nil {
 			return nil, nil, err
 		}
 		if len(d.Test) > 0 {
-			if test[q.Name()], err = Evaluate(ctx, q, testHist, d.Test, known); err != nil {
+			if test[q.Name()], err = scoring.Evaluate(ctx, q, testHist, d.Test, known); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -1,21 +1,18 @@
 package ss4rec
 
+// The reference forward pass: the hand-written forward over flat slices, with the
+// backward of reference_backward_test.go. It is what the gorgonia graph (graph.go),
+// the one training path, is checked against (same loss and gradients within float32
+// rounding: TestGraphMatchesPlain, TestStepEngines), and what the inference engine
+// (predict_window.go) is checked against bit for bit in evaluation mode
+// (predict_reference_test.go).
+
 import (
 	"math/rand/v2"
 
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/trainer"
 )
-
-// batch is nb right-padded windows of T positions and the targets read from them.
-type batch struct {
-	nb, T   int
-	items   []int32   // [nb·T] item table index (0 = padding)
-	rates   []uint8   // [nb·T] rating·2 (0 = padding)
-	tau     []float32 // [nb·T] scaled gap to the next interaction (0 at padding)
-	tRow    []int32   // per target: the row b·T+p whose state predicts it
-	tItem   []int32   // per target: item table index
-	tRating []float32 // per target: true rating (training only)
-}
 
 // blockCache holds one block's activations for backward.
 type blockCache struct {
@@ -43,15 +40,34 @@ func newPass(n *net, be kernels.Backend) *pass {
 	return &pass{n: n, be: be, blocks: make([]blockCache, len(n.blocks))}
 }
 
-// dropout fills mask with 0 or 1/(1−p) and multiplies x by it in place.
+// referenceLoss runs the reference forward (training mode, dropout drawn from seed)
+// and backward on b, leaving the gradient of the mean squared error over its targets
+// in n's params.
+func referenceLoss(n *net, be kernels.Backend, b *batch, seed uint64) trainer.Loss {
+	ps := newPass(n, be)
+	pred := ps.forward(b, true, rand.New(rand.NewPCG(seed, 0xd0)))
+	dpred := make([]float32, len(pred))
+	var loss trainer.Loss
+	for k, y := range pred {
+		d := float64(y) - float64(b.tRating[k])
+		loss.SumSq += d * d
+		dpred[k] = float32(2 * d / float64(max(len(pred), 1)))
+	}
+	loss.Count = len(pred)
+	ps.backward(dpred, &grads{})
+	return loss
+}
+
+// referenceStep is Step on the reference pass (what the retired plain engine ran).
+func (m *Model) referenceStep(b trainer.Batch) trainer.Loss {
+	m.loadBatch(b)
+	return referenceLoss(m.net, m.Backend, &m.b, b.Seed)
+}
+
+// dropout draws mask as the graph draws it (fillMask) and multiplies x by it in place.
 func dropout(mask, x []float32, p float32, r *rand.Rand) {
-	keep := 1 / (1 - p)
+	fillMask(mask[:len(x)], p, r)
 	for i := range x {
-		if r.Float32() < p {
-			mask[i] = 0
-		} else {
-			mask[i] = keep
-		}
 		x[i] *= mask[i]
 	}
 }

@@ -1,8 +1,6 @@
-package model
+package trainer
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -10,19 +8,11 @@ import (
 	"sync"
 
 	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
-// ErrUnknownModel: no model of that name is registered (import its package).
-var ErrUnknownModel = errors.New("unknown model")
-
-// ErrBadModelFile: a model.bin that does not start with the model header.
-var ErrBadModelFile = errors.New("not a model file")
-
-// modelMagic starts every model.bin: "recpipe-model/v1 <name>\n", then the model's payload.
-const modelMagic = "recpipe-model/v1 "
-
 // Spec is what a model registers (from its package's init) so that the trainer can
-// build it from a config and Load can decode its model.bin.
+// build it from a config and scoring.Load can decode its model.bin.
 type Spec struct {
 	Name string
 	// NewNet returns a pointer to the net section with its defaults set.
@@ -30,7 +20,7 @@ type Spec struct {
 	// New builds an untrained model (parameters initialised from cfg.Seed) for data.
 	New func(cfg *Config, data *Data) (Trainable, error)
 	// Decode reads the payload that the model's Encode wrote.
-	Decode func(r io.Reader) (Predictor, error)
+	Decode scoring.Decoder
 }
 
 // NewSpec builds the Spec of a model whose config net section is *N, whose
@@ -54,7 +44,7 @@ func NewSpec[N any, M Trainable](name string, defaults func() *N,
 			}
 			return m, nil
 		},
-		Decode: func(r io.Reader) (Predictor, error) {
+		Decode: func(r io.Reader) (scoring.Predictor, error) {
 			m, err := decode(r)
 			if err != nil {
 				return nil, err
@@ -69,26 +59,25 @@ var (
 	reg   = map[string]Spec{}
 )
 
-// Register makes a model known. It panics on a duplicate name.
+// Register makes a model known to the trainer and, when it has a Decode, its
+// model.bin loadable (scoring.RegisterDecoder). It panics on a duplicate name.
 func Register(s Spec) {
 	regMu.Lock()
 	defer regMu.Unlock()
 	if _, dup := reg[s.Name]; dup {
-		panic("model: duplicate registration of " + s.Name)
+		panic("trainer: duplicate registration of " + s.Name)
 	}
 	reg[s.Name] = s
+	if s.Decode != nil {
+		scoring.RegisterDecoder(s.Name, s.Decode)
+	}
 }
 
 // Registered lists the registered model names, sorted.
 func Registered() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	var out []string
-	for n := range reg {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return registeredLocked()
 }
 
 func lookup(name string) (Spec, error) {
@@ -96,13 +85,13 @@ func lookup(name string) (Spec, error) {
 	defer regMu.RUnlock()
 	s, ok := reg[name]
 	if !ok {
-		return Spec{}, fmt.Errorf("%w %q (registered: %s)", ErrUnknownModel, name, strings.Join(registeredLocked(), ", "))
+		return Spec{}, fmt.Errorf("%w %q (registered: %s)", scoring.ErrUnknownModel, name, strings.Join(registeredLocked(), ", "))
 	}
 	return s, nil
 }
 
 func registeredLocked() []string {
-	var out []string
+	out := make([]string, 0, len(reg))
 	for n := range reg {
 		out = append(out, n)
 	}
@@ -110,28 +99,11 @@ func registeredLocked() []string {
 	return out
 }
 
-// Save writes m as a model.bin: the header naming its model, then its payload.
-func Save(w io.Writer, m Trainable) error {
-	if _, err := io.WriteString(w, modelMagic+m.Name()+"\n"); err != nil {
-		return err
+// Tensors lists params as the model.bin codec writes and reads them.
+func Tensors(params []*Param) []scoring.Tensor {
+	out := make([]scoring.Tensor, len(params))
+	for i, p := range params {
+		out[i] = scoring.Tensor{Name: p.Name, Values: p.Value}
 	}
-	return m.Encode(w)
-}
-
-// Load decodes a model.bin of any registered model.
-func Load(r io.Reader) (Predictor, error) {
-	br := bufio.NewReader(r)
-	line, err := br.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, modelMagic) {
-		return nil, fmt.Errorf("%w: missing %q header", ErrBadModelFile, strings.TrimSpace(modelMagic))
-	}
-	spec, err := lookup(strings.TrimSpace(strings.TrimPrefix(line, modelMagic)))
-	if err != nil {
-		return nil, err
-	}
-	p, err := spec.Decode(br)
-	if err != nil {
-		return nil, fmt.Errorf("decode %s model: %w", spec.Name, err)
-	}
-	return p, nil
+	return out
 }

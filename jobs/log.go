@@ -5,67 +5,25 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
-	"strings"
+
+	"github.com/recpipe/recpipe/internal/redact"
 )
 
 // Redacted replaces every secret value in logs and run records.
-const Redacted = "[REDACTED]"
-
-// secretName matches attribute keys and flag or parameter names that name a secret.
-var secretName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|pwd|auth(orization)?$|authorization|credential|cookie|api[-_.]?key|access[-_.]?key|key[-_.]?id|private[-_.]?key|signature)`)
-
-var (
-	// userinfo in a URL: scheme://user[:password]@host
-	urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s"']+@`)
-	// name=value or name: value pairs whose name names a secret (query strings, env
-	// dumps, headers quoted in error texts).
-	secretPair = regexp.MustCompile(`(?i)((?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[-_.]?key|access[-_.]?key|key[-_.]?id|signature)[A-Za-z0-9_.-]*)"?(?:=|:\s*))("[^"]*"|[^&\s"',;)\]}]+)`)
-	// Authorization headers quoted in error texts: "Bearer abc", "Basic xyz", AWS4 signatures.
-	authScheme = regexp.MustCompile(`(?i)\b(Bearer|Basic|AWS4-HMAC-SHA256)\s+[^\s"',;)\]}]+`)
-	// Authorization header values whatever their scheme ("Authorization: token abc").
-	authHeader = regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?)(?:[A-Za-z0-9-]+\s+)?[^\s"',;)\]}]+`)
-)
+const Redacted = redact.Redacted
 
 // IsSecretName reports whether an attribute, flag or header name names a secret.
-func IsSecretName(name string) bool { return secretName.MatchString(name) }
+func IsSecretName(name string) bool { return redact.IsSecretName(name) }
 
-// Redact removes secrets from free text: URL userinfo, name=value pairs whose name
-// names a secret, and Authorization header values.
-func Redact(s string) string {
-	s = urlUserinfo.ReplaceAllString(s, "${1}"+Redacted+"@")
-	s = secretPair.ReplaceAllString(s, "${1}"+Redacted)
-	s = authHeader.ReplaceAllString(s, "${1}"+Redacted)
-	s = authScheme.ReplaceAllString(s, "${1} "+Redacted)
-	return s
-}
+// Redact removes secrets from free text (redact.Text): every URL goes through
+// redact.URL, and name=value pairs whose name names a secret and Authorization header
+// values are redacted.
+func Redact(s string) string { return redact.Text(s) }
 
-// RedactArgs returns a command line fit for a log or run record: values of flags that
-// name a secret ("--token X", "-password=X") and secrets inside other args are redacted.
-func RedactArgs(args []string) []string {
-	out := make([]string, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") {
-			out[i] = Redact(a)
-			continue
-		}
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		switch {
-		case !IsSecretName(name):
-			out[i] = Redact(a)
-		case hasValue:
-			out[i] = a[:strings.Index(a, "=")+1] + Redacted
-		default:
-			out[i] = a
-			if i+1 < len(args) {
-				i++
-				out[i] = Redacted
-			}
-		}
-	}
-	return out
-}
+// RedactArgs returns a command line fit for a log or run record (redact.Args): values
+// of flags that name a secret ("--token X", "-password=X") and secrets inside other
+// args are redacted.
+func RedactArgs(args []string) []string { return redact.Args(args) }
 
 // ReplaceAttr is the slog hook that keeps secrets out of logs: the value of any
 // attribute whose key names a secret is replaced, and every string (the message,

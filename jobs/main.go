@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -46,6 +44,9 @@ func runWith(ctx context.Context, c *CommonFlags, f Function, cli func(ctx conte
 		var err error
 		if b, err = blob.Open(ctx, c.Bucket); err != nil {
 			log.Error("open bucket", "function", f.Name, "bucket", c.Bucket, "err", err)
+			if errors.Is(err, blob.ErrBadURL) {
+				return exitUsage // a URL that cannot work, credentials in it included
+			}
 			return exitFailed
 		}
 		defer b.Close()
@@ -140,11 +141,11 @@ func readEventFile(name string, stdin io.Reader) ([]byte, error) {
 type scope struct{ bucket, prefix string }
 
 func scopeOf(bucketURL string) scope {
-	u, err := url.Parse(bucketURL)
-	if err != nil || u.Scheme != "s3" {
+	l, err := blob.ParseURL(bucketURL)
+	if err != nil || l.Scheme != "s3" {
 		return scope{}
 	}
-	return scope{bucket: u.Host, prefix: strings.Trim(u.Path, "/")}
+	return scope{bucket: l.S3.Bucket, prefix: l.S3.Prefix}
 }
 
 func (s scope) within(o event.Object) (event.Object, bool) {

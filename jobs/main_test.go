@@ -246,3 +246,26 @@ func TestFinalKeepsTheChain(t *testing.T) {
 		t.Error("Final(nil) or a plain error is final")
 	}
 }
+
+// TestMainRefusesCredentialsInTheBucketURL: a bucket URL with credentials is a usage
+// error (exit 2) that runs nothing, names the environment variables to use and never
+// logs the secret.
+func TestMainRefusesCredentialsInTheBucketURL(t *testing.T) {
+	const secret = "wJalrXUtnFEMIplanted"
+	for _, u := range []string{
+		"s3://AKIDPLANTED:" + secret + "@bucket/p",
+		"s3://bucket/p?endpoint=http://AKIDPLANTED:" + secret + "@127.0.0.1:9000",
+		"s3://bucket/p?endpoint=http%3A%2F%2FAKIDPLANTED%3A" + secret + "%40127.0.0.1%3A9000",
+	} {
+		log, logs := testLogger(t)
+		ran := false
+		body := func(ctx context.Context, env *Env) error { ran = true; return nil }
+		code := runWith(t.Context(), &CommonFlags{Bucket: u}, Function{Name: "etl-day"}, body, nil, nil, nil, log)
+		if code != exitUsage || ran {
+			t.Errorf("%s: exit %d, body ran %v; want 2 and no run", u, code, ran)
+		}
+		if out := logs.String(); strings.Contains(out, secret) || !strings.Contains(out, "AWS_SECRET_ACCESS_KEY") {
+			t.Errorf("%s: the log shows the secret or does not name the environment variables: %s", u, out)
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/recpipe/recpipe/internal/redact"
 )
 
 // reservedPrefix starts the names of the file backend's temporary files. Keys with a
@@ -222,7 +224,7 @@ func (f *File) syncDir(dir string) error {
 	return nil
 }
 
-func (f *File) URL() string  { return f.url }
+func (f *File) URL() string  { return redact.URL(f.url) }
 func (f *File) Close() error { return f.root.Close() }
 
 // ctxReader stops a copy when its context ends.

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/recpipe/recpipe/internal/redact"
 )
 
 // S3Options configure an S3 (or MinIO) bucket.
@@ -44,6 +46,9 @@ type S3 struct {
 func NewS3(ctx context.Context, o S3Options) (*S3, error) {
 	if o.Bucket == "" {
 		return nil, errors.New("s3 bucket: empty bucket name")
+	}
+	if o.Endpoint != "" && redact.URL(o.Endpoint) != o.Endpoint {
+		return nil, fmt.Errorf("s3 bucket %s: endpoint %s: %w", o.Bucket, redact.URL(o.Endpoint), ErrCredentialsInURL)
 	}
 	o.Prefix = strings.Trim(o.Prefix, "/")
 	if o.Prefix != "" {
@@ -259,17 +264,20 @@ func (b *S3) Delete(ctx context.Context, key string) error {
 }
 
 // URL names the bucket, its prefix, endpoint and region; never credentials.
-func (b *S3) URL() string {
-	u := "s3://" + b.opts.Bucket
-	if b.opts.Prefix != "" {
-		u += "/" + strings.TrimSuffix(b.opts.Prefix, "/")
+func (b *S3) URL() string { return redact.URL(b.opts.url()) }
+
+// url is the canonical s3:// URL of the options (ParseURL reads it back).
+func (o S3Options) url() string {
+	u := "s3://" + o.Bucket
+	if p := strings.Trim(o.Prefix, "/"); p != "" {
+		u += "/" + p
 	}
 	q := url.Values{}
-	if b.opts.Endpoint != "" {
-		q.Set("endpoint", b.opts.Endpoint)
+	if o.Endpoint != "" {
+		q.Set("endpoint", o.Endpoint)
 	}
-	if b.opts.Region != "" {
-		q.Set("region", b.opts.Region)
+	if o.Region != "" {
+		q.Set("region", o.Region)
 	}
 	if len(q) > 0 {
 		u += "?" + q.Encode()

@@ -17,7 +17,7 @@ DEST       ?= results
 E2E_BUCKET ?=
 
 .PHONY: help build build-cuda test lint bench demo run-etl run-simulation run-quality run-ab-test \
-        status train fetch-results minio minio-stop serve lambda workflow-e2e report-screenshot \
+        status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test workflow-e2e report-screenshot \
         cuda-test cuda-typecheck verify-ab clean
 
 help: ## list the targets
@@ -35,8 +35,19 @@ build-cuda: ## build train-gpu with the GPU kernels (-tags cuda; needs CUDA head
 lint: ## go vet the project's packages
 	$(GO) vet ./...
 
-test: ## vet and the whole suite (race detector) against a pinned MinIO on loopback
-	scripts/with-minio.sh bash -c '$(GO) vet ./... && RECPIPE_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 30m ./...'
+# What the Lambda emulator tests (infra/aws/lambdatest) run: the zips, the command-line
+# binaries they are compared with, and the pinned emulator.
+LAMBDA_TEST_ENV = RECPIPE_LAMBDA_DIST=$(CURDIR)/dist RECPIPE_LAMBDA_BIN=$(CURDIR)/$(BIN) \
+                  RECPIPE_LAMBDA_RIE=$(CURDIR)/.tools/bin/aws-lambda-rie RECPIPE_REQUIRE_LAMBDA=1
+
+test: build lambda lambda-rie ## vet and the whole suite (race detector) against a pinned MinIO on loopback
+	scripts/with-minio.sh bash -c '$(GO) vet ./... && $(LAMBDA_TEST_ENV) RECPIPE_LAMBDA_DAYS=1 RECPIPE_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 30m ./...'
+
+lambda-rie: ## install the pinned AWS Lambda Runtime Interface Emulator into .tools/ (about a minute)
+	scripts/lambda-rie.sh >/dev/null
+
+lambda-test: build lambda lambda-rie ## the Lambda zips under the Runtime Interface Emulator against MinIO, compared with the CLI (needs strace)
+	scripts/with-minio.sh bash -c '$(LAMBDA_TEST_ENV) RECPIPE_REQUIRE_STRACE=1 RECPIPE_REQUIRE_MINIO=1 $(GO) test -count=1 -v -timeout 20m -run . ./infra/aws/lambdatest'
 
 bench: ## the benchmarks behind the figures in the README (minutes; 32M-row synthetic data)
 	scripts/bench.sh

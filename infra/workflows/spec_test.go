@@ -161,8 +161,8 @@ func TestCIContract(t *testing.T) {
 		t.Errorf("ci triggers = %v, want push and pull_request", names)
 	}
 	checkSetupGo(t, w)
-	if got := targets(t, w); !slices.Equal(got, []string{"test"}) {
-		t.Errorf("ci make targets = %v, want [test]", got)
+	if got := targets(t, w); !slices.Equal(got, []string{"test", "lambda-test"}) {
+		t.Errorf("ci make targets = %v, want [test lambda-test]", got)
 	}
 }
 

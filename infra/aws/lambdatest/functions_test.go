@@ -16,11 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/faultproxy"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/quality"
 )
 
 // function is one Lambda function under test: the objects whose events start it, and
@@ -32,8 +31,8 @@ type function struct {
 }
 
 var functions = []function{
-	{jobs.QualityCheck, func(d int) string { return etl.DayKey(d, etl.ManifestName) }, "quality/"},
-	{jobs.ABEval, quality.ReportKey, "abtest/"},
+	{jobs.QualityCheck, func(d int) string { return layout.ETLManifest(layout.Day(d)) }, layout.QualityPrefix},
+	{jobs.ABEval, func(d int) string { return layout.QualityReport(layout.Day(d)) }, layout.ABPrefix},
 }
 
 // timeoutForTest is the function timeout of the emulator that checks what a timeout

@@ -36,5 +36,5 @@ func ExampleEmbedded() {
 	fmt.Printf("%+v\n", q.Stats())
 	// Output:
 	// ab-eval for quality/day=01/report.json
-	// {Queued:3 OK:2 Skipped:0 Failed:0 Duplicates:1}
+	// {Queued:3 OK:2 Skipped:0 Failed:0 Duplicates:1 Retries:0 GaveUp:0}
 }

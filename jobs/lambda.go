@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -14,9 +13,11 @@ import (
 func InLambda() bool { return os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" }
 
 // S3Handler returns the Lambda handler for S3 notifications: each created object of
-// the bucket bucketURL names (under its prefix) is dispatched through d. It fails when
-// any run failed, so that Lambda retries the invocation; runs that already succeeded
-// are then skipped as duplicates.
+// the bucket bucketURL names (under its prefix) is received and run through d's queue
+// (see Queue: inbox, claim, retries with backoff), and the invocation waits for the
+// outcomes. It fails when a run failed for good (or an earlier one did: a duplicate
+// of a failure is an error too), so that Lambda's own retries and on-failure
+// destination see it.
 func S3Handler(d *Dispatcher, bucketURL string) func(ctx context.Context, e events.S3Event) error {
 	sc := scopeOf(bucketURL)
 	return func(ctx context.Context, e events.S3Event) error {
@@ -24,17 +25,7 @@ func S3Handler(d *Dispatcher, bucketURL string) func(ctx context.Context, e even
 		if err != nil {
 			return fmt.Errorf("S3 event: %w", err)
 		}
-		var errs []error
-		for _, o := range objs {
-			o, ok := sc.within(o)
-			if !ok {
-				d.log.Warn("event for another bucket or prefix ignored", "event_bucket", o.Bucket, "key", o.Key)
-				continue
-			}
-			if _, err := d.Dispatch(ctx, o); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return errors.Join(errs...)
+		_, err = deliverAndWait(ctx, d, sc, objs)
+		return err
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/recpipe/recpipe/internal/blob"
@@ -24,13 +27,14 @@ func TestS3Handler(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n atomic.Int64
-	var fail atomic.Bool
-	fail.Store(true)
+	var failures atomic.Int64 // the next runs that fail
 	log, _ := testLogger(t)
-	d := NewDispatcher(blob.NewMem(), log)
+	b := blob.NewMem()
+	d := NewDispatcher(b, log)
+	d.SetOptions(DeliveryOptions{Retry: RetryPolicy{MaxAttempts: 3, Initial: time.Millisecond}})
 	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
 		n.Add(1)
-		if fail.Load() {
+		if failures.Add(-1) >= 0 {
 			return errors.New("transient")
 		}
 		return nil
@@ -38,23 +42,33 @@ func TestS3Handler(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	other := e
+	other.Records = slices.Clone(e.Records)
+	other.Records[0].S3.Object.ETag = "another-version"
 	tests := []struct {
-		name    string
-		bucket  string
-		fail    bool
-		wantErr bool
-		runs    int64
+		name     string
+		event    events.S3Event
+		bucket   string
+		failures int64
+		wantErr  bool
+		runs     int64
 	}{
-		{"failure is returned so Lambda retries", "s3://recpipe-data", true, true, 1},
-		{"retry succeeds", "s3://recpipe-data", false, false, 2},
-		{"duplicate runs nothing", "s3://recpipe-data", false, false, 2},
-		{"other bucket ignored", "s3://elsewhere", true, false, 2},
+		{"two failures are retried in the invocation", e, "s3://recpipe-data", 2, false, 3},
+		{"duplicate runs nothing", e, "s3://recpipe-data", 0, false, 3},
+		{"other bucket ignored", e, "s3://elsewhere", 5, false, 3},
+		{"keeps failing: given up, Lambda sees the error", other, "s3://recpipe-data", 5, true, 6},
+		{"Lambda's retry of a given-up event fails without a run", other, "s3://recpipe-data", 0, true, 6},
 	}
 	for _, tt := range tests {
-		fail.Store(tt.fail)
-		err := S3Handler(d, tt.bucket)(ctx, e)
+		failures.Store(tt.failures)
+		err := S3Handler(d, tt.bucket)(ctx, tt.event)
 		if (err != nil) != tt.wantErr || n.Load() != tt.runs {
 			t.Errorf("%s: err %v after %d runs, want error %v after %d", tt.name, err, n.Load(), tt.wantErr, tt.runs)
 		}
+	}
+	var m Marker
+	key, _ := url.QueryUnescape(other.Records[0].S3.Object.Key)
+	if err := blob.ReadJSON(ctx, b, MarkerKey(QualityCheck, key, "another-version"), &m); err != nil || !m.GaveUp || m.Attempts != 3 || m.Status != StatusFailed {
+		t.Errorf("given-up marker %+v, %v", m, err)
 	}
 }

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,9 +65,51 @@ func NewLogger(w io.Writer, level string, json bool) (*slog.Logger, error) {
 	}
 	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: ReplaceAttr}
 	if json {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(runHandler{Handler: slog.NewJSONHandler(w, opts)}), nil
 	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	return slog.New(runHandler{Handler: slog.NewTextHandler(w, opts)}), nil
+}
+
+type runKey struct{}
+
+// runAttrs are the function and run id a run's context carries.
+type runAttrs struct{ function, runID string }
+
+// withRun returns ctx carrying the function and run id of a run, for the records
+// that code without the run's logger (storage retries through slog.Default) logs
+// with it.
+func withRun(ctx context.Context, function, runID string) context.Context {
+	return context.WithValue(ctx, runKey{}, runAttrs{function, runID})
+}
+
+// runHandler adds the function and run id of the context to a record whose logger
+// does not carry them already (a logger made With "run_id" does).
+type runHandler struct {
+	slog.Handler
+	hasRun bool
+}
+
+func (h runHandler) Handle(ctx context.Context, r slog.Record) error {
+	if a, ok := ctx.Value(runKey{}).(runAttrs); ok && !h.hasRun {
+		r = r.Clone()
+		r.AddAttrs(slog.String("function", a.function))
+		if a.runID != "" {
+			r.AddAttrs(slog.String("run_id", a.runID))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h runHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	has := h.hasRun
+	for _, a := range attrs {
+		has = has || a.Key == "run_id"
+	}
+	return runHandler{Handler: h.Handler.WithAttrs(attrs), hasRun: has}
+}
+
+func (h runHandler) WithGroup(name string) slog.Handler {
+	return runHandler{Handler: h.Handler.WithGroup(name), hasRun: h.hasRun}
 }
 
 // StderrLogger is NewLogger on stderr, JSON unless stderr is a terminal (format

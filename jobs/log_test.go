@@ -162,3 +162,35 @@ func TestEventRunLogsCarryRunID(t *testing.T) {
 		t.Errorf("found %d of the run's lines, want 2: %s", n, logs)
 	}
 }
+
+// Code that logs through slog.Default with a run's context (storage retries) logs
+// the run's function and run id, once; loggers that carry them already add nothing.
+func TestDefaultLoggerCarriesTheRunFromItsContext(t *testing.T) {
+	log, logs := testLogger(t)
+	prev := slog.Default()
+	slog.SetDefault(log)
+	defer slog.SetDefault(prev)
+	d := NewDispatcher(blob.NewMem(), log)
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+		slog.Default().WarnContext(ctx, "storage retry", "op", "put")
+		env.Log.InfoContext(ctx, "own logger")
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := d.Dispatch(context.Background(), manifestEvent("e1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"storage retry", "own logger"} {
+		var line string
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, `"msg":"`+msg+`"`) {
+				line = l
+			}
+		}
+		if strings.Count(line, `"run_id":"`+outs[0].RunID+`"`) != 1 || strings.Count(line, `"function":"quality-check"`) != 1 {
+			t.Errorf("%q: want the run id and function once: %s", msg, line)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func runWith(ctx context.Context, c *CommonFlags, f Function, cli func(ctx conte
 		log.Error("this function runs only for events: give --event FILE", "function", f.Name)
 		return exitUsage
 	}
-	rec, err := execute(ctx, b, log, f.Name, Trigger{Kind: "cli", Args: RedactArgs(args)}, nil, cli)
+	rec, err := execute(ctx, b, log, runSpec{function: f.Name, trigger: Trigger{Kind: "cli", Args: RedactArgs(args)}}, cli)
 	if err != nil && rec.ExitCode == 0 {
 		return exitFailed // the run succeeded but its record could not be written
 	}
@@ -96,28 +96,51 @@ func runEventFile(ctx context.Context, c *CommonFlags, f Function, stdin io.Read
 		log.Error("register", "err", err)
 		return exitUsage
 	}
-	scope := scopeOf(c.Bucket)
-	code, ran := 0, 0
-	for _, o := range objs {
-		o, ok := scope.within(o)
-		if !ok {
-			log.Warn("event for another bucket or prefix ignored", "event_bucket", o.Bucket, "key", o.Key)
-			continue
-		}
-		outs, err := d.Dispatch(ctx, o)
-		ran += len(outs)
-		if err != nil && code == 0 {
-			code = exitFailed
-			var ee *ExitError
-			if errors.As(err, &ee) && ee.Code != 0 {
-				code = ee.Code
-			}
-		}
-	}
-	if ran == 0 {
+	ran, err := deliverAndWait(ctx, d, scopeOf(c.Bucket), objs)
+	if ran == 0 && err == nil {
 		log.Warn("no event in the file is routed to this function", "events", len(objs))
 	}
-	return code
+	if err == nil {
+		return 0
+	}
+	log.Error("event not handled", "err", err)
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Code != 0 {
+		return ee.Code
+	}
+	return exitFailed
+}
+
+// deliverAndWait receives the events within sc on a queue with an inbox and waits
+// for their outcomes: the one loop of an --event file and a Lambda invocation. It
+// returns how many deliveries there were and the errors of those that failed (a
+// duplicate of a failed run included).
+func deliverAndWait(ctx context.Context, d *Dispatcher, sc scope, objs []event.Object) (int, error) {
+	q := NewQueue(d, QueueOptions{Inbox: true})
+	var dls []*Delivery
+	var errs []error
+	for _, o := range objs {
+		o, ok := sc.within(o)
+		if !ok {
+			d.log.Warn("event for another bucket or prefix ignored", "event_bucket", o.Bucket, "key", o.Key)
+			continue
+		}
+		got, err := q.Receive(ctx, o)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		dls = append(dls, got...)
+	}
+	for _, dl := range dls {
+		out, err := dl.Wait(ctx)
+		if err == nil {
+			err = out.Err
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s for %s: %w", dl.Function, dl.Key, err))
+		}
+	}
+	return len(dls), errors.Join(errs...)
 }
 
 func readEventFile(name string, stdin io.Reader) ([]byte, error) {

@@ -25,11 +25,16 @@ const (
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
+	// StatusAbandoned: the run stopped renewing its lease (its process was killed or
+	// lost the bucket) and never ended. A running record past its alive_until is
+	// abandoned (see Record.State); whoever takes over its event rewrites it so.
+	StatusAbandoned = "abandoned"
 )
 
 // Record is the run record written to runs/<function>/<id>.json: a "running" record
-// when the run starts, the final one when it ends. Functions note what they read and
-// wrote with AddInput / AddOutput (safe from several goroutines).
+// when the run starts, renewed while it runs (AliveUntil), the final one when it
+// ends. Functions note what they read and wrote with AddInput / AddOutput (safe from
+// several goroutines).
 type Record struct {
 	Schema   string     `json:"schema"`
 	ID       string     `json:"id"`
@@ -39,12 +44,15 @@ type Record struct {
 	Status   string     `json:"status"`
 	Start    time.Time  `json:"start"`
 	End      *time.Time `json:"end,omitempty"`
-	Inputs   []string   `json:"inputs"`
-	Outputs  []string   `json:"outputs"`
-	Error    string     `json:"error,omitempty"`
-	ExitCode int        `json:"exit_code"`
-	Usage    Usage      `json:"usage"`
-	Version  Version    `json:"version"`
+	// AliveUntil, while the run is running, is when its lease ends: the run renews it
+	// (every third of the lease) until it ends. Past it, the run is abandoned.
+	AliveUntil *time.Time `json:"alive_until,omitempty"`
+	Inputs     []string   `json:"inputs"`
+	Outputs    []string   `json:"outputs"`
+	Error      string     `json:"error,omitempty"`
+	ExitCode   int        `json:"exit_code"`
+	Usage      Usage      `json:"usage"`
+	Version    Version    `json:"version"`
 
 	mu       sync.Mutex
 	began    usage
@@ -76,6 +84,15 @@ type Version struct {
 	Revision  string `json:"revision,omitempty"`
 	Modified  bool   `json:"modified,omitempty"`
 	BuildTime string `json:"build_time,omitempty"`
+}
+
+// State is the record's status as of now: "abandoned" for a running record whose
+// lease has run out, else Status.
+func (r *Record) State(now time.Time) string {
+	if r.Status == StatusRunning && r.AliveUntil != nil && now.After(*r.AliveUntil) {
+		return StatusAbandoned
+	}
+	return r.Status
 }
 
 // AddInput notes a key the run read.
@@ -140,6 +157,7 @@ func (r *Record) finish(now time.Time, status string, err error, code int) {
 	defer r.mu.Unlock()
 	end := now.UTC()
 	r.End = &end
+	r.AliveUntil = nil
 	r.Status = status
 	r.ExitCode = code
 	if err != nil {
@@ -152,6 +170,14 @@ func (r *Record) finish(now time.Time, status string, err error, code int) {
 		PeakRSSBytes: u.maxRSS,
 		Scope:        "process",
 	}
+}
+
+// renew moves the lease of a running record to until.
+func (r *Record) renew(until time.Time) {
+	r.mu.Lock()
+	u := until.UTC()
+	r.AliveUntil = &u
+	r.mu.Unlock()
 }
 
 // write stores the record under runs/<function>/<id>.json.

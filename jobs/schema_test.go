@@ -3,11 +3,12 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/jobs/event"
@@ -54,6 +55,8 @@ func TestDocumentsMatchSchemas(t *testing.T) {
 	schemas := map[string][]*jsonschema.Schema{
 		RecordSchema: compileSchemas(t, "run-record.v1.schema.json"),
 		MarkerSchema: compileSchemas(t, "event-marker.v1.schema.json"),
+		ClaimSchema:  compileSchemas(t, "event-claim.v1.schema.json"),
+		InboxSchema:  compileSchemas(t, "event-inbox.v1.schema.json"),
 	}
 
 	b := blob.NewMem()
@@ -71,6 +74,11 @@ func TestDocumentsMatchSchemas(t *testing.T) {
 	for _, etag := range []string{"e1", "final"} {
 		d.Dispatch(ctx, manifestEvent(etag))
 	}
+	// An inbox entry, as a receiver leaves it until the event is handled.
+	if err := putInbox(ctx, b, InboxEntry{Schema: InboxSchema, Function: QualityCheck, Route: "etl-manifest",
+		Event: manifestEvent("e2"), Received: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
 	runWith(ctx, &CommonFlags{}, Function{Name: "etl-day"}, func(ctx context.Context, env *Env) error { return Skip("done") }, []string{"--day", "1"}, nil, b, log)
 
 	var n int
@@ -83,18 +91,18 @@ func TestDocumentsMatchSchemas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := RecordSchema
-		if strings.Contains(k, "/events/") {
-			name = MarkerSchema
+		var head struct{ Schema string }
+		if err := json.Unmarshal(data, &head); err != nil || schemas[head.Schema] == nil {
+			t.Fatalf("%s: no known schema (%q, %v)", k, head.Schema, err)
 		}
-		for _, s := range schemas[name] {
+		for _, s := range schemas[head.Schema] {
 			if err := s.Validate(inst); err != nil {
 				t.Errorf("%s does not match %s: %v", k, s.Location, err)
 			}
 		}
 		n++
 	}
-	if n != 5 {
-		t.Errorf("validated %d documents, want 5 (three records, two markers)", n)
+	if n != 8 {
+		t.Errorf("validated %d documents, want 8 (three records, two markers, two claims, an inbox entry)", n)
 	}
 }

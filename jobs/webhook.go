@@ -15,31 +15,34 @@ import (
 // MaxWebhookBody bounds a notification body (MinIO sends one record per request).
 const MaxWebhookBody = 1 << 20
 
-// Webhook receives MinIO bucket notifications and runs each routed event through a
-// Dispatcher, in the request, with at most Workers runs at once. It answers 200 once
-// every event is handled (or was already), 500 when a run failed in a way a retry can
-// change (MinIO keeps the event in its queue and delivers it again), 400 for a body
-// that is not a notification, 401/403 without the right token, 405 for other methods.
+// Webhook receives MinIO bucket notifications. It checks the token and the body,
+// receives each routed event durably on its Queue (an inbox entry in the bucket) and
+// answers at once, before anything runs: the runs go on from the queue's workers,
+// however long they take, with the queue's retries. It answers 200 once every event
+// is received (or was handled before), 500 when one could not be recorded (MinIO keeps
+// the event in its queue and delivers it again), 400 for a body that is not a
+// notification, 401/403 without the right token, 405 for other methods.
 type Webhook struct {
-	d     *Dispatcher
+	q     *Queue
 	token string
 	scope scope
-	sem   chan struct{}
 	log   *slog.Logger
 }
 
 // NewWebhook returns the receiver for bucket bucketURL (events of other buckets and
-// outside its prefix are ignored). The token is required: MinIO sends it as
-// "Authorization: Bearer <token>" (MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>).
+// outside its prefix are ignored), running at most workers events at once. The token
+// is required: MinIO sends it as "Authorization: Bearer <token>"
+// (MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>).
 func NewWebhook(d *Dispatcher, token, bucketURL string, workers int) (*Webhook, error) {
 	if token == "" {
 		return nil, errors.New("webhook: an auth token is required")
 	}
-	if workers < 1 {
-		workers = 1
-	}
-	return &Webhook{d: d, token: token, scope: scopeOf(bucketURL), sem: make(chan struct{}, workers), log: d.log}, nil
+	q := NewQueue(d, QueueOptions{Workers: workers, Inbox: true})
+	return &Webhook{q: q, token: token, scope: scopeOf(bucketURL), log: d.log}, nil
 }
+
+// Queue is the queue the webhook receives on: Resume it at start, Shut it down at the end.
+func (w *Webhook) Queue() *Queue { return w.q }
 
 // WebhookReply is the JSON body of a webhook answer.
 type WebhookReply struct {
@@ -48,13 +51,14 @@ type WebhookReply struct {
 	Error    string         `json:"error,omitempty"`
 }
 
-// ReplyOutcome is one function's outcome for one event, as the webhook reports it.
+// ReplyOutcome is one function's delivery of one event, as the webhook reports it.
 type ReplyOutcome struct {
 	Key      string `json:"key"`
+	ETag     string `json:"etag"`
 	Function string `json:"function"`
-	Status   string `json:"status"`
+	Status   string `json:"status"`          // received, or duplicate (handled before)
+	Prior    string `json:"prior,omitempty"` // for a duplicate: how it ended (ok, skipped, failed)
 	RunID    string `json:"run_id,omitempty"`
-	Retry    bool   `json:"retry,omitempty"` // failed, and a redelivery will run it again
 }
 
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -92,23 +96,18 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			w.log.Warn("webhook: event for another bucket or prefix ignored", "event_bucket", o.Bucket, "key", o.Key)
 			continue
 		}
-		select {
-		case w.sem <- struct{}{}:
-		case <-r.Context().Done():
-			w.reply(rw, http.StatusServiceUnavailable, WebhookReply{Error: "cancelled while waiting for a worker"})
-			return
-		}
-		outs, err := w.d.Dispatch(r.Context(), o)
-		<-w.sem
-		if err != nil && len(outs) == 0 { // failed before any run, e.g. the marker check
+		dls, err := w.q.Receive(r.Context(), o)
+		if err != nil {
+			w.log.Error("webhook: event not received: MinIO will deliver it again", "key", o.Key, "err", err)
 			code, rep.Error = http.StatusInternalServerError, err.Error()
 		}
-		for _, out := range outs {
-			retry := out.Status == StatusFailed && !out.Marked
-			if retry {
-				code = http.StatusInternalServerError
+		for _, dl := range dls {
+			ro := ReplyOutcome{Key: o.Key, ETag: dl.ETag, Function: dl.Function, Status: dl.Receipt}
+			if ro.Status == StatusDuplicate {
+				out := dl.Outcome()
+				ro.Prior, ro.RunID = out.Prior, out.RunID
 			}
-			rep.Outcomes = append(rep.Outcomes, ReplyOutcome{Key: o.Key, Function: out.Function, Status: out.Status, RunID: out.RunID, Retry: retry})
+			rep.Outcomes = append(rep.Outcomes, ro)
 		}
 	}
 	w.reply(rw, code, rep)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/recpipe/recpipe/functions/internal/handlers"
 	"github.com/recpipe/recpipe/internal/blob"
@@ -23,7 +21,6 @@ const (
 	DefaultEventPath = "/minio/events"
 	// EnvWebhookToken holds the token MinIO sends (MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>).
 	EnvWebhookToken = "RECPIPE_WEBHOOK_TOKEN"
-	shutdownGrace   = 2 * time.Minute // a run in flight is let finish
 )
 
 // hostedFunctions are the functions the event-driven pipeline runs in process.
@@ -51,7 +48,9 @@ func eventMux(wh http.Handler, path string) *http.ServeMux {
 }
 
 // serve receives MinIO webhook notifications and runs quality-check and ab-eval for
-// them, until SIGINT or SIGTERM.
+// them, until SIGINT or SIGTERM: each delivery is recorded in the bucket's inbox and
+// acknowledged at once, and runs from the queue's workers (see jobs.Queue); a
+// restarted serve resumes what was received and not finished.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pipeline serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -67,6 +66,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pipeline serve:", err)
 		return 2
 	}
+	// Libraries log through the default logger (storage retries): the same JSON,
+	// redaction, and the function and run id of the run whose context they get.
+	slog.SetDefault(log)
 	token := os.Getenv(EnvWebhookToken)
 	if token == "" || common.Event != "" {
 		log.Error("pipeline serve needs " + EnvWebhookToken + " (the token MinIO sends) and takes no --event")
@@ -93,38 +95,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("listen", "err", err)
 		return 1
 	}
-	if err := serveUntil(ctx, l, eventMux(wh, *path), log); err != nil {
+	if err := jobs.Serve(ctx, l, eventMux(wh, *path), wh.Queue(), log); err != nil {
 		log.Error("serve", "err", err)
 		return 1
 	}
 	return 0
-}
-
-// serveUntil serves h on l until ctx ends, then shuts down gracefully: the listener
-// closes at once and requests in flight (event runs) get shutdownGrace to finish.
-// MinIO keeps what was not acknowledged in its queue and delivers it again later.
-func serveUntil(ctx context.Context, l net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	log.Info("receiving MinIO notifications", "addr", l.Addr().String(), "functions", jobs.Functions())
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing the events in flight", "grace", shutdownGrace.String())
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info("stopped")
-	return nil
 }
 
 // commandLogger is the jobs logger for a subcommand (secrets redacted).

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/jobs"
@@ -64,49 +62,6 @@ func TestEventMux(t *testing.T) {
 		if resp.StatusCode != tt.code {
 			t.Errorf("%s %s (%s): %d, want %d", tt.method, tt.path, tt.auth, resp.StatusCode, tt.code)
 		}
-	}
-}
-
-// serveUntil stops serving when its context ends, after the requests in flight.
-func TestServeUntilShutsDownGracefully(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	started, release := make(chan struct{}), make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		<-release
-		io.WriteString(w, "done")
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- serveUntil(ctx, l, h, slog.New(slog.DiscardHandler)) }()
-	body := make(chan string, 1)
-	go func() {
-		resp, err := http.Get("http://" + l.Addr().String() + "/")
-		if err != nil {
-			body <- err.Error()
-			return
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body <- string(data)
-	}()
-	<-started
-	cancel() // SIGTERM while an event runs
-	time.Sleep(100 * time.Millisecond)
-	select {
-	case err := <-errc:
-		t.Fatalf("serve returned %v with a request in flight", err)
-	default:
-	}
-	close(release)
-	if got := <-body; got != "done" {
-		t.Errorf("in-flight request got %q", got)
-	}
-	if err := <-errc; err != nil {
-		t.Errorf("serveUntil: %v", err)
 	}
 }
 

@@ -72,8 +72,16 @@ func TestMinIOEndToEnd(t *testing.T) {
 	s := miniotest.Start(t, envMap(minioinfra.ServerSettings{
 		Endpoint: "http://" + rcv.addr + DefaultEventPath, AuthToken: token, QueueDir: queueDir,
 	}.Env()))
-	if err := minioinfra.Setup(ctx, s.Client(t), bucket, "", ""); err != nil {
-		t.Fatal(err)
+	// MinIO registers its webhook target a moment after it answers: until then the
+	// target's ARN is unknown.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		err := minioinfra.Setup(ctx, s.Client(t), bucket, "", "")
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "ARN") || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 	raw := blob.WithRetry(s.S3(t, bucket, ""), blob.DefaultRetryPolicy())
 	committed := &commitTimes{at: map[string]time.Time{}}

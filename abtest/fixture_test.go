@@ -2,6 +2,8 @@ package abtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,10 +11,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/quality"
 )
 
 // constPred predicts the same value for every row.
@@ -105,15 +110,63 @@ func newFixture(t testing.TB) *fixture {
 	}
 	put(layout.Prepared("tiny", layout.TrainName), ratings.Encode(f.train))
 	put(layout.Prepared("tiny", layout.ValName), ratings.Encode(f.val))
-	for d := 1; d <= fixtureDays; d++ {
-		put(layout.Batch(layout.Day(d)), ratings.Encode(f.days[d]))
-		put(layout.ETLManifest(layout.Day(d)), []byte(fmt.Sprintf(`{"schema":"etl-day-manifest/v1","dataset":"tiny","day":%d}`, d)))
-		ok := d != f.failDay
-		put(QualityReportKey(d), []byte(fmt.Sprintf(`{"schema":"quality-report/v1","success":%v,"checks":[{"name":"validity","passed":true},{"name":"volume","passed":%v}]}`, ok, ok)))
+	putDoc := func(key string, v any) {
+		data, err := blob.MarshalJSON(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemas.Validate(data); err != nil {
+			t.Fatalf("fixture %s breaks its schema: %v", key, err)
+		}
+		put(key, data)
 	}
-	put(ChampionKey("alpha"), []byte(`{"schema":"champion/v1","run":"r1"}`))
-	put(ChampionKey("beta"), []byte(`{"schema":"champion/v1","run":"r7"}`))
+	for d := 1; d <= fixtureDays; d++ {
+		batch := ratings.Encode(f.days[d])
+		put(layout.Batch(layout.Day(d)), batch)
+		put(layout.Rejected(layout.Day(d)), nil)
+		m := fixtureManifest(d, batch, f.days[d])
+		putDoc(layout.ETLManifest(layout.Day(d)), m)
+		putDoc(layout.QualityReport(layout.Day(d)), fixtureReport(m, d != f.failDay))
+	}
+	put(layout.Champion("alpha"), []byte(`{"schema":"champion/v1","run":"r1"}`))
+	put(layout.Champion("beta"), []byte(`{"schema":"champion/v1","run":"r7"}`))
 	return f
+}
+
+// fixtureManifest is the etl marker of a fixture day: what etl-day would write for
+// the batch (the fixture has no prepared manifest or test split: ab-eval reads neither,
+// so the source names them without content).
+func fixtureManifest(d int, batch []byte, rows []ratings.Rating) *etl.DayManifest {
+	none := sha256.Sum256(nil)
+	return &etl.DayManifest{Schema: etl.DayManifestSchema, Dataset: "tiny", Day: d, Days: etl.Days,
+		Source: etl.DaySource{ManifestKey: layout.PreparedManifest("tiny"), ManifestSHA256: hex.EncodeToString(none[:]),
+			TestKey: layout.Prepared("tiny", layout.TestName)},
+		PlannedRows: len(rows), Rows: len(rows), RejectReasons: map[string]int{},
+		TimeRange: etl.TimeRange{Min: rows[0].Time, Max: rows[len(rows)-1].Time},
+		Batch:     objectRef(layout.Batch(layout.Day(d)), batch), RejectedRows: objectRef(layout.Rejected(layout.Day(d)), nil)}
+}
+
+func objectRef(key string, data []byte) etl.ObjectRef {
+	sum := sha256.Sum256(data)
+	return etl.ObjectRef{Key: key, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data))}
+}
+
+// fixtureReport is a quality report of a fixture day with two error-severity checks;
+// the volume check fails on a day that must not pass.
+func fixtureReport(m *etl.DayManifest, ok bool) *quality.Report {
+	r := &quality.Report{Schema: quality.ReportSchema, Dataset: m.Dataset, Day: m.Day, Success: ok,
+		Results: []quality.Result{
+			{Check: quality.CheckValidityRating, Severity: quality.Error, Success: true, ObservedValue: 0, Threshold: 0},
+			{Check: quality.CheckVolume, Severity: quality.Error, Success: ok, ObservedValue: m.Rows, Threshold: m.PlannedRows},
+		},
+		Metrics: quality.Metrics{},
+		Inputs: quality.ReportInputs{DayManifestKey: layout.ETLManifest(layout.Day(m.Day)), BatchSHA256: m.Batch.SHA256,
+			PreparedManifestSHA256: m.Source.ManifestSHA256, ThresholdsSHA256: quality.DefaultThresholds().SHA256, HistoryDays: []int{}}}
+	r.Statistics = quality.Statistics{Evaluated: 2, Successful: 1, Unsuccessful: 1, SuccessPercent: 50, FailedErrors: 1}
+	if ok {
+		r.Statistics = quality.Statistics{Evaluated: 2, Successful: 2, SuccessPercent: 100}
+	}
+	return r
 }
 
 func (f *fixture) evaluator(a, b string) *Evaluator {

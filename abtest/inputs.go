@@ -5,18 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 
-	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/quality"
 )
-
-// ErrNoSuccessField: a quality report without its "success" verdict.
-var ErrNoSuccessField = errors.New(`quality report has no boolean "success"`)
 
 func inputOf(key string, data []byte) Input {
 	sum := sha256.Sum256(data)
@@ -46,81 +41,31 @@ func readRatings(ctx context.Context, b blob.Bucket, key string) ([]ratings.Rati
 	return rows, in, nil
 }
 
-// readQuality reads quality/day=NN/report.json. It needs the boolean "success"; the
-// number of checks passed comes from "statistics" {"evaluated", "successful"} when the
-// report has them, else from a "results" (or "checks") list whose entries carry a
-// boolean "success" (or "passed").
+// readQuality reads day d's quality report with quality's own decoder, and returns
+// the verdict and the checks counted in the report's statistics.
 func readQuality(ctx context.Context, b blob.Bucket, d int) (QualityRef, Input, error) {
-	key := QualityReportKey(d)
+	key := layout.QualityReport(layout.Day(d))
 	data, in, err := readInput(ctx, b, key)
 	if err != nil {
 		return QualityRef{}, Input{}, err
 	}
-	var doc struct {
-		Success    *bool `json:"success"`
-		Statistics *struct {
-			Evaluated  *int `json:"evaluated"`
-			Successful *int `json:"successful"`
-		} `json:"statistics"`
-		Results []map[string]any `json:"results"`
-		Checks  []map[string]any `json:"checks"`
+	rep, err := quality.DecodeReport(key, data)
+	if err != nil {
+		return QualityRef{}, Input{}, err
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return QualityRef{}, Input{}, fmt.Errorf("decode %s: %w", key, err)
-	}
-	if doc.Success == nil {
-		return QualityRef{}, Input{}, fmt.Errorf("%s: %w", key, ErrNoSuccessField)
-	}
-	q := QualityRef{Key: key, Success: *doc.Success}
-	if st := doc.Statistics; st != nil && st.Evaluated != nil && st.Successful != nil {
-		q.ChecksPassed, q.ChecksTotal = st.Successful, st.Evaluated
-		return q, in, nil
-	}
-	passed, total := 0, 0
-	for _, c := range append(doc.Results, doc.Checks...) {
-		for _, f := range []string{"success", "passed"} {
-			if v, ok := c[f].(bool); ok {
-				total++
-				if v {
-					passed++
-				}
-				break
-			}
-		}
-	}
-	if total > 0 {
-		q.ChecksPassed, q.ChecksTotal = &passed, &total
-	}
-	return q, in, nil
+	passed, total := rep.Statistics.Successful, rep.Statistics.Evaluated
+	return QualityRef{Key: key, Success: rep.Success, ChecksPassed: &passed, ChecksTotal: &total}, in, nil
 }
 
 // releasedDays lists the days whose etl marker (etl/day=NN/_manifest.json) exists.
 func releasedDays(ctx context.Context, b blob.Bucket) ([]int, error) {
-	objs, err := b.List(ctx, "etl/day=")
+	days, err := layout.ReleasedDays(ctx, b)
 	if err != nil {
-		return nil, fmt.Errorf("list etl/day=: %w", err)
+		return nil, err
 	}
-	var days []int
-	for _, o := range objs {
-		var d int
-		if _, err := fmt.Sscanf(o.Key, "etl/day=%02d/", &d); err != nil {
-			continue
-		}
-		if o.Key == layout.ETLManifest(layout.Day(d)) {
-			days = append(days, d)
-		}
+	out := make([]int, len(days))
+	for i, d := range days {
+		out[i] = int(d)
 	}
-	return days, nil
-}
-
-// DayFromKey returns N of a key under prefix/day=NN/ ending in name, or 0.
-func DayFromKey(key, prefix, name string) int {
-	var d int
-	if _, err := fmt.Sscanf(key, prefix+"day=%02d/", &d); err != nil || d < 1 || d > etl.Days {
-		return 0
-	}
-	if key != fmt.Sprintf("%sday=%02d/%s", prefix, d, name) {
-		return 0
-	}
-	return d
+	return out, nil
 }

@@ -3,81 +3,33 @@ package abtest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
+// ab-eval reads the verdict with quality's decoder: the checks it counts are the
+// report's statistics, and a document that is not a quality report is an error.
 func TestReadQuality(t *testing.T) {
-	tests := []struct {
-		name          string
-		doc           string
-		success       bool
-		passed, total int // -1: not known
-		wantNoSuccess bool
-	}{
-		{"quality-check statistics", `{"success":true,"statistics":{"evaluated":17,"successful":16},"results":[{"check":"x","success":false}]}`, true, 16, 17, false},
-		{"results list", `{"success":false,"results":[{"check":"a","success":true},{"check":"b","success":false}]}`, false, 1, 2, false},
-		{"checks list", `{"success":true,"checks":[{"name":"a","passed":true}]}`, true, 1, 1, false},
-		{"no counts", `{"success":true}`, true, -1, -1, false},
-		{"no success", `{"statistics":{"evaluated":3,"successful":3}}`, false, 0, 0, true},
-		{"success not bool", `{"success":"yes"}`, false, 0, 0, true},
+	ctx := context.Background()
+	f := newFixture(t)
+	q, in, err := readQuality(ctx, f.b, f.failDay)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			b := blob.NewMem()
-			blob.PutBytes(ctx, b, QualityReportKey(4), []byte(tt.doc), blob.PutOptions{})
-			q, in, err := readQuality(ctx, b, 4)
-			if tt.wantNoSuccess {
-				if err == nil {
-					t.Fatalf("accepted %s", tt.doc)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if q.Success != tt.success || in.Key != QualityReportKey(4) || len(in.SHA256) != 64 {
-				t.Errorf("got %+v %+v", q, in)
-			}
-			if tt.total < 0 {
-				if q.ChecksTotal != nil {
-					t.Errorf("counts invented: %d", *q.ChecksTotal)
-				}
-				return
-			}
-			if q.ChecksPassed == nil || *q.ChecksPassed != tt.passed || *q.ChecksTotal != tt.total {
-				t.Errorf("checks %v/%v, want %d/%d", q.ChecksPassed, q.ChecksTotal, tt.passed, tt.total)
-			}
-		})
+	if q.Success || *q.ChecksPassed != 1 || *q.ChecksTotal != 2 || in.Key != layout.QualityReport(layout.Day(f.failDay)) || len(in.SHA256) != 64 {
+		t.Errorf("got %+v %+v", q, in)
 	}
-	if _, _, err := readQuality(context.Background(), blob.NewMem(), 2); !errors.Is(err, blob.ErrNotFound) {
+	if _, _, err := readQuality(ctx, blob.NewMem(), 2); !errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("missing report: %v", err)
 	}
-	b := blob.NewMem()
-	blob.PutBytes(context.Background(), b, QualityReportKey(1), []byte(`{}`), blob.PutOptions{})
-	if _, _, err := readQuality(context.Background(), b, 1); !errors.Is(err, ErrNoSuccessField) {
-		t.Errorf("no success: %v", err)
-	}
-}
-
-func TestDayFromKey(t *testing.T) {
-	tests := []struct {
-		key  string
-		want int
-	}{
-		{"quality/day=07/report.json", 7},
-		{"quality/day=20/report.json", 20},
-		{"quality/day=21/report.json", 0},
-		{"quality/day=00/report.json", 0},
-		{"quality/day=7/report.json", 0},
-		{"quality/day=07/report.json.tmp", 0},
-		{"quality/history.json", 0},
-	}
-	for _, tt := range tests {
-		if got := DayFromKey(tt.key, "quality/", "report.json"); got != tt.want {
-			t.Errorf("DayFromKey(%q) = %d, want %d", tt.key, got, tt.want)
+	for _, doc := range []string{`{}`, `{"success":true,"checks":[{"name":"a","passed":true}]}`, `{"schema":"quality-report/v1","day":2,"success":true}`} {
+		b := blob.NewMem()
+		blob.PutBytes(ctx, b, layout.QualityReport(1), []byte(doc), blob.PutOptions{})
+		if _, _, err := readQuality(ctx, b, 1); err == nil || !strings.Contains(err.Error(), layout.QualityReport(1)) {
+			t.Errorf("%s: err = %v, want one naming the report", doc, err)
 		}
 	}
 }

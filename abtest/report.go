@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"strings"
 
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/svgchart"
 )
 
@@ -131,7 +132,7 @@ func RenderReport(s Summary) ([]byte, error) {
 		"VolumeChart": template.HTML(vol.SVG()), "QualityChart": template.HTML(qual.SVG()),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", ReportKey, err)
+		return nil, fmt.Errorf("render %s: %w", layout.ABReport, err)
 	}
 	return buf.Bytes(), nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -38,7 +39,7 @@ func goldenSummary(t *testing.T) Summary {
 	passed, total := 9, 10
 	day := func(d int, a, b, base float64) DayTrend {
 		return DayTrend{Day: d, Rows: 1000 + d, Users: 100 + d, ColdRows: 900, Primary: "rmse",
-			Quality: QualityRef{Key: QualityReportKey(d), Success: true, ChecksPassed: &passed, ChecksTotal: &total},
+			Quality: QualityRef{Key: layout.QualityReport(layout.Day(d)), Success: true, ChecksPassed: &passed, ChecksTotal: &total},
 			Models: []TrendModel{
 				{Name: "ncf", Role: RoleA, RMSE: a, RMSECI: iv(a-0.02, a+0.02), NDCG10: f(0.8), NDCG10CI: iv(0.78, 0.82)},
 				{Name: "ss4rec", Role: RoleB, RMSE: b, RMSECI: iv(b-0.03, b+0.03), NDCG10: f(0.81), NDCG10CI: iv(0.79, 0.83)},
@@ -53,7 +54,7 @@ func goldenSummary(t *testing.T) Summary {
 		Cumulative: &Cumulative{Days: []int{1, 2}, Rows: 2003, Users: 6, RankedUserDays: 6, Comparison: cmp,
 			Impact:  Project(cmp, DefaultImpact()),
 			Metrics: []ModelMetrics{{Name: "ncf", Role: RoleA, RMSE: 0.96, MAE: 0.75, Ranking: map[string]float64{"ndcg@10": 0.8}}}},
-		Inputs: []Input{{Key: ResultKey(1), SHA256: strings.Repeat("ab", 32), Bytes: 10}}}
+		Inputs: []Input{{Key: layout.ABResult(layout.Day(1)), SHA256: strings.Repeat("ab", 32), Bytes: 10}}}
 }
 
 func TestReportGolden(t *testing.T) {
@@ -112,7 +113,7 @@ func TestReportScreenshot(t *testing.T) {
 	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	page, err := blob.ReadAll(ctx, f.b, ReportKey)
+	page, err := blob.ReadAll(ctx, f.b, layout.ABReport)
 	if err != nil {
 		t.Fatal(err)
 	}

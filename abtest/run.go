@@ -46,9 +46,6 @@ func DefaultOptions() Options {
 // scoring.Baselines (global-mean, user-item-bias, history-aware-bias; history-bias too).
 const BaselinePrefix = "baseline:"
 
-// ChampionKey is models/<m>/champion.json (scoring.ChampionKey).
-func ChampionKey(m string) string { return scoring.ChampionKey(m) }
-
 // Evaluator runs ab-eval against one bucket.
 type Evaluator struct {
 	Bucket blob.Bucket
@@ -105,7 +102,7 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 		case !slices.Contains(released, d):
 			return nil, fmt.Errorf("day %d: %w (no %s)", d, ErrNotReleased, layout.ETLManifest(layout.Day(d)))
 		case !ok:
-			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, QualityReportKey(d)))
+			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, layout.QualityReport(layout.Day(d))))
 		case !q.Success:
 			e.skip(fmt.Sprintf("day %d: quality report %s says success=false", d, q.Key))
 		default:
@@ -149,51 +146,59 @@ func (e *Evaluator) RunAll(ctx context.Context) ([]int, error) {
 	return e.RunDays(ctx, released)
 }
 
-// OnKey runs what an object event on key asks for. A passing quality report evaluates
-// its day and again every later released day: their history includes this day's rows
-// once it has passed, so whatever order the reports arrive in, the results end the same. A
-// champion of model A or B re-evaluates every released day. Other keys are ignored.
-func (e *Evaluator) OnKey(ctx context.Context, key string) ([]int, error) {
-	if d := DayFromKey(key, "quality/", "report.json"); d > 0 {
-		released, err := releasedDays(ctx, e.Bucket)
+// OnKey runs what an object event on key k asks for. A passing quality report
+// evaluates its day and again every later released day: their history includes this
+// day's rows once it has passed, so whatever order the reports arrive in, the results
+// end the same. A champion of model A or B re-evaluates every released day. Other keys
+// are ignored.
+func (e *Evaluator) OnKey(ctx context.Context, k layout.Key) ([]int, error) {
+	switch k.Kind {
+	case layout.KindQualityReport:
+		return e.onQualityReport(ctx, int(k.Day))
+	case layout.KindChampion:
+		return e.onChampion(ctx, k)
+	}
+	e.Log.Info("ignore event", "key", k.String())
+	return nil, nil
+}
+
+func (e *Evaluator) onQualityReport(ctx context.Context, d int) ([]int, error) {
+	released, err := releasedDays(ctx, e.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	days := []int{d}
+	if q, _, err := readQuality(ctx, e.Bucket, d); err == nil && q.Success {
+		for _, h := range released {
+			if h > d {
+				days = append(days, h)
+			}
+		}
+	}
+	return e.RunDays(ctx, days) // reports the failed or missing report of d
+}
+
+func (e *Evaluator) onChampion(ctx context.Context, k layout.Key) ([]int, error) {
+	key := k.String()
+	if k.Model != e.Opt.ModelA && k.Model != e.Opt.ModelB {
+		e.Log.Info("ignore champion of a model not compared", "key", key, "a", e.Opt.ModelA, "b", e.Opt.ModelB)
+		return nil, nil
+	}
+	// The first of the two champions to appear has nothing to be compared with yet.
+	for _, spec := range []string{e.Opt.ModelA, e.Opt.ModelB} {
+		if strings.HasPrefix(spec, BaselinePrefix) {
+			continue
+		}
+		ok, err := blob.Exists(ctx, e.Bucket, layout.Champion(spec))
 		if err != nil {
 			return nil, err
 		}
-		days := []int{d}
-		if q, _, err := readQuality(ctx, e.Bucket, d); err == nil && q.Success {
-			for _, h := range released {
-				if h > d {
-					days = append(days, h)
-				}
-			}
-		}
-		return e.RunDays(ctx, days) // reports the failed or missing report of d
-
-	}
-	if strings.HasPrefix(key, "models/") && strings.HasSuffix(key, "/champion.json") {
-		m := strings.TrimSuffix(strings.TrimPrefix(key, "models/"), "/champion.json")
-		if m != e.Opt.ModelA && m != e.Opt.ModelB {
-			e.Log.Info("ignore champion of a model not compared", "key", key, "a", e.Opt.ModelA, "b", e.Opt.ModelB)
+		if !ok {
+			e.skip(fmt.Sprintf("%s changed, but %s does not exist yet: nothing to compare", key, layout.Champion(spec)))
 			return nil, nil
 		}
-		// The first of the two champions to appear has nothing to be compared with yet.
-		for _, spec := range []string{e.Opt.ModelA, e.Opt.ModelB} {
-			if strings.HasPrefix(spec, BaselinePrefix) {
-				continue
-			}
-			ok, err := blob.Exists(ctx, e.Bucket, ChampionKey(spec))
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				e.skip(fmt.Sprintf("%s changed, but %s does not exist yet: nothing to compare", key, ChampionKey(spec)))
-				return nil, nil
-			}
-		}
-		return e.RunAll(ctx)
 	}
-	e.Log.Info("ignore event", "key", key)
-	return nil, nil
+	return e.RunAll(ctx)
 }
 
 func (e *Evaluator) load(ctx context.Context) (*state, error) {
@@ -247,7 +252,7 @@ func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Pre
 		}
 		return nil, ModelRef{}, fmt.Errorf("unknown baseline %q (have global-mean, user-item-bias, history-aware-bias)", spec)
 	}
-	key := ChampionKey(spec)
+	key := layout.Champion(spec)
 	_, in, err := readInput(ctx, e.Bucket, key)
 	if err != nil {
 		return nil, ModelRef{}, fmt.Errorf("%w: %w", ErrNoChampion, err)
@@ -267,8 +272,8 @@ func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Pre
 }
 
 func (e *Evaluator) addBatch(ctx context.Context, st *state, d int) error {
-	var man etl.DayManifest
-	if err := blob.ReadJSON(ctx, e.Bucket, layout.ETLManifest(layout.Day(d)), &man); err != nil {
+	man, err := etl.ReadDayManifest(ctx, e.Bucket, d)
+	if err != nil {
 		return fmt.Errorf("day %d: %w", d, err)
 	}
 	if man.Dataset != "" && man.Dataset != e.Opt.Dataset {
@@ -306,7 +311,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 	res := Result{
 		Schema: ResultSchema, Day: d, Dataset: e.Opt.Dataset, Models: st.models, Quality: q,
 		HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
-		Comparison: cmp, Impact: Project(cmp, e.Opt.Impact), Units: inputOf(UnitsKey(d), units),
+		Comparison: cmp, Impact: Project(cmp, e.Opt.Impact), Units: inputOf(layout.ABUnits(layout.Day(d)), units),
 	}
 	res.Inputs = append(slices.Clone(st.inputs), qIn)
 	for _, h := range st.histDays {
@@ -320,14 +325,14 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 		}
 	}
 	// The units first, the result (the day's marker) last.
-	if err := e.put(ctx, UnitsKey(d), units); err != nil {
+	if err := e.put(ctx, layout.ABUnits(layout.Day(d)), units); err != nil {
 		return err
 	}
 	data, err := blob.MarshalJSON(res)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", ResultKey(d), err)
+		return fmt.Errorf("encode %s: %w", layout.ABResult(layout.Day(d)), err)
 	}
-	if err := e.put(ctx, ResultKey(d), data); err != nil {
+	if err := e.put(ctx, layout.ABResult(layout.Day(d)), data); err != nil {
 		return err
 	}
 	log.Info("evaluated", "verdict", cmp.Verdict)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/model/scoring"
@@ -20,7 +21,7 @@ import (
 func readResult(t *testing.T, b blob.Bucket, d int) Result {
 	t.Helper()
 	var r Result
-	if err := blob.ReadJSON(context.Background(), b, ResultKey(d), &r); err != nil {
+	if err := blob.ReadJSON(context.Background(), b, layout.ABResult(layout.Day(d)), &r); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -37,10 +38,10 @@ func TestRunAllSkipsFailedDayAndValidates(t *testing.T) {
 	if want := []int{1, 2, 4, 5}; !slices.Equal(done, want) {
 		t.Fatalf("evaluated days %v, want %v", done, want)
 	}
-	if ok, _ := blob.Exists(ctx, f.b, ResultKey(f.failDay)); ok {
+	if ok, _ := blob.Exists(ctx, f.b, layout.ABResult(layout.Day(f.failDay))); ok {
 		t.Fatalf("day %d failed its quality gate but has a result", f.failDay)
 	}
-	for _, key := range []string{ResultKey(1), ResultKey(5), SummaryKey} {
+	for _, key := range []string{layout.ABResult(layout.Day(1)), layout.ABResult(layout.Day(5)), layout.ABSummary} {
 		data, err := blob.ReadAll(ctx, f.b, key)
 		if err != nil {
 			t.Fatal(err)
@@ -54,7 +55,7 @@ func TestRunAllSkipsFailedDayAndValidates(t *testing.T) {
 	if !slices.Equal(r.HistoryDays, []int{1, 2, 4, 5}) {
 		t.Errorf("history days %v", r.HistoryDays)
 	}
-	if r.Models.A.Champion == nil || r.Models.A.Champion.Key != ChampionKey("alpha") {
+	if r.Models.A.Champion == nil || r.Models.A.Champion.Key != layout.Champion("alpha") {
 		t.Errorf("champion of A not recorded: %+v", r.Models.A)
 	}
 	if len(r.Metrics) != 5 || r.Metrics[2].Name != "global-mean" || r.Metrics[4].Name != "history-aware-bias" {
@@ -71,7 +72,7 @@ func TestResultsRecomputedIndependently(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sum Summary
-	if err := blob.ReadJSON(ctx, f.b, SummaryKey, &sum); err != nil {
+	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
 		t.Fatal(err)
 	}
 	var se, n float64
@@ -174,17 +175,17 @@ func TestRerunChangesNothingAndOrderDoesNotMatter(t *testing.T) {
 	two := newFixture(t)
 	reports := map[int][]byte{}
 	for d := 1; d <= fixtureDays; d++ {
-		reports[d], _ = blob.ReadAll(ctx, two.b, QualityReportKey(d))
-		two.b.Delete(ctx, QualityReportKey(d))
+		reports[d], _ = blob.ReadAll(ctx, two.b, layout.QualityReport(layout.Day(d)))
+		two.b.Delete(ctx, layout.QualityReport(layout.Day(d)))
 	}
 	e2 := two.evaluator("alpha", "beta")
 	for _, d := range []int{4, 1, 5, 3, 2} {
-		blob.PutBytes(ctx, two.b, QualityReportKey(d), reports[d], blob.PutOptions{})
-		if _, err := e2.OnKey(ctx, QualityReportKey(d)); err != nil {
+		blob.PutBytes(ctx, two.b, layout.QualityReport(layout.Day(d)), reports[d], blob.PutOptions{})
+		if _, err := e2.OnKey(ctx, layout.Key{Kind: layout.KindQualityReport, Day: layout.Day(d)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, key := range []string{ResultKey(1), ResultKey(4), UnitsKey(5), SummaryKey, ReportKey} {
+	for _, key := range []string{layout.ABResult(layout.Day(1)), layout.ABResult(layout.Day(4)), layout.ABUnits(layout.Day(5)), layout.ABSummary, layout.ABReport} {
 		a, _ := blob.ReadAll(ctx, one.b, key)
 		b, err := blob.ReadAll(ctx, two.b, key)
 		if err != nil || !bytes.Equal(a, b) {
@@ -232,14 +233,15 @@ func TestOnKeyRouting(t *testing.T) {
 		key  string
 		want []int
 	}{
-		{QualityReportKey(3), nil}, // failed report: skipped
+		{layout.QualityReport(layout.Day(3)), nil}, // failed report: skipped
 		{"quality/day=03/other.json", nil},
-		{ChampionKey("gamma"), nil}, // not compared
-		{ChampionKey("beta"), []int{1, 2, 4, 5}},
-		{QualityReportKey(2), []int{2, 4, 5}}, // and the later days whose history it joins
+		{layout.Champion("gamma"), nil}, // not compared
+		{layout.Champion("beta"), []int{1, 2, 4, 5}},
+		{layout.QualityReport(layout.Day(2)), []int{2, 4, 5}}, // and the later days whose history it joins
 	}
 	for _, tt := range tests {
-		got, err := e.OnKey(ctx, tt.key)
+		k, _ := layout.Parse(tt.key) // a key outside the layout is the zero Key
+		got, err := e.OnKey(ctx, k)
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("OnKey(%s) = %v, %v; want %v", tt.key, got, err, tt.want)
 		}
@@ -261,7 +263,7 @@ func TestSummaryExcludesOtherChampions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s Summary
-	if err := blob.ReadJSON(ctx, f.b, SummaryKey, &s); err != nil {
+	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &s); err != nil {
 		t.Fatal(err)
 	}
 	if s.Days[0].InCumulative || !strings.Contains(s.Days[0].Excluded, "other champions") {
@@ -284,11 +286,11 @@ func TestRebuildSeesConcurrentResult(t *testing.T) {
 	injected := false
 	e := f.evaluator("alpha", "beta")
 	e.Bucket = blob.WithCommitHook(f.b, func(ctx context.Context, a blob.Attrs) {
-		if a.Key != SummaryKey || injected {
+		if a.Key != layout.ABSummary || injected {
 			return
 		}
 		injected = true
-		for _, k := range []string{UnitsKey(5), ResultKey(5)} {
+		for _, k := range []string{layout.ABUnits(layout.Day(5)), layout.ABResult(layout.Day(5))} {
 			data, _ := blob.ReadAll(ctx, ref.b, k)
 			blob.PutBytes(ctx, f.b, k, data, blob.PutOptions{})
 		}
@@ -297,7 +299,7 @@ func TestRebuildSeesConcurrentResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s Summary
-	if err := blob.ReadJSON(ctx, f.b, SummaryKey, &s); err != nil {
+	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &s); err != nil {
 		t.Fatal(err)
 	}
 	if !injected || !slices.Equal(s.Cumulative.Days, []int{1, 2, 5}) {
@@ -312,7 +314,7 @@ func TestResultGolden(t *testing.T) {
 	if _, err := f.evaluator("alpha", "beta").RunDays(ctx, []int{1}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := blob.ReadAll(ctx, f.b, ResultKey(1))
+	got, err := blob.ReadAll(ctx, f.b, layout.ABResult(layout.Day(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,6 +329,6 @@ func TestResultGolden(t *testing.T) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from %s (rerun with -update if the change is intended)", ResultKey(1), golden)
+		t.Fatalf("%s differs from %s (rerun with -update if the change is intended)", layout.ABResult(layout.Day(1)), golden)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // Summary is abtest/summary.json: the per-day trend and the cumulative comparison over
@@ -67,18 +68,15 @@ type Cumulative struct {
 // LoadResults reads every abtest/day=NN/result.json with its units, in day order, and
 // checks each units file against the checksum its result recorded.
 func LoadResults(ctx context.Context, b blob.Bucket) ([]Result, []*Units, []Input, error) {
-	objs, err := b.List(ctx, "abtest/day=")
+	objs, err := layout.ListDays(ctx, b, layout.KindABResult)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("list abtest/day=: %w", err)
+		return nil, nil, nil, err
 	}
 	var results []Result
 	var units []*Units
 	var inputs []Input
 	for _, o := range objs {
-		d := DayFromKey(o.Key, Prefix, ResultName)
-		if d == 0 {
-			continue
-		}
+		d := int(o.Day)
 		data, in, err := readInput(ctx, b, o.Key)
 		if err != nil {
 			return nil, nil, nil, err
@@ -90,14 +88,14 @@ func LoadResults(ctx context.Context, b blob.Bucket) ([]Result, []*Units, []Inpu
 		if r.Schema != ResultSchema || r.Day != d {
 			return nil, nil, nil, fmt.Errorf("%s: schema %q day %d, want %q day %d", o.Key, r.Schema, r.Day, ResultSchema, d)
 		}
-		udata, uin, err := readInput(ctx, b, UnitsKey(d))
+		udata, uin, err := readInput(ctx, b, layout.ABUnits(layout.Day(d)))
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		if uin != r.Units {
-			return nil, nil, nil, fmt.Errorf("%s: checksum %s does not match %s's record %s", UnitsKey(d), uin.SHA256, o.Key, r.Units.SHA256)
+			return nil, nil, nil, fmt.Errorf("%s: checksum %s does not match %s's record %s", layout.ABUnits(layout.Day(d)), uin.SHA256, o.Key, r.Units.SHA256)
 		}
-		u, err := DecodeUnits(udata, UnitsKey(d))
+		u, err := DecodeUnits(udata, layout.ABUnits(layout.Day(d)))
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -272,7 +270,7 @@ func (e *Evaluator) Rebuild(ctx context.Context) error {
 		}
 		e.Log.Info("day results changed while the summary was built: rebuilding")
 	}
-	return fmt.Errorf("rebuild %s: day results kept changing over %d tries", SummaryKey, maxRebuilds)
+	return fmt.Errorf("rebuild %s: day results kept changing over %d tries", layout.ABSummary, maxRebuilds)
 }
 
 func (e *Evaluator) writeSummary(ctx context.Context, results []Result, units []*Units, inputs []Input) error {
@@ -284,29 +282,26 @@ func (e *Evaluator) writeSummary(ctx context.Context, results []Result, units []
 	e.Log.Info("summary rebuilt", "days", len(results), "users", s.Cumulative.Users, "seconds", time.Since(t0).Seconds())
 	data, err := blob.MarshalJSON(s)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", SummaryKey, err)
+		return fmt.Errorf("encode %s: %w", layout.ABSummary, err)
 	}
-	if err := e.put(ctx, SummaryKey, data); err != nil {
+	if err := e.put(ctx, layout.ABSummary, data); err != nil {
 		return err
 	}
 	html, err := RenderReport(s)
 	if err != nil {
 		return err
 	}
-	return e.put(ctx, ReportKey, html)
+	return e.put(ctx, layout.ABReport, html)
 }
 
 // resultInputs reads the checksums of the day results now in the bucket, in key order.
 func resultInputs(ctx context.Context, b blob.Bucket) ([]Input, error) {
-	objs, err := b.List(ctx, "abtest/day=")
+	objs, err := layout.ListDays(ctx, b, layout.KindABResult)
 	if err != nil {
-		return nil, fmt.Errorf("list abtest/day=: %w", err)
+		return nil, err
 	}
 	var out []Input
 	for _, o := range objs {
-		if DayFromKey(o.Key, Prefix, ResultName) == 0 {
-			continue
-		}
 		_, in, err := readInput(ctx, b, o.Key)
 		if err != nil {
 			return nil, err
@@ -319,7 +314,7 @@ func resultInputs(ctx context.Context, b blob.Bucket) ([]Input, error) {
 func resultsOnly(in []Input) []Input {
 	var out []Input
 	for _, i := range in {
-		if DayFromKey(i.Key, Prefix, ResultName) > 0 {
+		if k, err := layout.Parse(i.Key); err == nil && k.Kind == layout.KindABResult {
 			out = append(out, i)
 		}
 	}

@@ -34,7 +34,7 @@ func TestVerifyBucket(t *testing.T) {
 	}
 	defer b.Close()
 	var sum Summary
-	if err := blob.ReadJSON(ctx, b, SummaryKey, &sum); err != nil {
+	if err := blob.ReadJSON(ctx, b, layout.ABSummary, &sum); err != nil {
 		t.Fatal(err)
 	}
 	csv := func(key string) []ratings.Rating {

@@ -70,7 +70,7 @@ func (c *Checker) Check(ctx context.Context, d int) (*Report, error) {
 	rep.Results = append(rep.Results, in.drift()...)
 	rep.Results = append(rep.Results, in.anomalies()...)
 	rep.finish()
-	key := ReportKey(d)
+	key := layout.QualityReport(layout.Day(d))
 	_, wrote, err := blob.WriteJSON(ctx, c.Bucket, key, rep)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", key, err)
@@ -144,10 +144,10 @@ func (c *Checker) load(ctx context.Context, d int) (*dayInput, error) {
 	}
 	if built {
 		c.read(in.src.TrainKey(), in.src.ItemsKey())
-		c.wrote(ProfileKey)
-		c.log().Info("built the train profile", "key", ProfileKey, "train_rows", in.prof.Rows)
+		c.wrote(layout.QualityTrainProfile)
+		c.log().Info("built the train profile", "key", layout.QualityTrainProfile, "train_rows", in.prof.Rows)
 	} else {
-		c.read(ProfileKey)
+		c.read(layout.QualityTrainProfile)
 	}
 	data, err := blob.ReadAll(ctx, c.Bucket, m.Batch.Key)
 	if err != nil {

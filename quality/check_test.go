@@ -90,12 +90,12 @@ func TestEveryReleasedDayPasses(t *testing.T) {
 		if d > 1 && slices.Contains(gets, layout.Prepared(ds, layout.TrainName)) {
 			t.Fatalf("day %d read train: the profile should be cached", d)
 		}
-		validateKey(t, b, quality.ReportKey(d))
+		validateKey(t, b, layout.QualityReport(layout.Day(d)))
 	}
-	validateKey(t, b, quality.HistoryKey)
-	validateKey(t, b, quality.ProfileKey)
+	validateKey(t, b, layout.QualityHistory)
+	validateKey(t, b, layout.QualityTrainProfile)
 	var h quality.History
-	if err := blob.ReadJSON(ctx, b, quality.HistoryKey, &h); err != nil || len(h.Days) != etl.Days {
+	if err := blob.ReadJSON(ctx, b, layout.QualityHistory, &h); err != nil || len(h.Days) != etl.Days {
 		t.Fatalf("history: %d days, %v", len(h.Days), err)
 	}
 	// A second pass over every day rewrites nothing.

@@ -85,7 +85,7 @@ func TestCorruptedDayFailsNamingEachCheck(t *testing.T) {
 				}
 			}
 			var stored quality.Report
-			if err := blob.ReadJSON(ctx, b, quality.ReportKey(4), &stored); err != nil || stored.Success {
+			if err := blob.ReadJSON(ctx, b, layout.QualityReport(layout.Day(4)), &stored); err != nil || stored.Success {
 				t.Fatalf("stored report success=%v err=%v: a failed day must be reported", stored.Success, err)
 			}
 		})

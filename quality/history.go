@@ -3,10 +3,9 @@ package quality
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // History is quality/history.json: one entry per checked day, rebuilt from the day
@@ -30,26 +29,17 @@ type HistoryDay struct {
 
 // Reports reads every quality/day=NN/report.json, in day order.
 func Reports(ctx context.Context, b blob.Bucket) ([]*Report, error) {
-	list, err := b.List(ctx, "quality/day=")
+	days, err := layout.CheckedDays(ctx, b)
 	if err != nil {
-		return nil, fmt.Errorf("list quality/day=: %w", err)
+		return nil, err
 	}
 	var out []*Report
-	for _, a := range list {
-		rest, ok := strings.CutPrefix(a.Key, "quality/day=")
-		nn, name, _ := strings.Cut(rest, "/")
-		d, err := strconv.Atoi(nn)
-		if !ok || name != "report.json" || err != nil || ReportKey(d) != a.Key {
-			continue
-		}
-		var r Report
-		if err := blob.ReadJSON(ctx, b, a.Key, &r); err != nil {
+	for _, d := range days {
+		r, err := ReadReport(ctx, b, d)
+		if err != nil {
 			return nil, err
 		}
-		if r.Schema != ReportSchema {
-			return nil, fmt.Errorf("%s: schema %q, want %q", a.Key, r.Schema, ReportSchema)
-		}
-		out = append(out, &r)
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -77,12 +67,12 @@ func (c *Checker) rebuildHistory(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, wrote, err := blob.WriteJSON(ctx, c.Bucket, HistoryKey, h)
+		_, wrote, err := blob.WriteJSON(ctx, c.Bucket, layout.QualityHistory, h)
 		if err != nil {
-			return fmt.Errorf("write %s: %w", HistoryKey, err)
+			return fmt.Errorf("write %s: %w", layout.QualityHistory, err)
 		}
 		if wrote {
-			c.wrote(HistoryKey)
+			c.wrote(layout.QualityHistory)
 		}
 		again, err := BuildHistory(ctx, c.Bucket)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // historyDay is one earlier day's metrics, as the anomaly checks of a later day see them.
@@ -39,7 +40,7 @@ func (c *Checker) loadHistory(ctx context.Context, in *dayInput) ([]historyDay, 
 // earlierMetrics returns the metrics of the released day e, from its report when the
 // report pins e's batch and the same prepared data, else measured from e's batch.
 func (c *Checker) earlierMetrics(ctx context.Context, in *dayInput, e *etl.DayManifest) (Metrics, error) {
-	key := ReportKey(e.Day)
+	key := layout.QualityReport(layout.Day(e.Day))
 	var rep Report
 	err := blob.ReadJSON(ctx, c.Bucket, key, &rep)
 	switch {

@@ -28,7 +28,7 @@ func TestHistoryConverges(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		h, err := blob.ReadAll(ctx, b, quality.HistoryKey)
+		h, err := blob.ReadAll(ctx, b, layout.QualityHistory)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,11 +92,11 @@ func TestReportsDoNotDependOnCheckOrder(t *testing.T) {
 		}
 	}
 	for d := 1; d <= days; d++ {
-		want, err := blob.ReadAll(ctx, inOrder, quality.ReportKey(d))
+		want, err := blob.ReadAll(ctx, inOrder, layout.QualityReport(layout.Day(d)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := blob.ReadAll(ctx, reversed, quality.ReportKey(d))
+		got, err := blob.ReadAll(ctx, reversed, layout.QualityReport(layout.Day(d)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestReportsDoNotDependOnCheckOrder(t *testing.T) {
 		}
 	}
 	var rep quality.Report
-	if err := blob.ReadJSON(ctx, reversed, quality.ReportKey(days), &rep); err != nil {
+	if err := blob.ReadJSON(ctx, reversed, layout.QualityReport(layout.Day(days)), &rep); err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Inputs.HistoryDays) != days-1 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
@@ -58,7 +59,7 @@ type ActivityWindow struct {
 // it is missing or belongs to other prepared data. built says whether train was read.
 func LoadProfile(ctx context.Context, b blob.Bucket, src etl.FeedSource) (p *Profile, built bool, err error) {
 	var cur Profile
-	err = blob.ReadJSON(ctx, b, ProfileKey, &cur)
+	err = blob.ReadJSON(ctx, b, layout.QualityTrainProfile, &cur)
 	switch {
 	case err == nil && cur.Schema == ProfileSchema && cur.PreparedManifestSHA256 == src.ManifestSHA256:
 		return &cur, false, nil
@@ -69,8 +70,8 @@ func LoadProfile(ctx context.Context, b blob.Bucket, src etl.FeedSource) (p *Pro
 	if err != nil {
 		return nil, false, err
 	}
-	if _, _, err := blob.WriteJSON(ctx, b, ProfileKey, p); err != nil {
-		return nil, false, fmt.Errorf("write %s: %w", ProfileKey, err)
+	if _, _, err := blob.WriteJSON(ctx, b, layout.QualityTrainProfile, p); err != nil {
+		return nil, false, fmt.Errorf("write %s: %w", layout.QualityTrainProfile, err)
 	}
 	return p, true, nil
 }

@@ -1,26 +1,27 @@
 package quality
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
-// Document schemas and keys owned by quality.
+// Document schemas owned by quality; its keys are spelled in internal/layout
+// (QualityReport, QualityHistory, QualityTrainProfile).
 const (
 	ReportSchema  = "quality-report/v1"
 	HistorySchema = "quality-history/v1"
 	ProfileSchema = "quality-train-profile/v1"
-	HistoryKey    = "quality/history.json"
-	ProfileKey    = "quality/train-profile.json"
 )
 
 // ErrGateFailed: an error-severity check failed; the day must not go on down the chain.
 var ErrGateFailed = errors.New("quality gate failed")
-
-// ReportKey is quality/day=NN/report.json.
-func ReportKey(d int) string { return fmt.Sprintf("quality/day=%02d/report.json", d) }
 
 // Report is quality/day=NN/report.json. Success is false when an error-severity check
 // failed; failed warnings are counted in Statistics but leave Success true. The
@@ -68,6 +69,34 @@ type ReportInputs struct {
 	PreparedManifestSHA256 string `json:"prepared_manifest_sha256"`
 	ThresholdsSHA256       string `json:"thresholds_sha256"`
 	HistoryDays            []int  `json:"history_days"` // earlier released days whose metrics fed the anomaly check
+}
+
+// ReadReport reads day d's report, quality/day=NN/report.json; a missing report wraps
+// blob.ErrNotFound.
+func ReadReport(ctx context.Context, b blob.Bucket, d layout.Day) (*Report, error) {
+	key := layout.QualityReport(d)
+	data, err := blob.ReadAll(ctx, b, key)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeReport(key, data)
+}
+
+// DecodeReport decodes the report stored under key: the verdict reader of the stages
+// downstream of the gate. A document of another schema, or of another day than its
+// key's, is an error naming the key.
+func DecodeReport(key string, data []byte) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	if r.Schema != ReportSchema {
+		return nil, fmt.Errorf("%s: schema %q, want %q", key, r.Schema, ReportSchema)
+	}
+	if k, err := layout.Parse(key); err != nil || k.Kind != layout.KindQualityReport || int(k.Day) != r.Day {
+		return nil, fmt.Errorf("%s: a report of day %d is not at its key %s", key, r.Day, layout.QualityReport(layout.Day(r.Day)))
+	}
+	return &r, nil
 }
 
 // finish fills Success and Statistics from the results.

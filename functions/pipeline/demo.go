@@ -16,6 +16,7 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
@@ -217,17 +218,15 @@ func waitQueue(ctx context.Context, q *jobs.Queue, say func(string, ...any)) err
 
 // dayOutcome says what the events did for day d: the quality verdict and A/B winner.
 func dayOutcome(ctx context.Context, b blob.Bucket, d int) string {
-	var rep struct {
-		Success bool `json:"success"`
-	}
-	if err := blob.ReadJSON(ctx, b, abtest.QualityReportKey(d), &rep); err != nil {
+	rep, err := quality.ReadReport(ctx, b, layout.Day(d))
+	if err != nil {
 		return "no quality report (see the errors below)"
 	}
 	if !rep.Success {
 		return "quality FAILED: not evaluated"
 	}
 	var r abtest.Result
-	if err := blob.ReadJSON(ctx, b, abtest.ResultKey(d), &r); err != nil {
+	if err := blob.ReadJSON(ctx, b, layout.ABResult(layout.Day(d)), &r); err != nil {
 		return "quality passed; no A/B result"
 	}
 	s := "quality passed; A/B " + r.Comparison.Winner

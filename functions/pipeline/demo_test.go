@@ -11,8 +11,8 @@ import (
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/functions/internal/handlers"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/quality"
 )
 
 // testFunctions are hostedFunctions with settings that do not depend on the environment.
@@ -42,13 +42,13 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	for d := 1; d <= o.Days; d++ {
-		for _, key := range []string{quality.ReportKey(d), abtest.ResultKey(d)} {
+		for _, key := range []string{layout.QualityReport(layout.Day(d)), layout.ABResult(layout.Day(d))} {
 			if ok, err := blob.Exists(ctx, b, key); err != nil || !ok {
 				t.Errorf("%s missing after the demo (err %v)", key, err)
 			}
 		}
 	}
-	if ok, _ := blob.Exists(ctx, b, abtest.ResultKey(o.Days+1)); ok {
+	if ok, _ := blob.Exists(ctx, b, layout.ABResult(layout.Day(o.Days+1))); ok {
 		t.Errorf("day %d evaluated, but the demo released %d days", o.Days+1, o.Days)
 	}
 	st := res.Stats

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/data/movielens"
 	minioinfra "github.com/recpipe/recpipe/infra/minio"
 	"github.com/recpipe/recpipe/internal/blob"
@@ -106,7 +105,7 @@ func TestMinIOEndToEnd(t *testing.T) {
 		if _, _, err := releaseDay(ctx, b, movielens.SmallName, day, log); err != nil {
 			t.Fatal(err)
 		}
-		found := waitObject(t, raw, abtest.ResultKey(day), e2eDeadline)
+		found := waitObject(t, raw, layout.ABResult(layout.Day(day)), e2eDeadline)
 		lat := found.Sub(committed.get(layout.ETLManifest(layout.Day(day))))
 		latencies = append(latencies, lat)
 		t.Logf("day %d: manifest commit to A/B result through MinIO events: %s", day, lat.Round(time.Millisecond))
@@ -116,7 +115,7 @@ func TestMinIOEndToEnd(t *testing.T) {
 	waitRuns(t, wh.Queue()) // the runs go on after the answers
 	for day := 1; day <= days; day++ {
 		var rep quality.Report
-		if err := blob.ReadJSON(ctx, raw, quality.ReportKey(day), &rep); err != nil || !rep.Success {
+		if err := blob.ReadJSON(ctx, raw, layout.QualityReport(layout.Day(day)), &rep); err != nil || !rep.Success {
 			t.Fatalf("day %d quality report: success=%v, err %v", day, rep.Success, err)
 		}
 	}
@@ -153,13 +152,13 @@ func TestMinIOEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2*minioQueueTick + time.Second) // MinIO tries (and fails) at least twice
-	if ok, _ := blob.Exists(ctx, raw, quality.ReportKey(day)); ok {
+	if ok, _ := blob.Exists(ctx, raw, layout.QualityReport(layout.Day(day))); ok {
 		t.Fatalf("day %d was checked while the receiver was down", day)
 	}
 	seen := len(rec.all())
 	back := time.Now()
 	rcv = startReceiver(t, rcv.addr, rec)
-	found := waitObject(t, raw, abtest.ResultKey(day), e2eDeadline)
+	found := waitObject(t, raw, layout.ABResult(layout.Day(day)), e2eDeadline)
 	t.Logf("day %d: receiver back to A/B result from MinIO's queue: %s", day, found.Sub(back).Round(time.Millisecond))
 	if len(rec.all()) <= seen {
 		t.Errorf("no notification arrived after the restart")

@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 )
 
 // resultPrefixes are the bucket folders whose JSON results fetch-results copies.
-var resultPrefixes = []string{"etl/", "quality/", abtest.Prefix}
+var resultPrefixes = []string{layout.ETLPrefix, layout.QualityPrefix, layout.ABPrefix}
 
 // fetchResultsCmd copies the JSON results (and the A/B report) into a folder.
 func fetchResultsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -47,7 +47,7 @@ func fetchResultsCmd(ctx context.Context, args []string, stdout, stderr io.Write
 type fetched struct{ objects, written int }
 
 // isResult reports whether key is a result document fetch-results copies.
-func isResult(key string) bool { return strings.HasSuffix(key, ".json") || key == abtest.ReportKey }
+func isResult(key string) bool { return strings.HasSuffix(key, ".json") || key == layout.ABReport }
 
 // fetchResults copies every result object under resultPrefixes to dest/<key>. A file
 // that already holds the same bytes is left alone.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
 )
 
@@ -40,7 +41,7 @@ func goldenSnapshot() *pipelinestatus.Snapshot {
 			{Function: "quality-check", Runs: 2, Last: "20261126T103527.515Z-19d359de", Status: "failed", Trigger: "event", Wall: 0.1,
 				Error: "quality gate failed: day 2: validity_rating"},
 		},
-		Report: abtest.ReportKey,
+		Report: layout.ABReport,
 	}
 }
 

@@ -173,4 +173,38 @@ func TestListDays(t *testing.T) {
 	if _, err := ListDays(ctx, b, KindChampion); err == nil {
 		t.Error("ListDays of a kind without days: no error")
 	}
+	champions, err := ListKind(ctx, b, KindETLStatus)
+	if err != nil || len(champions) != 1 || champions[0].Key != ETLStatus || champions[0].Parsed.Kind != KindETLStatus {
+		t.Errorf("ListKind(etl-status) = %+v, %v", champions, err)
+	}
+	if _, err := ListKind(ctx, b, KindUnknown); err == nil {
+		t.Error("ListKind of the unknown kind: no error")
+	}
+}
+
+func TestListKind(t *testing.T) {
+	ctx := context.Background()
+	b := blob.NewMem()
+	for _, k := range []string{Champion("ncf"), ModelRunFile("ncf", "r1", ChampionName), Champion("ss4rec"),
+		RunRecord("ab-eval", "b"), RunRecord("ab-eval", "a"), EventMarker("ab-eval", "k", "e"), RunRecord("etl-day", "c")} {
+		if _, err := blob.PutBytes(ctx, b, k, []byte("x"), blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	objs, err := ListKind(ctx, b, KindChampion)
+	for _, o := range objs {
+		got = append(got, o.Parsed.Model)
+	}
+	if err != nil || !reflect.DeepEqual(got, []string{"ncf", "ss4rec"}) {
+		t.Errorf("champions %v, %v", got, err)
+	}
+	got = nil
+	objs, err = ListKind(ctx, b, KindRunRecord)
+	for _, o := range objs {
+		got = append(got, o.Parsed.Function+"/"+o.Parsed.Name)
+	}
+	if err != nil || !reflect.DeepEqual(got, []string{"ab-eval/a", "ab-eval/b", "etl-day/c"}) {
+		t.Errorf("run records %v, %v", got, err)
+	}
 }

@@ -33,21 +33,47 @@ func dayPrefix(kind Kind) (string, bool) {
 // ListDays returns the objects of a day kind (e.g. KindETLManifest) that exist, in day
 // order. Other keys under the same folders are left out.
 func ListDays(ctx context.Context, b Lister, kind Kind) ([]DayObject, error) {
+	if _, ok := dayPrefix(kind); !ok {
+		return nil, fmt.Errorf("list days of %s: not a day kind", kind)
+	}
+	objs, err := ListKind(ctx, b, kind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DayObject, len(objs))
+	for i, o := range objs {
+		out[i] = DayObject{Day: o.Parsed.Day, Attrs: o.Attrs}
+	}
+	return out, nil // two-digit days: key order is day order
+}
+
+// Object is an object of the layout, with its parsed key and its attributes.
+type Object struct {
+	Parsed Key
+	blob.Attrs
+}
+
+// ListKind returns the objects of kind that exist, in key order (e.g. every
+// KindChampion, or every KindRunRecord). Other keys under the same prefix are left out.
+func ListKind(ctx context.Context, b Lister, kind Kind) ([]Object, error) {
 	prefix, ok := dayPrefix(kind)
 	if !ok {
-		return nil, fmt.Errorf("list days of %s: not a day kind", kind)
+		prefix, _ = kind.Filter()
+	}
+	if prefix == "" {
+		return nil, fmt.Errorf("list %s: not a kind of the layout", kind)
 	}
 	attrs, err := b.List(ctx, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", prefix, err)
 	}
-	var out []DayObject
+	var out []Object
 	for _, a := range attrs {
 		if k, err := Parse(a.Key); err == nil && k.Kind == kind {
-			out = append(out, DayObject{Day: k.Day, Attrs: a})
+			out = append(out, Object{Parsed: k, Attrs: a})
 		}
 	}
-	return out, nil // two-digit days: key order is day order
+	return out, nil
 }
 
 // days lists the days that have an object of kind.

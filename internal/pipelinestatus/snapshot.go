@@ -3,9 +3,7 @@ package pipelinestatus
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
@@ -94,22 +92,22 @@ func Read(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	if ok, err := blob.Exists(ctx, b, abtest.ReportKey); err != nil {
+	if ok, err := blob.Exists(ctx, b, layout.ABReport); err != nil {
 		return nil, err
 	} else if ok {
-		s.Report = abtest.ReportKey
+		s.Report = layout.ABReport
 	}
 	return s, nil
 }
 
 func readDatasets(ctx context.Context, b blob.Bucket, s *Snapshot) error {
-	list, err := b.List(ctx, "prepared/")
+	list, err := layout.ListKind(ctx, b, layout.KindPrepared)
 	if err != nil {
-		return fmt.Errorf("list prepared/: %w", err)
+		return err
 	}
 	for _, a := range list {
-		ds, name, ok := strings.Cut(strings.TrimPrefix(a.Key, "prepared/"), "/")
-		if !ok || name != layout.ManifestName {
+		ds := a.Parsed.Dataset
+		if a.Parsed.Name != layout.ManifestName {
 			continue
 		}
 		p, err := etl.LoadPrepared(ctx, b, ds)
@@ -122,15 +120,11 @@ func readDatasets(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 }
 
 func readModels(ctx context.Context, b blob.Bucket, s *Snapshot) error {
-	list, err := b.List(ctx, "models/")
+	list, err := layout.ListKind(ctx, b, layout.KindChampion)
 	if err != nil {
-		return fmt.Errorf("list models/: %w", err)
+		return err
 	}
 	for _, a := range list {
-		m, ok := strings.CutSuffix(strings.TrimPrefix(a.Key, "models/"), "/champion.json")
-		if !ok || strings.Contains(m, "/") {
-			continue
-		}
 		var c scoring.Champion
 		if err := blob.ReadJSON(ctx, b, a.Key, &c); err != nil {
 			return err
@@ -189,15 +183,12 @@ func readDays(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 			}
 		}
 	}
-	list, err := b.List(ctx, abtest.Prefix+"day=")
+	results, err := layout.ListDays(ctx, b, layout.KindABResult)
 	if err != nil {
-		return fmt.Errorf("list %sday=: %w", abtest.Prefix, err)
+		return err
 	}
-	for _, a := range list {
-		day := abtest.DayFromKey(a.Key, abtest.Prefix, abtest.ResultName)
-		if day == 0 {
-			continue
-		}
+	for _, a := range results {
+		day := int(a.Day)
 		var r abtest.Result
 		if err := blob.ReadJSON(ctx, b, a.Key, &r); err != nil {
 			return err
@@ -234,7 +225,7 @@ func Primary(c abtest.Comparison) *abtest.MetricComparison {
 
 func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 	var sum abtest.Summary
-	switch err := blob.ReadJSON(ctx, b, abtest.SummaryKey, &sum); {
+	switch err := blob.ReadJSON(ctx, b, layout.ABSummary, &sum); {
 	case errors.Is(err, blob.ErrNotFound):
 		return nil
 	case err != nil:
@@ -253,17 +244,14 @@ func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 }
 
 func readRuns(ctx context.Context, b blob.Bucket, s *Snapshot) error {
-	list, err := b.List(ctx, "runs/")
+	list, err := layout.ListKind(ctx, b, layout.KindRunRecord)
 	if err != nil {
-		return fmt.Errorf("list runs/: %w", err)
+		return err
 	}
 	latest := map[string]string{}
 	count := map[string]int{}
 	for _, a := range list {
-		if !jobs.IsRecordKey(a.Key) {
-			continue
-		}
-		fn := strings.Split(a.Key, "/")[1]
+		fn := a.Parsed.Function
 		count[fn]++
 		if a.Key > latest[fn] { // run ids sort by start time
 			latest[fn] = a.Key

@@ -9,6 +9,7 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
@@ -77,7 +78,7 @@ func (c ABEvalConfig) Options() (abtest.Options, error) {
 type ABTarget struct {
 	Days []int
 	All  bool
-	Key  string
+	Key  layout.Key // the event's key, parsed
 }
 
 // ABEval is the ab-eval function of the routing table: a passing quality report
@@ -91,7 +92,11 @@ func ABEvalFunction(cfg ABEvalConfig) jobs.Function {
 		// Runs rewrite the cumulative summary: one at a time in a process.
 		MaxConcurrent: 1,
 		OnEvent: func(ctx context.Context, env *jobs.Env, ev event.Object) error {
-			return RunABEval(ctx, env, cfg, ABTarget{Key: ev.Key})
+			k, err := layout.Parse(ev.Key)
+			if err != nil {
+				return jobs.Skip(err.Error())
+			}
+			return RunABEval(ctx, env, cfg, ABTarget{Key: k})
 		},
 	}
 }
@@ -106,8 +111,8 @@ func RunABEval(ctx context.Context, env *jobs.Env, cfg ABEvalConfig, target ABTa
 	e := &abtest.Evaluator{Bucket: env.Bucket, Opt: opt, Log: env.Log}
 	var done []int
 	switch {
-	case target.Key != "":
-		env.Run.AddInput(target.Key)
+	case target.Key.Kind != layout.KindUnknown:
+		env.Run.AddInput(target.Key.String())
 		done, err = e.OnKey(ctx, target.Key)
 	case target.All:
 		done, err = e.RunAll(ctx)

@@ -54,9 +54,9 @@ func TestABEvalEvents(t *testing.T) {
 		skip    bool
 		written []string
 	}{
-		{abtest.QualityReportKey(1), false, []string{abtest.ResultKey(1), abtest.ResultKey(2), abtest.SummaryKey}},
-		{abtest.QualityReportKey(3), true, nil}, // failed gate: no result
-		{abtest.QualityReportKey(2), false, nil},
+		{layout.QualityReport(layout.Day(1)), false, []string{layout.ABResult(layout.Day(1)), layout.ABResult(layout.Day(2)), layout.ABSummary}},
+		{layout.QualityReport(layout.Day(3)), true, nil}, // failed gate: no result
+		{layout.QualityReport(layout.Day(2)), false, nil},
 	}
 	for _, tt := range tests {
 		env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
@@ -82,10 +82,10 @@ func TestABEvalEvents(t *testing.T) {
 			t.Errorf("%s: run record inputs %v", tt.key, env.Run.Inputs)
 		}
 	}
-	if ok, _ := blob.Exists(ctx, b, abtest.ResultKey(3)); ok {
+	if ok, _ := blob.Exists(ctx, b, layout.ABResult(layout.Day(3))); ok {
 		t.Error("day 3 failed quality but got a result")
 	}
-	for _, k := range []string{abtest.ResultKey(2), abtest.SummaryKey} {
+	for _, k := range []string{layout.ABResult(layout.Day(2)), layout.ABSummary} {
 		doc, err := blob.ReadAll(ctx, b, k)
 		if err != nil {
 			t.Fatal(err)

@@ -63,7 +63,7 @@ func TestQualityCheckEvent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !slices.Contains(env.Run.Outputs, quality.ReportKey(1)) || !slices.Contains(env.Run.Inputs, layout.Batch(layout.Day(1))) {
+				if !slices.Contains(env.Run.Outputs, layout.QualityReport(layout.Day(1))) || !slices.Contains(env.Run.Inputs, layout.Batch(layout.Day(1))) {
 					t.Fatalf("run record inputs %v outputs %v", env.Run.Inputs, env.Run.Outputs)
 				}
 			default:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
 	"github.com/recpipe/recpipe/jobs/event"
 )
@@ -63,7 +64,7 @@ func BenchmarkMinIOWebhookNewEvent(b *testing.B) {
 		}
 		answer += time.Since(t0)
 		for {
-			ok, err := blob.Exists(ctx, bucket, MarkerKey(QualityCheck, manifestKey, etag))
+			ok, err := blob.Exists(ctx, bucket, layout.EventMarker(QualityCheck, manifestKey, etag))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -83,7 +84,7 @@ func BenchmarkMinIOWebhookDuplicate(b *testing.B) {
 	ctx := context.Background()
 	post("e")
 	for {
-		if ok, _ := blob.Exists(ctx, bucket, MarkerKey(QualityCheck, manifestKey, "e")); ok {
+		if ok, _ := blob.Exists(ctx, bucket, layout.EventMarker(QualityCheck, manifestKey, "e")); ok {
 			break
 		}
 		time.Sleep(time.Millisecond)

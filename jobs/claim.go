@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -43,13 +43,6 @@ type Claim struct {
 	Released *time.Time `json:"released,omitempty"` // the run ended and left the event for a retry
 }
 
-// ClaimPrefix is the folder of the claims of (function, key, etag).
-func ClaimPrefix(function, key, etag string) string {
-	return path.Join("runs", function, "claims", eventHash(key, etag)) + "/"
-}
-
-func claimKey(prefix string, gen int) string { return fmt.Sprintf("%s%08d.json", prefix, gen) }
-
 // newHolder names this process in its claims.
 func newHolder() string {
 	host, _ := os.Hostname()
@@ -71,7 +64,7 @@ type claimer struct {
 // generation): the event is busy. A claim whose lease ran out without an end is
 // taken over, and the run that held it is recorded as abandoned.
 func (c *claimer) take(ctx context.Context, function string, ev event.Object, runID string) (mine, live *Claim, err error) {
-	prefix := ClaimPrefix(function, ev.Key, ev.ETag)
+	prefix := layout.Claims(function, ev.Key, ev.ETag)
 	// Most events are claimed once: try the first generation before listing.
 	if cl, err := c.put(ctx, function, ev, runID, prefix, 1); err != nil || cl != nil {
 		return cl, nil, err
@@ -108,7 +101,7 @@ func (c *claimer) put(ctx context.Context, function string, ev event.Object, run
 	if err != nil {
 		return nil, err
 	}
-	_, err = blob.PutBytes(ctx, c.b, claimKey(prefix, gen), data, blob.PutOptions{IfAbsent: true, ContentType: "application/json"})
+	_, err = blob.PutBytes(ctx, c.b, layout.Claim(prefix, gen), data, blob.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	switch {
 	case errors.Is(err, blob.ErrExists):
 		return nil, nil
@@ -146,7 +139,7 @@ func (c *claimer) latest(ctx context.Context, prefix string) (*Claim, error) {
 // running. Failing to is logged: status shows such a record as abandoned anyway.
 func (c *claimer) abandon(ctx context.Context, old *Claim, by string) {
 	log := c.log.With("function", old.Function, "run_id", old.RunID, "key", old.Key, "etag", old.ETag)
-	key := RecordKey(old.Function, old.RunID)
+	key := layout.RunRecord(old.Function, old.RunID)
 	rec := &Record{}
 	err := blob.ReadJSON(ctx, c.b, key, rec)
 	switch {
@@ -182,8 +175,8 @@ func (c *claimer) renew(ctx context.Context, cl *Claim) error {
 
 // check reports ErrLostClaim when a generation after cl exists.
 func (c *claimer) check(ctx context.Context, cl *Claim) error {
-	prefix := ClaimPrefix(cl.Function, cl.Key, cl.ETag)
-	taken, err := blob.Exists(ctx, c.b, claimKey(prefix, cl.Gen+1))
+	prefix := layout.Claims(cl.Function, cl.Key, cl.ETag)
+	taken, err := blob.Exists(ctx, c.b, layout.Claim(prefix, cl.Gen+1))
 	switch {
 	case err != nil:
 		return fmt.Errorf("check claim: %w", err)
@@ -210,7 +203,7 @@ func (c *claimer) write(ctx context.Context, cl *Claim) error {
 	if err != nil {
 		return err
 	}
-	key := claimKey(ClaimPrefix(cl.Function, cl.Key, cl.ETag), cl.Gen)
+	key := layout.Claim(layout.Claims(cl.Function, cl.Key, cl.ETag), cl.Gen)
 	if _, err := blob.PutBytes(ctx, c.b, key, data, blob.PutOptions{ContentType: "application/json"}); err != nil {
 		return fmt.Errorf("write claim: %w", err)
 	}

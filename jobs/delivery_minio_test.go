@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -66,7 +67,7 @@ func TestDuplicateWhileFailingIsRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 		var m Marker
-		if err := blob.ReadJSON(ctx, b, MarkerKey(QualityCheck, manifestKey, "etag-a1"), &m); err != nil || m.Status != StatusOK {
+		if err := blob.ReadJSON(ctx, b, layout.EventMarker(QualityCheck, manifestKey, "etag-a1"), &m); err != nil || m.Status != StatusOK {
 			t.Fatalf("marker %+v, %v: want ok", m, err)
 		}
 		if got := statuses(runRecords(t, b, QualityCheck)); got != "failed,ok" || attempts.Load() != 2 {
@@ -186,7 +187,7 @@ func TestKilledReceiverResumes(t *testing.T) {
 	receiverAddr(t, env[envHelperAddr])
 	var m Marker
 	waitUntil(t, 60*time.Second, "the event is handled", func() bool {
-		return blob.ReadJSON(ctx, b, MarkerKey(QualityCheck, manifestKey, "etag-c"), &m) == nil
+		return blob.ReadJSON(ctx, b, layout.EventMarker(QualityCheck, manifestKey, "etag-c"), &m) == nil
 	})
 	t.Logf("restart to the event handled: %s", time.Since(t0).Round(time.Millisecond))
 	runs := runRecords(t, b, QualityCheck)

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path"
 	"sync"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -58,11 +58,6 @@ type Marker struct {
 	Attempts int       `json:"attempts,omitempty"` // runs a receiver made of the event
 	GaveUp   bool      `json:"gave_up,omitempty"`  // failed every attempt its retry policy allowed
 	Done     time.Time `json:"done"`
-}
-
-// MarkerKey is where the marker of (function, key, etag) lives.
-func MarkerKey(function, key, etag string) string {
-	return path.Join("runs", function, "events", eventHash(key, etag)+".json")
 }
 
 // Dispatcher runs registered functions for the object events the routing table sends
@@ -233,7 +228,7 @@ func (d *Dispatcher) attempt(ctx context.Context, h *hosted, r Route, ev event.O
 	o := Outcome{Function: fn, Route: r.Name}
 	log := d.log.With("function", fn, "key", ev.Key, "etag", ev.ETag)
 	opt := d.Options()
-	mkey := MarkerKey(fn, ev.Key, ev.ETag)
+	mkey := layout.EventMarker(fn, ev.Key, ev.ETag)
 
 	if !checked {
 		if dup, err := d.handled(ctx, o, mkey, log); err != nil || dup != nil {
@@ -330,7 +325,7 @@ func (d *Dispatcher) handled(ctx context.Context, o Outcome, mkey string, log *s
 
 // writeMarker stores m with IfAbsent and reports whether the event is marked.
 func (d *Dispatcher) writeMarker(ctx context.Context, m Marker, log *slog.Logger) bool {
-	mkey := MarkerKey(m.Function, m.Key, m.ETag)
+	mkey := layout.EventMarker(m.Function, m.Key, m.ETag)
 	data, err := blob.MarshalJSON(m)
 	if err == nil {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

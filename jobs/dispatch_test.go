@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -64,7 +65,7 @@ func TestDispatchDuplicateRunsOnce(t *testing.T) {
 	}
 	for _, etag := range []string{"e1", "e2"} {
 		var m Marker
-		if err := blob.ReadJSON(ctx, b, MarkerKey(QualityCheck, manifestKey, etag), &m); err != nil {
+		if err := blob.ReadJSON(ctx, b, layout.EventMarker(QualityCheck, manifestKey, etag), &m); err != nil {
 			t.Fatal(err)
 		}
 		if m.Schema != MarkerSchema || m.Key != manifestKey || m.ETag != etag || m.Status != StatusOK || m.RunID == "" {
@@ -143,7 +144,7 @@ func TestDispatchFailureIsRetried(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "storage went away") || outs[0].Status != StatusFailed {
 		t.Fatalf("first delivery: %+v, %v; want a failure", outs, err)
 	}
-	if ok, _ := blob.Exists(ctx, b, MarkerKey(QualityCheck, manifestKey, "e1")); ok {
+	if ok, _ := blob.Exists(ctx, b, layout.EventMarker(QualityCheck, manifestKey, "e1")); ok {
 		t.Fatal("a failed run was marked as handled")
 	}
 	outs, err = d.Dispatch(ctx, manifestEvent("e1"))
@@ -209,7 +210,7 @@ func TestDispatchStatuses(t *testing.T) {
 			if len(outs) != 1 || outs[0].Status != tt.status {
 				t.Fatalf("outcomes %+v, want %s", outs, tt.status)
 			}
-			marked, _ := blob.Exists(ctx, b, MarkerKey(QualityCheck, manifestKey, "e1"))
+			marked, _ := blob.Exists(ctx, b, layout.EventMarker(QualityCheck, manifestKey, "e1"))
 			if marked != tt.marked || outs[0].Marked != tt.marked {
 				t.Errorf("marked %v (outcome says %v), want %v", marked, outs[0].Marked, tt.marked)
 			}
@@ -253,7 +254,7 @@ func TestDispatchFillsMissingETag(t *testing.T) {
 	if _, err := d.Dispatch(ctx, manifestEvent("")); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := blob.Exists(ctx, b, MarkerKey(QualityCheck, manifestKey, a.ETag)); !ok || n.Load() != 1 {
+	if ok, _ := blob.Exists(ctx, b, layout.EventMarker(QualityCheck, manifestKey, a.ETag)); !ok || n.Load() != 1 {
 		t.Errorf("runs %d, marker under the stored ETag %v", n.Load(), ok)
 	}
 }

@@ -2,15 +2,13 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -29,20 +27,6 @@ type InboxEntry struct {
 	Received time.Time    `json:"received"`
 }
 
-// eventHash names the object version (key, etag) in marker, inbox and claim keys.
-func eventHash(key, etag string) string {
-	sum := sha256.Sum256([]byte(key + "\n" + etag))
-	return hex.EncodeToString(sum[:])
-}
-
-// inboxPrefix is the inbox folder of function.
-func inboxPrefix(function string) string { return path.Join("runs", function, "inbox") + "/" }
-
-// InboxKey is where the inbox entry of (function, key, etag) lives.
-func InboxKey(function, key, etag string) string {
-	return inboxPrefix(function) + eventHash(key, etag) + ".json"
-}
-
 // putInbox records the event as received for function; an entry already there (the
 // same event received before) is not an error.
 func putInbox(ctx context.Context, b blob.Bucket, e InboxEntry) error {
@@ -50,7 +34,7 @@ func putInbox(ctx context.Context, b blob.Bucket, e InboxEntry) error {
 	if err != nil {
 		return err
 	}
-	key := InboxKey(e.Function, e.Event.Key, e.Event.ETag)
+	key := layout.InboxEntry(e.Function, e.Event.Key, e.Event.ETag)
 	_, err = blob.PutBytes(ctx, b, key, data, blob.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	if err != nil && !errors.Is(err, blob.ErrExists) {
 		return fmt.Errorf("record event in %s: %w", key, err)
@@ -61,7 +45,7 @@ func putInbox(ctx context.Context, b blob.Bucket, e InboxEntry) error {
 // listInbox reads the inbox of function, oldest key first. Entries that cannot be
 // decoded are returned as errors naming them, after the good ones.
 func listInbox(ctx context.Context, b blob.Bucket, function string) ([]InboxEntry, error) {
-	list, err := b.List(ctx, inboxPrefix(function))
+	list, err := b.List(ctx, layout.Inbox(function))
 	if err != nil {
 		return nil, fmt.Errorf("list inbox of %s: %w", function, err)
 	}
@@ -78,7 +62,7 @@ func listInbox(ctx context.Context, b blob.Bucket, function string) ([]InboxEntr
 			}
 			continue
 		}
-		if e.Schema != InboxSchema || e.Function != function || InboxKey(function, e.Event.Key, e.Event.ETag) != a.Key {
+		if e.Schema != InboxSchema || e.Function != function || layout.InboxEntry(function, e.Event.Key, e.Event.ETag) != a.Key {
 			errs = append(errs, fmt.Errorf("%s: not an inbox entry of %s", a.Key, function))
 			continue
 		}

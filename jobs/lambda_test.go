@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -68,7 +69,7 @@ func TestS3Handler(t *testing.T) {
 	}
 	var m Marker
 	key, _ := url.QueryUnescape(other.Records[0].S3.Object.Key)
-	if err := blob.ReadJSON(ctx, b, MarkerKey(QualityCheck, key, "another-version"), &m); err != nil || !m.GaveUp || m.Attempts != 3 || m.Status != StatusFailed {
+	if err := blob.ReadJSON(ctx, b, layout.EventMarker(QualityCheck, key, "another-version"), &m); err != nil || !m.GaveUp || m.Attempts != 3 || m.Status != StatusFailed {
 		t.Errorf("given-up marker %+v, %v", m, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/jobs/event"
 )
@@ -24,7 +25,7 @@ func onlyRecord(t *testing.T, b blob.Bucket, function string) ([]byte, map[strin
 	t.Helper()
 	var recs []string
 	for _, k := range keys(t, b, "runs/"+function+"/") {
-		if IsRecordKey(k) {
+		if layout.IsKind(k, layout.KindRunRecord) {
 			recs = append(recs, k)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -184,7 +185,7 @@ func (q *Queue) receive(ctx context.Context, r hostedRoute, ev event.Object) (*D
 	if q.inbox {
 		log := q.log.With("function", fn, "key", ev.Key, "etag", ev.ETag)
 		o := Outcome{Function: fn, Route: r.Name}
-		dup, err := q.d.handled(ctx, o, MarkerKey(fn, ev.Key, ev.ETag), log)
+		dup, err := q.d.handled(ctx, o, layout.EventMarker(fn, ev.Key, ev.ETag), log)
 		if err != nil {
 			return nil, err
 		}
@@ -360,7 +361,7 @@ func (q *Queue) isStopped() bool {
 // finish records dl's outcome: a handled event leaves the inbox.
 func (q *Queue) finish(dl *Delivery, o Outcome) {
 	if q.inbox && o.Marked {
-		key := InboxKey(dl.Function, dl.Key, dl.ETag)
+		key := layout.InboxEntry(dl.Function, dl.Key, dl.ETag)
 		ctx, cancel := context.WithTimeout(dl.ctx, 30*time.Second)
 		if err := q.d.bucket.Delete(ctx, key); err != nil {
 			q.log.Warn("cannot delete a handled inbox entry: a resume will find it a duplicate", "function", dl.Function, "inbox", key, "err", err)

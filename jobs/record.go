@@ -5,14 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"path"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -118,15 +117,6 @@ func appendNew(list, keys []string) []string {
 	return list
 }
 
-// RecordKey is where the run record of function with run id lives.
-func RecordKey(function, id string) string { return path.Join("runs", function, id+".json") }
-
-// IsRecordKey reports whether key is a run record (and not, e.g., an event marker).
-func IsRecordKey(key string) bool {
-	parts := strings.Split(key, "/")
-	return len(parts) == 3 && parts[0] == "runs" && strings.HasSuffix(parts[2], ".json")
-}
-
 // NewRunID returns a run id that sorts by start time: UTC time to the millisecond
 // and a random suffix, e.g. "20261126T100345.123Z-3f9a1c0b".
 func NewRunID(now time.Time) string {
@@ -188,7 +178,7 @@ func (r *Record) write(ctx context.Context, b blob.Bucket) error {
 	if err != nil {
 		return fmt.Errorf("encode run record %s: %w", r.ID, err)
 	}
-	key := RecordKey(r.Function, r.ID)
+	key := layout.RunRecord(r.Function, r.ID)
 	if _, err := blob.PutBytes(ctx, b, key, data, blob.PutOptions{ContentType: "application/json"}); err != nil {
 		return fmt.Errorf("write run record: %w", err)
 	}
@@ -218,13 +208,13 @@ var buildVersion = sync.OnceValue(func() Version {
 
 // ListRuns returns the run records of function, oldest first (run ids sort by time).
 func ListRuns(ctx context.Context, b blob.Bucket, function string) ([]*Record, error) {
-	attrs, err := b.List(ctx, path.Join("runs", function)+"/")
+	attrs, err := b.List(ctx, layout.Runs(function))
 	if err != nil {
 		return nil, fmt.Errorf("list runs of %s: %w", function, err)
 	}
 	var out []*Record
 	for _, a := range attrs {
-		if !IsRecordKey(a.Key) {
+		if !layout.IsKind(a.Key, layout.KindRunRecord) {
 			continue
 		}
 		r := &Record{}

@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/notification"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
 )
 
@@ -93,7 +94,7 @@ func TestWebhookWithMinIO(t *testing.T) {
 	if len(runs) != 2 {
 		t.Errorf("%d quality-check runs, want 2 (day 1 once, day 2)", len(runs))
 	}
-	if ok, _ := blob.Exists(ctx, b, MarkerKey(QualityCheck, "etl/day=01/_manifest.json", manifest.ETag)); !ok {
+	if ok, _ := blob.Exists(ctx, b, layout.EventMarker(QualityCheck, "etl/day=01/_manifest.json", manifest.ETag)); !ok {
 		t.Error("no event marker under the ETag S3 gave the manifest")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -110,7 +111,7 @@ func TestWebhook(t *testing.T) {
 		if len(rep.Outcomes) == 1 {
 			o := rep.Outcomes[0]
 			var m Marker
-			_ = blob.ReadJSON(context.Background(), b, MarkerKey(o.Function, o.Key, o.ETag), &m)
+			_ = blob.ReadJSON(context.Background(), b, layout.EventMarker(o.Function, o.Key, o.ETag), &m)
 			if m.Status != tt.marker {
 				t.Errorf("%s: marker %+v, want status %q", tt.name, m, tt.marker)
 			}

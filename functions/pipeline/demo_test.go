@@ -88,7 +88,7 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 		}
 	}
 	for k := range after {
-		if _, ok := before[k]; !ok && !jobs.IsRecordKey(k) {
+		if _, ok := before[k]; !ok && !layout.IsKind(k, layout.KindRunRecord) {
 			t.Errorf("second demo wrote %s, which is not a run record", k)
 		}
 	}

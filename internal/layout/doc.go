@@ -26,8 +26,11 @@
 //	models/<model>/<run>/<name>           KindModelRun       train-gpu      a training run's files (summary.json last)
 //	models/<model>/champion.json          KindChampion       train-gpu      "champion/v1"; starts ab-eval
 //	runs/<function>/<id>.json             KindRunRecord      every function "run-record/v1"
-//	runs/<function>/events/<sha256>.json  KindEventMarker    the runtime    "event-marker/v1": an event handled
+//	runs/<function>/events/<hash>.json    KindEventMarker    the runtime    "event-marker/v1": an event handled
+//	runs/<function>/inbox/<hash>.json     KindInboxEntry     the runtime    an event received, not yet done
+//	runs/<function>/claims/<hash>/<gen>.json KindClaim       the runtime    a run's lease on an event (gen: 8 digits)
 //
 // <model> matches [a-z0-9][a-z0-9_-]*; <dataset>, <run>, <function> and <id> are
-// one non-empty path segment.
+// one non-empty path segment; <hash> is EventHash(key, etag), the hex sha256 of an
+// object version.
 package layout

@@ -3,6 +3,7 @@ package layout
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 )
 
 // Top-level folders of the bucket.
@@ -33,6 +34,8 @@ const (
 	UnitsName    = "units.csv"
 	ChampionName = "champion.json"
 	EventsFolder = "events" // runs/<function>/events/
+	InboxFolder  = "inbox"  // runs/<function>/inbox/
+	ClaimsFolder = "claims" // runs/<function>/claims/
 )
 
 // Keys of the bucket's single documents.
@@ -101,9 +104,31 @@ func Runs(function string) string { return RunsPrefix + function + "/" }
 // RunRecord is runs/<function>/<id>.json.
 func RunRecord(function, id string) string { return Runs(function) + id + ".json" }
 
-// EventMarker is runs/<function>/events/<sha256 of key "\n" etag>.json: present once
-// function has handled the object event of (key, etag).
-func EventMarker(function, key, etag string) string {
+// EventHash names an object version (key, etag) in event markers, inbox entries and
+// claims: the hex sha256 of key "\n" etag.
+func EventHash(key, etag string) string {
 	sum := sha256.Sum256([]byte(key + "\n" + etag))
-	return Runs(function) + EventsFolder + "/" + hex.EncodeToString(sum[:]) + ".json"
+	return hex.EncodeToString(sum[:])
 }
+
+// EventMarker is runs/<function>/events/<EventHash>.json: present once function has
+// handled the object event of (key, etag).
+func EventMarker(function, key, etag string) string {
+	return Runs(function) + EventsFolder + "/" + EventHash(key, etag) + ".json"
+}
+
+// Inbox is runs/<function>/inbox/: the events received for function and not yet done.
+func Inbox(function string) string { return Runs(function) + InboxFolder + "/" }
+
+// InboxEntry is runs/<function>/inbox/<EventHash>.json.
+func InboxEntry(function, key, etag string) string {
+	return Inbox(function) + EventHash(key, etag) + ".json"
+}
+
+// Claims is runs/<function>/claims/<EventHash>/: the claims on one event, by generation.
+func Claims(function, key, etag string) string {
+	return Runs(function) + ClaimsFolder + "/" + EventHash(key, etag) + "/"
+}
+
+// Claim is the claim of generation gen in a claims folder: <claims>NNNNNNNN.json.
+func Claim(claims string, gen int) string { return fmt.Sprintf("%s%08d.json", claims, gen) }

@@ -62,6 +62,8 @@ func TestParse(t *testing.T) {
 		{RunRecord("ab-eval", "20261126T100345.123Z-3f9a1c0b"), Key{Kind: KindRunRecord, Function: "ab-eval", Name: "20261126T100345.123Z-3f9a1c0b"}},
 		{EventMarker("quality-check", "etl/day=01/_manifest.json", "abc"), Key{Kind: KindEventMarker, Function: "quality-check",
 			Name: strings.TrimSuffix(strings.TrimPrefix(EventMarker("quality-check", "etl/day=01/_manifest.json", "abc"), "runs/quality-check/events/"), ".json")}},
+		{InboxEntry("ab-eval", "k", "e"), Key{Kind: KindInboxEntry, Function: "ab-eval", Name: EventHash("k", "e")}},
+		{Claim(Claims("ab-eval", "k", "e"), 3), Key{Kind: KindClaim, Function: "ab-eval", Name: EventHash("k", "e"), Gen: 3}},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.key)
@@ -87,19 +89,22 @@ func TestParse(t *testing.T) {
 func TestSpelling(t *testing.T) {
 	got := []string{Raw("d", "r.zip"), Prepared("d", ItemsName), Batch(1), Rejected(2), ETLManifest(3), ETLStatus,
 		QualityReport(4), QualityHistory, QualityTrainProfile, ABUnits(5), ABResult(6), ABSummary, ABReport,
-		Champion("m"), ModelRunFile("m", "r", "summary.json"), RunRecord("f", "id"), EventMarker("f", "k", "e")}
+		Champion("m"), ModelRunFile("m", "r", "summary.json"), RunRecord("f", "id"), EventMarker("f", "k", "e"),
+		InboxEntry("f", "k", "e"), Claim(Claims("f", "k", "e"), 12)}
 	want := []string{"raw/d/r.zip", "prepared/d/items.csv", "etl/day=01/batch.csv", "etl/day=02/rejected.csv",
 		"etl/day=03/_manifest.json", "etl/status.json", "quality/day=04/report.json", "quality/history.json",
 		"quality/train-profile.json", "abtest/day=05/units.csv", "abtest/day=06/result.json", "abtest/summary.json",
 		"abtest/report.html", "models/m/champion.json", "models/m/r/summary.json", "runs/f/id.json",
-		"runs/f/events/bc2b6e6a4d4e3f4bfb6d0f1bd3e6bd8e64ff0e1b5b8d69e5a5c3f0a7f5f5b2a1.json"}
-	for i := range got[:len(got)-1] {
+		"runs/f/events/" + EventHash("k", "e") + ".json",
+		"runs/f/inbox/" + EventHash("k", "e") + ".json", "runs/f/claims/" + EventHash("k", "e") + "/00000012.json"}
+	for i := range got {
 		if got[i] != want[i] {
 			t.Errorf("key %d = %q, want %q", i, got[i], want[i])
 		}
 	}
-	if m := got[len(got)-1]; !strings.HasPrefix(m, "runs/f/events/") || len(m) != len("runs/f/events/")+64+len(".json") {
-		t.Errorf("event marker %q", m)
+	// sha256("k\ne"), as the runtime has always named event markers.
+	if h := EventHash("k", "e"); h != "fe033f8461b13d45bfdb86894db9fb5c550d8b617a6006cabc959e9b2645ff79" {
+		t.Errorf("event hash %q", h)
 	}
 }
 
@@ -109,7 +114,8 @@ func TestParseRejects(t *testing.T) {
 		"etl/days=01/batch.csv", "quality/day=01/batch.csv", "abtest/day=01/report.json", "etl/status.json.tmp",
 		"prepared/ds/other.csv", "prepared/train.csv", "raw/ds", "raw//x", "models/NCF/champion.json",
 		"models/ncf/run", "models/ncf/run/", "models/ncf/run//x", "runs/f/x.txt", "runs/f/events/x.txt",
-		"runs/f/events/a/b.json", "runs/x.json", "other/thing", "/etl/day=01/batch.csv",
+		"runs/f/events/a/b.json", "runs/x.json", "runs/f/inbox/x.txt", "runs/f/claims/h/1.json", "runs/f/claims/h.json",
+		"runs/f/claims/h/0000000x.json", "runs/f/other/x.json", "other/thing", "/etl/day=01/batch.csv",
 	} {
 		if k, err := Parse(key); !errors.Is(err, ErrUnknownKey) {
 			t.Errorf("Parse(%q) = %+v, %v; want ErrUnknownKey", key, k, err)

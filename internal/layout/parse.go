@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -30,11 +31,13 @@ const (
 	KindChampion
 	KindRunRecord
 	KindEventMarker
+	KindInboxEntry
+	KindClaim
 )
 
 var kindNames = [...]string{"unknown", "raw", "prepared", "etl-batch", "etl-rejected", "etl-manifest", "etl-status",
 	"quality-report", "quality-history", "quality-profile", "ab-units", "ab-result", "ab-summary", "ab-report",
-	"model-run", "champion", "run-record", "event-marker"}
+	"model-run", "champion", "run-record", "event-marker", "inbox-entry", "claim"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -84,7 +87,7 @@ func (k Kind) Filter() (prefix, suffix string) {
 		return ModelsPrefix, "/" + ChampionName
 	case KindRunRecord:
 		return RunsPrefix, ".json"
-	case KindEventMarker:
+	case KindEventMarker, KindInboxEntry, KindClaim:
 		return RunsPrefix, ".json"
 	}
 	return "", ""
@@ -106,8 +109,9 @@ type Key struct {
 	Function string // runs/<function>/...
 	// Name is the object's name inside its folder: batch.csv, report.json, a raw
 	// file, a run's path below models/<model>/<run>/ (e.g. checkpoints/best.ckpt),
-	// a run record's id, an event marker's hash.
+	// a run record's id, the event hash of an event marker, inbox entry or claim.
 	Name string
+	Gen  int // a claim's generation
 }
 
 // String formats the key back: Parse(k.String()) == k for every parsed k.
@@ -131,6 +135,10 @@ func (k Key) String() string {
 		return RunRecord(k.Function, k.Name)
 	case KindEventMarker:
 		return Runs(k.Function) + EventsFolder + "/" + k.Name + ".json"
+	case KindInboxEntry:
+		return Inbox(k.Function) + k.Name + ".json"
+	case KindClaim:
+		return Claim(Runs(k.Function)+ClaimsFolder+"/"+k.Name+"/", k.Gen)
 	}
 	for key, kk := range single {
 		if kk == k.Kind {
@@ -211,24 +219,42 @@ func parseModel(rest string) (Key, bool) {
 	return Key{Kind: KindModelRun, Model: m, Run: run, Name: name}, true
 }
 
-// parseRuns reads <function>/<id>.json or <function>/events/<hash>.json.
+// parseRuns reads <function>/<id>.json, <function>/events/<hash>.json,
+// <function>/inbox/<hash>.json or <function>/claims/<hash>/<gen>.json.
 func parseRuns(rest string) (Key, bool) {
 	fn, tail, ok := strings.Cut(rest, "/")
 	if !ok || !segment(fn) {
 		return Key{}, false
 	}
-	if h, ok := strings.CutPrefix(tail, EventsFolder+"/"); ok {
-		h, ok = strings.CutSuffix(h, ".json")
+	folder, file, nested := strings.Cut(tail, "/")
+	if !nested {
+		id, ok := strings.CutSuffix(tail, ".json")
+		if !ok || !segment(id) {
+			return Key{}, false
+		}
+		return Key{Kind: KindRunRecord, Function: fn, Name: id}, true
+	}
+	switch folder {
+	case EventsFolder, InboxFolder:
+		h, ok := strings.CutSuffix(file, ".json")
 		if !ok || !segment(h) {
 			return Key{}, false
 		}
-		return Key{Kind: KindEventMarker, Function: fn, Name: h}, true
+		kind := KindEventMarker
+		if folder == InboxFolder {
+			kind = KindInboxEntry
+		}
+		return Key{Kind: kind, Function: fn, Name: h}, true
+	case ClaimsFolder:
+		h, g, ok := strings.Cut(file, "/")
+		g, isJSON := strings.CutSuffix(g, ".json")
+		gen, err := strconv.Atoi(g)
+		if !ok || !isJSON || !segment(h) || err != nil || gen < 0 || len(g) != 8 {
+			return Key{}, false
+		}
+		return Key{Kind: KindClaim, Function: fn, Name: h, Gen: gen}, true
 	}
-	id, ok := strings.CutSuffix(tail, ".json")
-	if !ok || !segment(id) {
-		return Key{}, false
-	}
-	return Key{Kind: KindRunRecord, Function: fn, Name: id}, true
+	return Key{}, false
 }
 
 // segment reports whether s is one non-empty path segment.
@@ -242,4 +268,10 @@ func path(s string) bool {
 		}
 	}
 	return true
+}
+
+// IsKind reports whether key is a key of the layout of kind k.
+func IsKind(key string, k Kind) bool {
+	p, err := Parse(key)
+	return err == nil && p.Kind == k
 }

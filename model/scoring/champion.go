@@ -5,13 +5,14 @@ import (
 	"fmt"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // ChampionSchema names the champion document.
 const ChampionSchema = "champion/v1"
 
 // ChampionKey is models/<model>/champion.json.
-func ChampionKey(model string) string { return "models/" + model + "/champion.json" }
+func ChampionKey(model string) string { return layout.Champion(model) }
 
 // Champion is models/<model>/champion.json: the run that ab-eval scores.
 type Champion struct {

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/model/scoring"
 )
 
@@ -34,7 +35,7 @@ type Run struct {
 }
 
 // RunPrefix is models/<model>/<run>/.
-func RunPrefix(model, run string) string { return "models/" + model + "/" + run + "/" }
+func RunPrefix(model, run string) string { return layout.ModelRun(model, run) }
 
 // Key is the key of name inside the run.
 func (r *Run) Key(name string) string { return RunPrefix(r.Model, r.ID) + name }

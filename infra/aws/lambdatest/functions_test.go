@@ -330,7 +330,7 @@ func noOutputChange(t *testing.T, s *site, f function, before map[string]string,
 	after := s.state(t, lambdaPrefix)
 	var changed []string
 	for _, k := range diffKeys(before, after) {
-		if jobs.IsRecordKey(k) && strings.HasPrefix(k, "runs/"+f.name+"/") {
+		if layout.IsKind(k, layout.KindRunRecord) && strings.HasPrefix(k, "runs/"+f.name+"/") {
 			continue
 		}
 		changed = append(changed, k)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
 	"github.com/recpipe/recpipe/jobs"
 )
@@ -272,7 +273,7 @@ func (s *site) runRecords(t *testing.T, function string) map[string]*jobs.Record
 	}
 	out := map[string]*jobs.Record{}
 	for _, a := range list {
-		if !jobs.IsRecordKey(a.Key) {
+		if !layout.IsKind(a.Key, layout.KindRunRecord) {
 			continue
 		}
 		r := &jobs.Record{}

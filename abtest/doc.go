@@ -17,7 +17,7 @@
 //   - Business impact (impact.go, impact.yaml): a projection whose assumptions are part of
 //     the output, computed from the measured difference and its interval.
 //
-// Outputs (keys.go): abtest/day=NN/units.csv (the per-user paired sums), then
+// Outputs (keys in internal/layout): abtest/day=NN/units.csv (the per-user paired sums), then
 // abtest/day=NN/result.json ("ab-result/v1", the day's marker), and abtest/summary.json
 // ("ab-summary/v1": the per-day trend and the cumulative comparison, re-bootstrapped from
 // the units of every day) with abtest/report.html (one self-contained page, inline SVG).

@@ -234,7 +234,7 @@ func TestOnKeyRouting(t *testing.T) {
 		want []int
 	}{
 		{layout.QualityReport(layout.Day(3)), nil}, // failed report: skipped
-		{"quality/day=03/other.json", nil},
+		{layout.QualityDay(3) + "other.json", nil},
 		{layout.Champion("gamma"), nil}, // not compared
 		{layout.Champion("beta"), []int{1, 2, 4, 5}},
 		{layout.QualityReport(layout.Day(2)), []int{2, 4, 5}}, // and the later days whose history it joins

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -21,10 +22,24 @@ type Env struct {
 // for one routed object event (nil when no route leads to it).
 type Function struct {
 	Name    string
-	OnEvent func(ctx context.Context, env *Env, ev event.Object) error
+	OnEvent func(ctx context.Context, env *Env, ev Event) error
 	// MaxConcurrent bounds the runs of this function at once in one process
 	// (0: no bound). 1 serialises a function that rewrites a cumulative object.
 	MaxConcurrent int
+}
+
+// Event is an object event as a route hands it to a function: the notification, and
+// its key parsed once, by the routing table (kind, day, model, ...).
+type Event struct {
+	event.Object
+	Parsed layout.Key
+}
+
+// ParseEvent is o with its key parsed; a key outside the bucket layout has the zero
+// Parsed (layout.KindUnknown).
+func ParseEvent(o event.Object) Event {
+	k, _ := layout.Parse(o.Key)
+	return Event{Object: o, Parsed: k}
 }
 
 // ExitError carries a process exit code (e.g. 3 for a failed quality gate).

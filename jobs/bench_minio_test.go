@@ -15,7 +15,6 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 // benchReceiver is a webhook on a fresh MinIO bucket hosting a quality-check that
@@ -25,7 +24,7 @@ func benchReceiver(b *testing.B) (blob.Bucket, func(etag string) int) {
 	name := s.NewBucket(b)
 	bucket := blob.WithRetry(s.S3(b, name, ""), blob.DefaultRetryPolicy())
 	d := NewDispatcher(bucket, slog.New(slog.DiscardHandler))
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error { return nil }}); err != nil {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error { return nil }}); err != nil {
 		b.Fatal(err)
 	}
 	wh, err := NewWebhook(d, "bench-token", "s3://"+name, 2)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 // BenchmarkDispatch measures the runtime's own cost per event on mem://: marker check,
@@ -16,7 +15,7 @@ import (
 func BenchmarkDispatch(b *testing.B) {
 	ctx := context.Background()
 	d := NewDispatcher(blob.NewMem(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error { return nil }}); err != nil {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error { return nil }}); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; b.Loop(); i++ {
@@ -30,7 +29,7 @@ func BenchmarkDispatch(b *testing.B) {
 func BenchmarkDuplicate(b *testing.B) {
 	ctx := context.Background()
 	d := NewDispatcher(blob.NewMem(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error { return nil }}); err != nil {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error { return nil }}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := d.Dispatch(ctx, manifestEvent("e")); err != nil {

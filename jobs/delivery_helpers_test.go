@@ -17,13 +17,12 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/miniotest"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 // slowStep is a quality-check stand-in: it works for d (or until cancelled), then
 // writes out/<key> holding the ETag.
 func slowStep(d time.Duration) Function {
-	return Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	return Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():

@@ -15,7 +15,6 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 // The tests of this file run the delivery runtime against the real MinIO of
@@ -35,7 +34,7 @@ func TestDuplicateWhileFailingIsRetried(t *testing.T) {
 		d.SetOptions(DeliveryOptions{Lease: 5 * time.Second, Retry: RetryPolicy{MaxAttempts: 3, Initial: 50 * time.Millisecond}})
 		running, proceed := make(chan struct{}), make(chan struct{})
 		var attempts atomic.Int32
-		if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+		if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 			if attempts.Add(1) == 1 {
 				close(running)
 				<-proceed
@@ -83,7 +82,7 @@ func TestDuplicateWhileFailingIsRetried(t *testing.T) {
 		for _, d := range []*Dispatcher{d1, d2} {
 			d.SetOptions(DeliveryOptions{Lease: 5 * time.Second, Poll: 20 * time.Millisecond})
 		}
-		if err := d1.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+		if err := d1.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 			runs1.Add(1)
 			close(held)
 			<-fail
@@ -91,7 +90,7 @@ func TestDuplicateWhileFailingIsRetried(t *testing.T) {
 		}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := d2.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+		if err := d2.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 			runs2.Add(1)
 			return nil
 		}}); err != nil {

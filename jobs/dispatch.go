@@ -145,20 +145,26 @@ func (d *Dispatcher) Routed(key string) bool { return len(d.hostedRoutes(key)) >
 func (d *Dispatcher) hostedRoutes(key string) []hostedRoute {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	k, err := layout.Parse(key) // the one parse of the event's key
+	if err != nil {
+		return nil
+	}
 	var out []hostedRoute
 	seen := map[string]bool{}
-	for _, r := range Match(key) {
+	for _, r := range MatchKey(k) {
 		if h := d.funcs[r.Function]; h != nil && !seen[r.Function] {
 			seen[r.Function] = true
-			out = append(out, hostedRoute{r, h})
+			out = append(out, hostedRoute{r, h, k})
 		}
 	}
 	return out
 }
 
+// hostedRoute is a route to a function hosted here, with the parsed key it matched.
 type hostedRoute struct {
 	Route
-	h *hosted
+	h   *hosted
+	key layout.Key
 }
 
 // routesFor returns the hosted routes of ev, with its ETag filled in from the bucket
@@ -198,7 +204,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev event.Object) ([]Outcome, 
 		errs []error
 	)
 	for _, r := range routes {
-		o := d.attempt(ctx, r.h, r.Route, ev, false)
+		o := d.attempt(ctx, r, ev, false)
 		for o.Status == StatusBusy {
 			select {
 			case <-ctx.Done():
@@ -206,7 +212,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev event.Object) ([]Outcome, 
 				continue
 			case <-time.After(d.Options().Poll):
 			}
-			o = d.attempt(ctx, r.h, r.Route, ev, false)
+			o = d.attempt(ctx, r, ev, false)
 		}
 		if o.Err != nil {
 			errs = append(errs, fmt.Errorf("%s for %s: %w", o.Function, ev.Key, o.Err))
@@ -223,7 +229,8 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev event.Object) ([]Outcome, 
 //
 // checked says the marker was looked at just before (at receipt): the attempt does
 // not look again before it takes the claim.
-func (d *Dispatcher) attempt(ctx context.Context, h *hosted, r Route, ev event.Object, checked bool) Outcome {
+func (d *Dispatcher) attempt(ctx context.Context, r hostedRoute, ev event.Object, checked bool) Outcome {
+	h := r.h
 	fn := h.f.Name
 	o := Outcome{Function: fn, Route: r.Name}
 	log := d.log.With("function", fn, "key", ev.Key, "etag", ev.ETag)
@@ -285,7 +292,9 @@ func (d *Dispatcher) attempt(ctx context.Context, h *hosted, r Route, ev event.O
 		function: fn, trigger: Trigger{Kind: "event", Event: &evCopy}, id: runID, lease: opt.Lease,
 		prepare: func(rec *Record) { rec.Inputs = append(rec.Inputs, ev.Key) },
 		renew:   func(ctx context.Context) error { return cl.renew(ctx, mine) },
-	}, func(ctx context.Context, env *Env) error { return h.f.OnEvent(ctx, env, ev) })
+	}, func(ctx context.Context, env *Env) error {
+		return h.f.OnEvent(ctx, env, Event{Object: ev, Parsed: r.key})
+	})
 	o.RunID, o.Status = rec.ID, rec.Status
 	if err != nil {
 		o.Status, o.Err = StatusFailed, err

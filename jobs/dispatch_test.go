@@ -23,7 +23,7 @@ func manifestEvent(etag string) event.Object {
 // counting registers a quality-check function that counts its runs and returns err.
 func counting(t *testing.T, d *Dispatcher, n *atomic.Int64, err error) {
 	t.Helper()
-	if rerr := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if rerr := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		n.Add(1)
 		return err
 	}}); rerr != nil {
@@ -91,7 +91,7 @@ func TestDispatchConcurrentDuplicatesRunOnce(t *testing.T) {
 	d := NewDispatcher(b, log)
 	var n atomic.Int64
 	release := make(chan struct{})
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		n.Add(1)
 		<-release // hold the run so that the duplicates arrive while it is in flight
 		return nil
@@ -132,7 +132,7 @@ func TestDispatchFailureIsRetried(t *testing.T) {
 	log, _ := testLogger(t)
 	d := NewDispatcher(b, log)
 	var n atomic.Int64
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		if n.Add(1) == 1 {
 			return errors.New("storage went away")
 		}
@@ -161,7 +161,7 @@ func TestDispatchRunsNothing(t *testing.T) {
 		{"unrouted key", event.Object{Name: "ObjectCreated:Put", Key: "etl/day=01/batch.csv", ETag: "x"}},
 		{"run record", event.Object{Name: "ObjectCreated:Put", Key: "runs/quality-check/x.json", ETag: "x"}},
 		{"delete event", event.Object{Name: "s3:ObjectRemoved:Delete", Key: manifestKey, ETag: "x"}},
-		{"routed to a function not hosted here", event.Object{Name: "ObjectCreated:Put", Key: "quality/day=01/report.json", ETag: "x"}},
+		{"routed to a function not hosted here", event.Object{Name: "ObjectCreated:Put", Key: layout.QualityReport(1), ETag: "x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,16 +184,16 @@ func TestDispatchRunsNothing(t *testing.T) {
 func TestDispatchStatuses(t *testing.T) {
 	tests := []struct {
 		name    string
-		body    func(ctx context.Context, env *Env, ev event.Object) error
+		body    func(ctx context.Context, env *Env, ev Event) error
 		status  string
 		marked  bool
 		errText string
 	}{
-		{"ok", func(ctx context.Context, env *Env, ev event.Object) error { return nil }, StatusOK, true, ""},
-		{"skipped", func(ctx context.Context, env *Env, ev event.Object) error { return Skip("gate failed") }, StatusSkipped, true, "gate failed"},
-		{"failed", func(ctx context.Context, env *Env, ev event.Object) error { return Exit(3, errors.New("bad batch")) }, StatusFailed, false, "bad batch"},
-		{"panic", func(ctx context.Context, env *Env, ev event.Object) error { panic("boom") }, StatusFailed, false, "panic: boom"},
-		{"final failure", func(ctx context.Context, env *Env, ev event.Object) error {
+		{"ok", func(ctx context.Context, env *Env, ev Event) error { return nil }, StatusOK, true, ""},
+		{"skipped", func(ctx context.Context, env *Env, ev Event) error { return Skip("gate failed") }, StatusSkipped, true, "gate failed"},
+		{"failed", func(ctx context.Context, env *Env, ev Event) error { return Exit(3, errors.New("bad batch")) }, StatusFailed, false, "bad batch"},
+		{"panic", func(ctx context.Context, env *Env, ev Event) error { panic("boom") }, StatusFailed, false, "panic: boom"},
+		{"final failure", func(ctx context.Context, env *Env, ev Event) error {
 			return Exit(3, Final(errors.New("gate failed")))
 		}, StatusFailed, true, "gate failed"},
 	}
@@ -264,7 +264,7 @@ func TestMaxConcurrentSerialises(t *testing.T) {
 	log, _ := testLogger(t)
 	d := NewDispatcher(blob.NewMem(), log)
 	var now, peak atomic.Int64
-	if err := d.Register(Function{Name: ABEval, MaxConcurrent: 1, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: ABEval, MaxConcurrent: 1, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		c := now.Add(1)
 		for {
 			p := peak.Load()
@@ -283,7 +283,7 @@ func TestMaxConcurrentSerialises(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			key := "quality/day=0" + string(rune('0'+day)) + "/report.json"
+			key := layout.QualityReport(layout.Day(day))
 			if _, err := d.Dispatch(ctx, event.Object{Key: key, ETag: "e"}); err != nil {
 				t.Error(err)
 			}
@@ -298,7 +298,7 @@ func TestMaxConcurrentSerialises(t *testing.T) {
 func TestRegister(t *testing.T) {
 	log, _ := testLogger(t)
 	d := NewDispatcher(blob.NewMem(), log)
-	noop := func(ctx context.Context, env *Env, ev event.Object) error { return nil }
+	noop := func(ctx context.Context, env *Env, ev Event) error { return nil }
 	tests := []struct {
 		f     Function
 		valid bool

@@ -7,8 +7,8 @@ import (
 	"log/slog"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 // In-process delivery: committing a day's manifest runs quality-check, whose report
@@ -18,12 +18,12 @@ func ExampleEmbedded() {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	raw := blob.NewMem()
 	d := jobs.NewDispatcher(raw, log)
-	d.Register(jobs.Function{Name: jobs.QualityCheck, OnEvent: func(ctx context.Context, env *jobs.Env, ev event.Object) error {
-		day := jobs.Routes[0].Fields(ev.Key)["day"]
-		_, _, err := blob.PutIfChanged(ctx, env.Bucket, "quality/day="+day+"/report.json", []byte(`{"success":true}`))
+	d.Register(jobs.Function{Name: jobs.QualityCheck, OnEvent: func(ctx context.Context, env *jobs.Env, ev jobs.Event) error {
+		// The route hands the key parsed: the day of the manifest.
+		_, _, err := blob.PutIfChanged(ctx, env.Bucket, layout.QualityReport(ev.Parsed.Day), []byte(`{"success":true}`))
 		return err
 	}})
-	d.Register(jobs.Function{Name: jobs.ABEval, OnEvent: func(ctx context.Context, env *jobs.Env, ev event.Object) error {
+	d.Register(jobs.Function{Name: jobs.ABEval, OnEvent: func(ctx context.Context, env *jobs.Env, ev jobs.Event) error {
 		fmt.Println("ab-eval for", ev.Key)
 		return nil
 	}})

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 func TestS3Handler(t *testing.T) {
@@ -33,7 +32,7 @@ func TestS3Handler(t *testing.T) {
 	b := blob.NewMem()
 	d := NewDispatcher(b, log)
 	d.SetOptions(DeliveryOptions{Retry: RetryPolicy{MaxAttempts: 3, Initial: time.Millisecond}})
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		n.Add(1)
 		if failures.Add(-1) >= 0 {
 			return errors.New("transient")

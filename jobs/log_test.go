@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 const secret = "s3cr3t-Zq9"
@@ -139,7 +138,7 @@ func TestSecretsStayOutOfRunRecordAndLogs(t *testing.T) {
 func TestEventRunLogsCarryRunID(t *testing.T) {
 	log, logs := testLogger(t)
 	d := NewDispatcher(blob.NewMem(), log)
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		env.Log.Info("checking", "rows", 10)
 		return nil
 	}}); err != nil {
@@ -171,7 +170,7 @@ func TestDefaultLoggerCarriesTheRunFromItsContext(t *testing.T) {
 	slog.SetDefault(log)
 	defer slog.SetDefault(prev)
 	d := NewDispatcher(blob.NewMem(), log)
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		slog.Default().WarnContext(ctx, "storage retry", "op", "put")
 		env.Log.InfoContext(ctx, "own logger")
 		return nil

@@ -17,7 +17,6 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/schemas"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 // onlyRecord returns the one run record of function in b, raw and decoded.
@@ -164,7 +163,7 @@ func TestEventFlag(t *testing.T) {
 	}
 	b := blob.NewMem()
 	var n atomic.Int64
-	f := Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	f := Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		n.Add(1)
 		return nil
 	}}
@@ -189,7 +188,7 @@ func TestEventScopeTrimsPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	f := Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	f := Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		got = append(got, ev.Key)
 		return nil
 	}}

@@ -78,8 +78,7 @@ type Delivery struct {
 	Receipt string
 
 	ctx      context.Context // values of the receiver's context, not its cancellation
-	h        *hosted
-	route    Route
+	route    hostedRoute
 	ev       event.Object
 	attempts int
 	waited   bool // found the event held by another run
@@ -180,7 +179,7 @@ func (q *Queue) receive(ctx context.Context, r hostedRoute, ev event.Object) (*D
 	if dl := q.pending(k); dl != nil {
 		return dl, nil
 	}
-	dl := &Delivery{Function: fn, Key: ev.Key, ETag: ev.ETag, Receipt: StatusReceived, ctx: context.WithoutCancel(ctx), h: r.h, route: r.Route, ev: ev,
+	dl := &Delivery{Function: fn, Key: ev.Key, ETag: ev.ETag, Receipt: StatusReceived, ctx: context.WithoutCancel(ctx), route: r, ev: ev,
 		bo: q.d.Options().Retry.backOff(), done: make(chan struct{})}
 	if q.inbox {
 		log := q.log.With("function", fn, "key", ev.Key, "etag", ev.ETag)
@@ -276,7 +275,7 @@ func (q *Queue) work() {
 		dl := q.ready[0]
 		q.ready = q.ready[1:]
 		q.mu.Unlock()
-		q.settle(dl, q.d.attempt(dl.ctx, dl.h, dl.route, dl.ev, q.inbox && dl.attempts == 0 && !dl.waited))
+		q.settle(dl, q.d.attempt(dl.ctx, dl.route, dl.ev, q.inbox && dl.attempts == 0 && !dl.waited))
 	}
 }
 

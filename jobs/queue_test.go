@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/jobs/event"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // chain registers stand-ins for the two routed stages: quality-check turns a day's
@@ -18,9 +17,8 @@ import (
 // "fail" makes quality-check fail.
 func chain(t *testing.T, d *Dispatcher) {
 	t.Helper()
-	day := func(key string) string { return strings.TrimPrefix(path.Base(path.Dir(key)), "day=") }
 	fns := []Function{
-		{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+		{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 			data, err := blob.ReadAll(ctx, env.Bucket, ev.Key)
 			if err != nil {
 				return err
@@ -28,13 +26,13 @@ func chain(t *testing.T, d *Dispatcher) {
 			if strings.Contains(string(data), "fail") {
 				return fmt.Errorf("manifest %s is broken", ev.Key)
 			}
-			out := "quality/day=" + day(ev.Key) + "/report.json"
+			out := layout.QualityReport(ev.Parsed.Day)
 			env.Run.AddOutput(out)
 			_, _, err = blob.PutIfChanged(ctx, env.Bucket, out, []byte(`{"passed":true}`))
 			return err
 		}},
-		{Name: ABEval, MaxConcurrent: 1, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
-			out := "abtest/day=" + day(ev.Key) + "/result.json"
+		{Name: ABEval, MaxConcurrent: 1, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
+			out := layout.ABResult(ev.Parsed.Day)
 			env.Run.AddOutput(out)
 			_, _, err := blob.PutIfChanged(ctx, env.Bucket, out, []byte(`{"winner":null}`))
 			return err
@@ -116,7 +114,7 @@ func TestEmbeddedKeepsErrors(t *testing.T) {
 	if !strings.Contains(logs.String(), `"msg":"event run failed"`) {
 		t.Error("the failure was not logged")
 	}
-	if ok, _ := blob.Exists(ctx, raw, "quality/day=01/report.json"); ok {
+	if ok, _ := blob.Exists(ctx, raw, layout.QualityReport(1)); ok {
 		t.Error("a failed stage fired the next one")
 	}
 }
@@ -126,7 +124,7 @@ func TestQueueWaitHonoursContext(t *testing.T) {
 	raw := blob.NewMem()
 	d := NewDispatcher(raw, log)
 	release := make(chan struct{})
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		<-release
 		return nil
 	}}); err != nil {

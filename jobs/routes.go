@@ -1,8 +1,9 @@
 package jobs
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 // Function names that the routing table leads to.
@@ -14,80 +15,61 @@ const (
 // CreatedEvents is the S3 / MinIO event filter every route listens to.
 const CreatedEvents = "s3:ObjectCreated:*"
 
-// Route sends the object-created events of matching keys to a function.
+// Route sends the object-created events of the keys of one kind of the bucket layout
+// to a function.
 //
 // Prefix and Suffix are what S3 and MinIO notification filters can express (plain
-// ASCII, nothing that needs URL-encoding, and no two routes overlap); Pattern is the
-// precise rule, checked on every delivery. Infra generators (MinIO setup, the AWS
-// template) read Routes; nothing else lists which key starts which function.
+// ASCII, nothing that needs URL-encoding, and no two routes overlap): the kind's
+// layout.Kind.Filter. layout.Parse is the precise rule, checked on every delivery.
+// Infra generators (MinIO setup, the AWS template) read Routes; nothing else lists
+// which key starts which function.
 type Route struct {
-	Name     string         // short stable id, e.g. for an S3 notification configuration id
-	Function string         // function to run
-	Prefix   string         // notification filter: key prefix
-	Suffix   string         // notification filter: key suffix
-	Pattern  *regexp.Regexp // exact keys; named groups are the key's fields (see Fields)
-	Doc      string         // what the key means
+	Name     string      // short stable id, e.g. for an S3 notification configuration id
+	Function string      // function to run
+	Kind     layout.Kind // the keys it matches
+	Prefix   string      // notification filter: key prefix
+	Suffix   string      // notification filter: key suffix
+	Doc      string      // what the key means
+}
+
+// route is the route of kind's keys to function, with the kind's notification filter.
+func route(name, function string, kind layout.Kind, doc string) Route {
+	prefix, suffix := kind.Filter()
+	return Route{Name: name, Function: function, Kind: kind, Prefix: prefix, Suffix: suffix, Doc: doc}
 }
 
 // Routes is the routing table, in the order infra files list it. Keys are relative to
-// the bucket's prefix. The markers named here are written last by their stage (DESIGN §2).
+// the bucket's prefix. The markers named here are written last by their stage
+// (docs/design.md §Bucket layout).
 var Routes = []Route{
-	{
-		Name:     "etl-manifest",
-		Function: QualityCheck,
-		Prefix:   "etl/",
-		Suffix:   "/_manifest.json",
-		Pattern:  regexp.MustCompile(`^etl/day=(?P<day>[0-9]{2})/_manifest\.json$`),
-		Doc:      "a released day's batch is complete",
-	},
-	{
-		Name:     "quality-report",
-		Function: ABEval,
-		Prefix:   "quality/",
-		Suffix:   "/report.json",
-		Pattern:  regexp.MustCompile(`^quality/day=(?P<day>[0-9]{2})/report\.json$`),
-		Doc:      "a day's quality report is written (ab-eval scores it only when it passed)",
-	},
-	{
-		Name:     "model-champion",
-		Function: ABEval,
-		Prefix:   "models/",
-		Suffix:   "/champion.json",
-		Pattern:  regexp.MustCompile(`^models/(?P<model>[a-z0-9][a-z0-9_-]*)/champion\.json$`),
-		Doc:      "a model's champion run changed",
-	},
+	route("etl-manifest", QualityCheck, layout.KindETLManifest, "a released day's batch is complete"),
+	route("quality-report", ABEval, layout.KindQualityReport, "a day's quality report is written (ab-eval scores it only when it passed)"),
+	route("model-champion", ABEval, layout.KindChampion, "a model's champion run changed"),
 }
 
-// Match returns the routes whose pattern matches key, in table order.
+// Match returns the routes that key leads to, in table order.
 func Match(key string) []Route {
+	k, err := layout.Parse(key)
+	if err != nil {
+		return nil
+	}
+	return MatchKey(k)
+}
+
+// MatchKey returns the routes of a parsed key, in table order.
+func MatchKey(k layout.Key) []Route {
 	var out []Route
 	for _, r := range Routes {
-		if r.Matches(key) {
+		if r.Kind == k.Kind && k.Kind != layout.KindUnknown {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// Matches reports whether key passes the route's filters and its pattern.
+// Matches reports whether key passes the route's filters and is of its kind.
 func (r Route) Matches(key string) bool {
-	return strings.HasPrefix(key, r.Prefix) && strings.HasSuffix(key, r.Suffix) && r.Pattern.MatchString(key)
-}
-
-// Fields returns the named groups of the route's pattern for key (e.g. "day": "03"),
-// or nil when key does not match.
-func (r Route) Fields(key string) map[string]string {
-	if !r.Matches(key) {
-		return nil
-	}
-	m := r.Pattern.FindStringSubmatch(key)
-	out := map[string]string{}
-	for i, name := range r.Pattern.SubexpNames() {
-		if name != "" {
-			out[name] = m[i]
-		}
-	}
-	return out
+	return strings.HasPrefix(key, r.Prefix) && strings.HasSuffix(key, r.Suffix) && layout.IsKind(key, r.Kind)
 }
 
 // Functions lists the distinct functions the table leads to, in table order.

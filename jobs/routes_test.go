@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 func TestMatch(t *testing.T) {
@@ -19,9 +22,9 @@ func TestMatch(t *testing.T) {
 		{"etl/day=01/batch.csv", nil},
 		{"etl/day=01/x/_manifest.json", nil},
 		{"etl/status.json", nil},
-		{"quality/day=03/report.json", []string{"quality-report"}},
+		{layout.QualityReport(3), []string{"quality-report"}},
 		{"quality/history.json", nil},
-		{"quality/day=03/report.json.tmp", nil},
+		{layout.QualityReport(3) + ".tmp", nil},
 		{"models/ncf/champion.json", []string{"model-champion"}},
 		{"models/ss4rec/champion.json", []string{"model-champion"}},
 		{"models/ncf/run-20261120/champion.json", nil},
@@ -49,7 +52,7 @@ func TestRoutesAreValidNotificationFilters(t *testing.T) {
 	plain := regexp.MustCompile(`^[A-Za-z0-9/_.-]*$`)
 	names := map[string]bool{}
 	for i, r := range Routes {
-		if r.Name == "" || r.Function == "" || r.Pattern == nil || r.Doc == "" {
+		if r.Name == "" || r.Function == "" || r.Kind == layout.KindUnknown || r.Doc == "" {
 			t.Errorf("route %d is incomplete: %+v", i, r)
 		}
 		if names[r.Name] {
@@ -59,8 +62,8 @@ func TestRoutesAreValidNotificationFilters(t *testing.T) {
 		if !plain.MatchString(r.Prefix) || !plain.MatchString(r.Suffix) || r.Prefix == "" || r.Suffix == "" {
 			t.Errorf("route %s: filters %q / %q must be non-empty plain ASCII", r.Name, r.Prefix, r.Suffix)
 		}
-		if !strings.HasPrefix(r.Pattern.String(), "^"+regexp.QuoteMeta(r.Prefix)) {
-			t.Errorf("route %s: pattern %s does not start with the prefix filter %q", r.Name, r.Pattern, r.Prefix)
+		if p, s := r.Kind.Filter(); p != r.Prefix || s != r.Suffix {
+			t.Errorf("route %s: filters %q / %q, but its kind %s has %q / %q", r.Name, r.Prefix, r.Suffix, r.Kind, p, s)
 		}
 		for j, o := range Routes[i+1:] {
 			if strings.HasPrefix(r.Prefix, o.Prefix) || strings.HasPrefix(o.Prefix, r.Prefix) {
@@ -72,20 +75,19 @@ func TestRoutesAreValidNotificationFilters(t *testing.T) {
 	}
 }
 
-func TestFields(t *testing.T) {
-	tests := []struct {
-		route int
-		key   string
-		want  map[string]string
-	}{
-		{0, "etl/day=07/_manifest.json", map[string]string{"day": "07"}},
-		{1, "quality/day=12/report.json", map[string]string{"day": "12"}},
-		{2, "models/ncf/champion.json", map[string]string{"model": "ncf"}},
-		{2, "etl/day=07/_manifest.json", nil},
+// A key that passes a route's notification filters but is not of its kind (the
+// filters are coarser than the layout) is not routed.
+func TestMatchesNeedsTheKind(t *testing.T) {
+	for _, key := range []string{"etl/day=21/_manifest.json", "etl/x/_manifest.json", "models/ncf/r1/x/champion.json", "quality/x/report.json"} {
+		for _, r := range Routes {
+			if strings.HasPrefix(key, r.Prefix) && strings.HasSuffix(key, r.Suffix) && r.Matches(key) {
+				t.Errorf("route %s matches %q", r.Name, key)
+			}
+		}
 	}
-	for _, tt := range tests {
-		if got := Routes[tt.route].Fields(tt.key); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Routes[%d].Fields(%q) = %v, want %v", tt.route, tt.key, got, tt.want)
+	for _, r := range Routes {
+		if k := (layout.Key{Kind: r.Kind, Day: 7, Model: "ncf", Name: "x"}); !slices.Contains(MatchKey(k), r) {
+			t.Errorf("MatchKey(%+v) lacks route %s", k, r.Name)
 		}
 	}
 }
@@ -97,13 +99,14 @@ func TestFunctions(t *testing.T) {
 }
 
 func ExampleMatch() {
-	for _, key := range []string{"etl/day=03/_manifest.json", "quality/day=03/report.json", "models/ncf/champion.json", "etl/day=03/batch.csv"} {
+	for _, key := range []string{"etl/day=03/_manifest.json", layout.QualityReport(3), "models/ncf/champion.json", "etl/day=03/batch.csv"} {
 		for _, r := range Match(key) {
-			fmt.Printf("%s -> %s %v\n", key, r.Function, r.Fields(key))
+			k, _ := layout.Parse(key)
+			fmt.Printf("%s -> %s %s day=%v model=%q\n", key, r.Function, k.Kind, k.Day, k.Model)
 		}
 	}
 	// Output:
-	// etl/day=03/_manifest.json -> quality-check map[day:03]
-	// quality/day=03/report.json -> ab-eval map[day:03]
-	// models/ncf/champion.json -> ab-eval map[model:ncf]
+	// etl/day=03/_manifest.json -> quality-check etl-manifest day=03 model=""
+	// quality/day=03/report.json -> ab-eval quality-report day=03 model=""
+	// models/ncf/champion.json -> ab-eval champion day=00 model="ncf"
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/jobs/event"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -62,8 +62,8 @@ func TestDocumentsMatchSchemas(t *testing.T) {
 	b := blob.NewMem()
 	log, _ := testLogger(t)
 	d := NewDispatcher(b, log)
-	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
-		env.Run.AddOutput("quality/day=01/report.json")
+	if err := d.Register(Function{Name: QualityCheck, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
+		env.Run.AddOutput(layout.QualityReport(1))
 		if ev.ETag == "final" {
 			return Exit(3, Final(errors.New("failed gate")))
 		}

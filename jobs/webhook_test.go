@@ -15,7 +15,6 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
-	"github.com/recpipe/recpipe/jobs/event"
 )
 
 func TestWebhook(t *testing.T) {
@@ -35,7 +34,7 @@ func TestWebhook(t *testing.T) {
 	var runs atomic.Int64
 	var mode atomic.Value // "ok", "fail", "fail once" or "final"
 	mode.Store("ok")
-	if err := d.Register(Function{Name: ABEval, OnEvent: func(ctx context.Context, env *Env, ev event.Object) error {
+	if err := d.Register(Function{Name: ABEval, OnEvent: func(ctx context.Context, env *Env, ev Event) error {
 		runs.Add(1)
 		switch mode.Load() {
 		case "fail":

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 func TestFetchResults(t *testing.T) {
@@ -18,7 +19,7 @@ func TestFetchResults(t *testing.T) {
 		"etl/status.json":                 true,
 		"etl/day=01/_manifest.json":       true,
 		"etl/day=01/batch.csv":            false,
-		"quality/day=01/report.json":      true,
+		layout.QualityReport(1):           true,
 		"abtest/day=01/result.json":       true,
 		"abtest/day=01/units.csv":         false,
 		"abtest/report.html":              true,

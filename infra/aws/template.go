@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 )
 
@@ -21,8 +22,8 @@ type Access struct {
 // FunctionAccess lists, for every function the routing table leads to, what it writes.
 // TestEveryRoutedFunctionHasAccess keeps it complete.
 var FunctionAccess = map[string]Access{
-	jobs.QualityCheck: {Writes: []string{"quality/", "runs/quality-check/"}, MemoryMB: 1024, TimeoutSec: 300},
-	jobs.ABEval:       {Writes: []string{"abtest/", "runs/ab-eval/"}, MemoryMB: 3008, TimeoutSec: 900},
+	jobs.QualityCheck: {Writes: []string{layout.QualityPrefix, layout.Runs(jobs.QualityCheck)}, MemoryMB: 1024, TimeoutSec: 300},
+	jobs.ABEval:       {Writes: []string{layout.ABPrefix, layout.Runs(jobs.ABEval)}, MemoryMB: 3008, TimeoutSec: 900},
 }
 
 type m = map[string]any

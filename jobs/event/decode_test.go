@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 func ts(s string) time.Time {
@@ -41,7 +42,7 @@ func TestDecode(t *testing.T) {
 		Time: ts("2026-11-20T02:03:41.005Z"),
 	}
 	report := Object{
-		Name: "s3:ObjectCreated:Put", Bucket: "recpipe", Key: "quality/day=03/report.json",
+		Name: "s3:ObjectCreated:Put", Bucket: "recpipe", Key: layout.QualityReport(3),
 		ETag: "e0f1a2b3c4d5e6f708192a3b4c5d6e7f", Size: 4210, Sequencer: "187A2B9C3D5A1B22",
 		Time: ts("2026-11-20T10:41:22.573Z"),
 	}
@@ -136,7 +137,7 @@ func TestFromS3EventBuiltInCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Key != "quality/day=07/report.json" {
+	if len(got) != 1 || got[0].Key != layout.QualityReport(7) {
 		t.Fatalf("got %+v", got)
 	}
 }

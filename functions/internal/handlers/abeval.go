@@ -11,7 +11,6 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/jobs/event"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
 	"github.com/recpipe/recpipe/model/scoring"
 )
@@ -78,7 +77,7 @@ func (c ABEvalConfig) Options() (abtest.Options, error) {
 type ABTarget struct {
 	Days []int
 	All  bool
-	Key  layout.Key // the event's key, parsed
+	Key  *layout.Key // the event's key, parsed (zero Kind: a key outside the layout)
 }
 
 // ABEval is the ab-eval function of the routing table: a passing quality report
@@ -91,12 +90,8 @@ func ABEvalFunction(cfg ABEvalConfig) jobs.Function {
 		Name: jobs.ABEval,
 		// Runs rewrite the cumulative summary: one at a time in a process.
 		MaxConcurrent: 1,
-		OnEvent: func(ctx context.Context, env *jobs.Env, ev event.Object) error {
-			k, err := layout.Parse(ev.Key)
-			if err != nil {
-				return jobs.Skip(err.Error())
-			}
-			return RunABEval(ctx, env, cfg, ABTarget{Key: k})
+		OnEvent: func(ctx context.Context, env *jobs.Env, ev jobs.Event) error {
+			return RunABEval(ctx, env, cfg, ABTarget{Key: &ev.Parsed})
 		},
 	}
 }
@@ -111,9 +106,11 @@ func RunABEval(ctx context.Context, env *jobs.Env, cfg ABEvalConfig, target ABTa
 	e := &abtest.Evaluator{Bucket: env.Bucket, Opt: opt, Log: env.Log}
 	var done []int
 	switch {
-	case target.Key.Kind != layout.KindUnknown:
-		env.Run.AddInput(target.Key.String())
-		done, err = e.OnKey(ctx, target.Key)
+	case target.Key != nil:
+		if target.Key.Kind != layout.KindUnknown {
+			env.Run.AddInput(target.Key.String())
+		}
+		done, err = e.OnKey(ctx, *target.Key)
 	case target.All:
 		done, err = e.RunAll(ctx)
 	default:

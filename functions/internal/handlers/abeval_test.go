@@ -36,7 +36,7 @@ func TestABEvalEvents(t *testing.T) {
 	qc := handlers.QualityCheckFunction(handlers.QualityConfig{})
 	for d := 1; d <= 3; d++ {
 		env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
-		if err := qc.OnEvent(ctx, env, event.Object{Key: layout.ETLManifest(layout.Day(d))}); (err != nil) != (d == 3) {
+		if err := qc.OnEvent(ctx, env, jobs.ParseEvent(event.Object{Key: layout.ETLManifest(layout.Day(d))})); (err != nil) != (d == 3) {
 			t.Fatalf("quality-check day %d: %v", d, err)
 		}
 	}
@@ -60,7 +60,7 @@ func TestABEvalEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
-		err := fn.OnEvent(ctx, env, event.Object{Key: tt.key})
+		err := fn.OnEvent(ctx, env, jobs.ParseEvent(event.Object{Key: tt.key}))
 		if tt.skip {
 			if !errors.Is(err, jobs.ErrSkip) || !strings.Contains(err.Error(), "success=false") {
 				t.Errorf("%s: err = %v, want a skip naming the failed report", tt.key, err)
@@ -100,7 +100,7 @@ func TestABEvalEvents(t *testing.T) {
 	both := cfg
 	both.ModelA, both.ModelB = "ncf", "ss4rec"
 	env0 := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
-	if err := handlers.ABEvalFunction(both).OnEvent(ctx, env0, event.Object{Key: "models/ncf/champion.json"}); !errors.Is(err, jobs.ErrSkip) ||
+	if err := handlers.ABEvalFunction(both).OnEvent(ctx, env0, jobs.ParseEvent(event.Object{Key: "models/ncf/champion.json"})); !errors.Is(err, jobs.ErrSkip) ||
 		!strings.Contains(err.Error(), "models/ss4rec/champion.json does not exist yet") {
 		t.Errorf("champion event without the other champion: %v", err)
 	}

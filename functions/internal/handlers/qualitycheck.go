@@ -7,7 +7,6 @@ import (
 
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/jobs/event"
 	"github.com/recpipe/recpipe/quality"
 )
 
@@ -36,12 +35,11 @@ func QualityCheckFunction(cfg QualityConfig) jobs.Function {
 		Name: jobs.QualityCheck,
 		// Runs rebuild the cumulative quality/history.json: one at a time in a process.
 		MaxConcurrent: 1,
-		OnEvent: func(ctx context.Context, env *jobs.Env, ev event.Object) error {
-			k, err := layout.Parse(ev.Key)
-			if err != nil || k.Kind != layout.KindETLManifest {
+		OnEvent: func(ctx context.Context, env *jobs.Env, ev jobs.Event) error {
+			if ev.Parsed.Kind != layout.KindETLManifest {
 				return jobs.Skip("not a day manifest: " + ev.Key)
 			}
-			_, err = RunQualityCheck(ctx, env, cfg, int(k.Day))
+			_, err := RunQualityCheck(ctx, env, cfg, int(ev.Parsed.Day))
 			return err
 		},
 	}

@@ -52,10 +52,6 @@ type Evaluator struct {
 	Opt    Options
 	Log    *slog.Logger
 
-	// Written lists the keys written (changed) by the last calls, for run records.
-	Written []string
-	// Read lists the input keys of the last calls.
-	Read []string
 	// Skipped lists why the last calls left something undone ("day 3: ...").
 	Skipped []string
 }
@@ -209,7 +205,6 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.Read = append(e.Read, key)
 		st.inputs = append(st.inputs, in)
 		if name == "train.csv" {
 			st.train = rows
@@ -267,7 +262,6 @@ func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Pre
 	if champ != nil && champ.Dataset != "" && champ.Dataset != e.Opt.Dataset {
 		return nil, ModelRef{}, fmt.Errorf("%s: trained on dataset %q, evaluating %q", key, champ.Dataset, e.Opt.Dataset)
 	}
-	e.Read = append(e.Read, key)
 	return p, ModelRef{Spec: spec, Name: p.Name(), Champion: &in}, nil
 }
 
@@ -284,7 +278,6 @@ func (e *Evaluator) addBatch(ctx context.Context, st *state, d int) error {
 	if err != nil {
 		return err
 	}
-	e.Read = append(e.Read, key)
 	st.hist.Add(rows)
 	st.histDays = append(st.histDays, d)
 	slices.Sort(st.histDays)
@@ -346,12 +339,9 @@ func (e *Evaluator) skip(reason string) {
 
 // put writes data unless identical bytes are already there.
 func (e *Evaluator) put(ctx context.Context, key string, data []byte) error {
-	_, wrote, err := blob.PutIfChanged(ctx, e.Bucket, key, data)
+	_, _, err := blob.PutIfChanged(ctx, e.Bucket, key, data)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", key, err)
-	}
-	if wrote {
-		e.Written = append(e.Written, key)
 	}
 	return nil
 }

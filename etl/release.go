@@ -43,8 +43,6 @@ type Releaser struct {
 	Dataset          string
 	MaxRejectedShare float64 // 0 means DefaultMaxRejectedShare
 	Log              *slog.Logger
-	// OnWrite, when set, is told every key the release writes (for run records).
-	OnWrite func(key string)
 }
 
 func (r *Releaser) log() *slog.Logger {
@@ -138,12 +136,8 @@ func (r *Releaser) build(ctx context.Context, src FeedSource, d int) (*DayManife
 		key  string
 		data []byte
 	}{{m.RejectedRows.Key, s.rejected}, {m.Batch.Key, s.batch}} {
-		_, wrote, err := blob.PutIfChanged(ctx, r.Bucket, o.key, o.data)
-		if err != nil {
+		if _, _, err := blob.PutIfChanged(ctx, r.Bucket, o.key, o.data); err != nil {
 			return nil, fmt.Errorf("write %s: %w", o.key, err)
-		}
-		if wrote && r.OnWrite != nil {
-			r.OnWrite(o.key)
 		}
 	}
 	if share := float64(s.nreject) / float64(max(hi-lo, 1)); share > r.maxRejected() {
@@ -183,9 +177,6 @@ func (r *Releaser) commit(ctx context.Context, src FeedSource, m *DayManifest) (
 	} else if err != nil {
 		return nil, "", fmt.Errorf("commit %s: %w", key, err)
 	} else {
-		if r.OnWrite != nil {
-			r.OnWrite(key)
-		}
 		r.log().Info("released", "day", m.Day, "rows", m.Rows, "rejected", m.Rejected, "ms", m.Timings.TotalMS)
 	}
 	return m, out, r.refreshStatus(ctx, src)
@@ -239,10 +230,7 @@ func (r *Releaser) checkFeed(ctx context.Context, src FeedSource) error {
 }
 
 func (r *Releaser) refreshStatus(ctx context.Context, src FeedSource) error {
-	wrote, err := RefreshStatus(ctx, r.Bucket, &src)
-	if wrote && r.OnWrite != nil {
-		r.OnWrite(layout.ETLStatus)
-	}
+	_, err := RefreshStatus(ctx, r.Bucket, &src)
 	return err
 }
 

@@ -96,7 +96,7 @@ func execute(ctx context.Context, b blob.Bucket, base *slog.Logger, spec runSpec
 
 	rctx, cancel := context.WithCancelCause(withRun(ctx, spec.function, rec.ID))
 	stop := renewWhileRunning(rctx, cancel, b, rec, lease, spec.renew, log)
-	err := protect(rctx, &Env{Bucket: b, Log: log, Run: rec}, body)
+	err := protect(rctx, NewEnv(b, log, rec), body)
 	stop()
 	if cause := context.Cause(rctx); err != nil && errors.Is(cause, ErrLostClaim) {
 		err = fmt.Errorf("%w (%w)", err, cause)

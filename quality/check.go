@@ -24,8 +24,6 @@ type Checker struct {
 	// released from another is an error.
 	Dataset string
 	Log     *slog.Logger
-	// OnRead and OnWrite, when set, are told the keys read and written (run records).
-	OnRead, OnWrite func(key string)
 }
 
 // dayInput is everything the checks of one day look at.
@@ -71,12 +69,8 @@ func (c *Checker) Check(ctx context.Context, d int) (*Report, error) {
 	rep.Results = append(rep.Results, in.anomalies()...)
 	rep.finish()
 	key := layout.QualityReport(layout.Day(d))
-	_, wrote, err := blob.WriteJSON(ctx, c.Bucket, key, rep)
-	if err != nil {
+	if _, _, err := blob.WriteJSON(ctx, c.Bucket, key, rep); err != nil {
 		return nil, fmt.Errorf("write %s: %w", key, err)
-	}
-	if wrote {
-		c.wrote(key)
 	}
 	if err := c.rebuildHistory(ctx); err != nil {
 		return rep, err
@@ -130,7 +124,6 @@ func (c *Checker) load(ctx context.Context, d int) (*dayInput, error) {
 		return nil, fmt.Errorf("%w: %s was released from %q, not %q", etl.ErrConflict, mkey, m.Dataset, c.Dataset)
 	}
 	in.m = m
-	c.read(mkey)
 	if in.src, err = etl.LoadFeedSource(ctx, c.Bucket, m.Dataset); err != nil {
 		return nil, err
 	}
@@ -143,17 +136,12 @@ func (c *Checker) load(ctx context.Context, d int) (*dayInput, error) {
 		return nil, err
 	}
 	if built {
-		c.read(in.src.TrainKey(), in.src.ItemsKey())
-		c.wrote(layout.QualityTrainProfile)
 		c.log().Info("built the train profile", "key", layout.QualityTrainProfile, "train_rows", in.prof.Rows)
-	} else {
-		c.read(layout.QualityTrainProfile)
 	}
 	data, err := blob.ReadAll(ctx, c.Bucket, m.Batch.Key)
 	if err != nil {
 		return nil, fmt.Errorf("day %d batch: %w", d, err)
 	}
-	c.read(m.Batch.Key)
 	sum := sha256.Sum256(data)
 	in.batchSHA256 = hex.EncodeToString(sum[:])
 	in.b = readBatch(data, m.TimeRange)
@@ -177,18 +165,4 @@ func (c *Checker) log() *slog.Logger {
 		return c.Log
 	}
 	return slog.New(slog.DiscardHandler)
-}
-
-func (c *Checker) read(keys ...string) {
-	if c.OnRead != nil {
-		for _, k := range keys {
-			c.OnRead(k)
-		}
-	}
-}
-
-func (c *Checker) wrote(key string) {
-	if c.OnWrite != nil {
-		c.OnWrite(key)
-	}
 }

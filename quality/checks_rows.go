@@ -301,7 +301,6 @@ func (c *Checker) scanRatings(ctx context.Context, key string, fn func(ratings.R
 		return err
 	}
 	defer rc.Close()
-	c.read(key)
 	return ratings.Scan(rc, key, func(r ratings.Rating, bad *ratings.LineError) error {
 		if bad == nil {
 			fn(r)

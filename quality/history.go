@@ -67,12 +67,8 @@ func (c *Checker) rebuildHistory(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, wrote, err := blob.WriteJSON(ctx, c.Bucket, layout.QualityHistory, h)
-		if err != nil {
+		if _, _, err := blob.WriteJSON(ctx, c.Bucket, layout.QualityHistory, h); err != nil {
 			return fmt.Errorf("write %s: %w", layout.QualityHistory, err)
-		}
-		if wrote {
-			c.wrote(layout.QualityHistory)
 		}
 		again, err := BuildHistory(ctx, c.Bucket)
 		if err != nil {

@@ -46,7 +46,6 @@ func (c *Checker) earlierMetrics(ctx context.Context, in *dayInput, e *etl.DayMa
 	switch {
 	case err == nil && rep.Schema == ReportSchema && rep.Day == e.Day && rep.Dataset == e.Dataset &&
 		rep.Inputs.BatchSHA256 == e.Batch.SHA256 && rep.Inputs.PreparedManifestSHA256 == in.src.ManifestSHA256 && rep.Metrics != nil:
-		c.read(key)
 		return rep.Metrics, nil
 	case err != nil && !errors.Is(err, blob.ErrNotFound):
 		return nil, err
@@ -55,7 +54,6 @@ func (c *Checker) earlierMetrics(ctx context.Context, in *dayInput, e *etl.DayMa
 	if err != nil {
 		return nil, fmt.Errorf("day %d batch (history of day %d): %w", e.Day, in.day, err)
 	}
-	c.read(e.Batch.Key)
 	ein := &dayInput{day: e.Day, th: in.th, m: e, src: in.src, prof: in.prof, b: readBatch(data, e.TimeRange), metrics: Metrics{}}
 	ein.drift()
 	return ein.metrics, nil

@@ -41,9 +41,7 @@ func main() {
 		if *status {
 			return printStatus(ctx, env.Bucket, *dataset)
 		}
-		r := &etl.Releaser{Bucket: env.Bucket, Dataset: *dataset, MaxRejectedShare: *maxRej, Log: env.Log,
-			OnWrite: func(k string) { env.Run.AddOutput(k) }}
-		env.Run.AddInput(layout.PreparedManifest(*dataset), layout.Prepared(*dataset, layout.TestName))
+		r := &etl.Releaser{Bucket: env.Bucket, Dataset: *dataset, MaxRejectedShare: *maxRej, Log: env.Log}
 		var ms []*etl.DayManifest
 		var err error
 		switch {

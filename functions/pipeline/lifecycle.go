@@ -53,7 +53,7 @@ func trainChampion(ctx context.Context, b blob.Bucket, spec trainSpec, log *slog
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s config: %w", spec.Model, err)
 	}
-	data, err := training.ReadSplits(ctx, b, cfg.Dataset, nil)
+	data, err := training.ReadSplits(ctx, b, cfg.Dataset)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,8 +51,7 @@ func main() {
 			return err
 		}
 		src := res.Manifest.Source
-		env.Run.AddInput(cmp.Or(src.URL, src.Name))
-		env.Run.AddOutput(res.Written...)
+		env.Run.AddInput(cmp.Or(src.URL, src.Name)) // outside the bucket: the runtime cannot see it
 		if *asJSON {
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetIndent("", "  ")

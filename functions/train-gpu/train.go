@@ -10,7 +10,6 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/trainer"
 )
 
@@ -26,7 +25,7 @@ func train(ctx context.Context, env *jobs.Env, o *options) error {
 	if err != nil {
 		return jobs.Exit(2, err)
 	}
-	data, err := training.ReadSplits(ctx, env.Bucket, cfg.Dataset, func(k string) { env.Run.AddInput(k) })
+	data, err := training.ReadSplits(ctx, env.Bucket, cfg.Dataset)
 	if err != nil {
 		return err
 	}
@@ -41,14 +40,12 @@ func train(ctx context.Context, env *jobs.Env, o *options) error {
 	if err != nil {
 		return err
 	}
-	env.Run.AddOutput(s.ConfigKey, s.MetricsKey, s.ModelKey, trainer.RunPrefix(s.Model, s.Run)+"summary.json")
 	printSummary(os.Stdout, s)
 	if o.promote {
 		c, err := trainer.Promote(ctx, env.Bucket, s)
 		if err != nil {
 			return err
 		}
-		env.Run.AddOutput(scoring.ChampionKey(c.Model))
 		env.Log.Info("promoted", "model", c.Model, "run", c.Run, "val_rmse", c.ValRMSE)
 	}
 	return nil

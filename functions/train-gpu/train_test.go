@@ -21,7 +21,7 @@ func testEnv(t *testing.T) *jobs.Env {
 	if _, err := etl.Prepare(context.Background(), b, etl.Options{SyntheticRows: 3000}); err != nil {
 		t.Fatal(err)
 	}
-	return &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
+	return jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 }
 
 // The demo config, cut to one epoch, trains on a prepared synthetic dataset, promotes

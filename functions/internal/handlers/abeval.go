@@ -107,21 +107,16 @@ func RunABEval(ctx context.Context, env *jobs.Env, cfg ABEvalConfig, target ABTa
 	var done []int
 	switch {
 	case target.Key != nil:
-		if target.Key.Kind != layout.KindUnknown {
-			env.Run.AddInput(target.Key.String())
-		}
 		done, err = e.OnKey(ctx, *target.Key)
 	case target.All:
 		done, err = e.RunAll(ctx)
 	default:
 		done, err = e.RunDays(ctx, target.Days)
 	}
-	env.Run.AddInput(e.Read...)
-	env.Run.AddOutput(e.Written...)
 	if err != nil {
 		return err
 	}
-	env.Log.Info("ab-eval done", "evaluated_days", done, "written", len(e.Written))
+	env.Log.Info("ab-eval done", "evaluated_days", done)
 	if len(done) == 0 && len(e.Skipped) > 0 {
 		return jobs.Skip(strings.Join(e.Skipped, "; "))
 	}

@@ -35,7 +35,7 @@ func TestABEvalEvents(t *testing.T) {
 	blob.PutBytes(ctx, b, key, []byte(strings.Replace(string(data), "\n", "\n999,1,6.0,1\n", 1)), blob.PutOptions{})
 	qc := handlers.QualityCheckFunction(handlers.QualityConfig{})
 	for d := 1; d <= 3; d++ {
-		env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
+		env := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 		if err := qc.OnEvent(ctx, env, jobs.ParseEvent(event.Object{Key: layout.ETLManifest(layout.Day(d))})); (err != nil) != (d == 3) {
 			t.Fatalf("quality-check day %d: %v", d, err)
 		}
@@ -59,7 +59,7 @@ func TestABEvalEvents(t *testing.T) {
 		{layout.QualityReport(layout.Day(2)), false, nil},
 	}
 	for _, tt := range tests {
-		env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
+		env := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 		err := fn.OnEvent(ctx, env, jobs.ParseEvent(event.Object{Key: tt.key}))
 		if tt.skip {
 			if !errors.Is(err, jobs.ErrSkip) || !strings.Contains(err.Error(), "success=false") {
@@ -99,7 +99,7 @@ func TestABEvalEvents(t *testing.T) {
 	blob.PutBytes(ctx, b, "models/ncf/champion.json", []byte(`{"schema":"champion/v1"}`), blob.PutOptions{})
 	both := cfg
 	both.ModelA, both.ModelB = "ncf", "ss4rec"
-	env0 := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
+	env0 := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 	if err := handlers.ABEvalFunction(both).OnEvent(ctx, env0, jobs.ParseEvent(event.Object{Key: "models/ncf/champion.json"})); !errors.Is(err, jobs.ErrSkip) ||
 		!strings.Contains(err.Error(), "models/ss4rec/champion.json does not exist yet") {
 		t.Errorf("champion event without the other champion: %v", err)
@@ -107,7 +107,7 @@ func TestABEvalEvents(t *testing.T) {
 
 	// The default model B (ss4rec) has no champion: a clear error.
 	cfg.ModelB = "ss4rec"
-	env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
+	env := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 	err := handlers.RunABEval(ctx, env, cfg, handlers.ABTarget{All: true})
 	if !errors.Is(err, abtest.ErrNoChampion) || !strings.Contains(err.Error(), "models/ss4rec/champion.json") {
 		t.Errorf("missing champion: %v", err)

@@ -54,8 +54,7 @@ func RunQualityCheck(ctx context.Context, env *jobs.Env, cfg QualityConfig, d in
 	if err != nil {
 		return nil, err
 	}
-	c := &quality.Checker{Bucket: env.Bucket, Thresholds: th, Dataset: cfg.Dataset, Log: env.Log,
-		OnRead: func(k string) { env.Run.AddInput(k) }, OnWrite: func(k string) { env.Run.AddOutput(k) }}
+	c := &quality.Checker{Bucket: env.Bucket, Thresholds: th, Dataset: cfg.Dataset, Log: env.Log}
 	var reps []*quality.Report
 	if d == 0 {
 		reps, err = c.CheckAll(ctx)

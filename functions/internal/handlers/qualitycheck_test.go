@@ -51,7 +51,7 @@ func TestQualityCheckEvent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
-			env := &jobs.Env{Bucket: b, Log: slog.New(slog.DiscardHandler), Run: &jobs.Record{}}
+			env := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 			err := fn.OnEvent(ctx, env, jobs.ParseEvent(event.Object{Key: tt.key}))
 			var ee *jobs.ExitError
 			switch {

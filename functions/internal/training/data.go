@@ -6,14 +6,13 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
-	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model/trainer"
 )
 
 // ReadSplits reads the train, validation and test splits of a prepared dataset. The
-// manifest must exist (prepare writes it last); onRead, if not nil, is told each key read.
-func ReadSplits(ctx context.Context, b blob.Bucket, dataset string, onRead func(key string)) (*trainer.Data, error) {
+// manifest must exist (prepare writes it last).
+func ReadSplits(ctx context.Context, b blob.Bucket, dataset string) (*trainer.Data, error) {
 	if _, err := etl.LoadPrepared(ctx, b, dataset); err != nil {
 		return nil, fmt.Errorf("%w (run prepare first)", err)
 	}
@@ -27,9 +26,6 @@ func ReadSplits(ctx context.Context, b blob.Bucket, dataset string, onRead func(
 			return nil, err
 		}
 		*s.dst = rows
-		if onRead != nil {
-			onRead(layout.Prepared(dataset, s.name+".csv"))
-		}
 	}
 	return d, nil
 }

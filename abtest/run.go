@@ -199,14 +199,14 @@ func (e *Evaluator) onChampion(ctx context.Context, k layout.Key) ([]int, error)
 
 func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}}
-	for _, name := range []string{"train.csv", "val.csv"} {
+	for _, name := range []string{layout.TrainName, layout.ValName} {
 		key := layout.Prepared(e.Opt.Dataset, name)
 		rows, in, err := readRatings(ctx, e.Bucket, key)
 		if err != nil {
 			return nil, err
 		}
 		st.inputs = append(st.inputs, in)
-		if name == "train.csv" {
+		if name == layout.TrainName {
 			st.train = rows
 		} else {
 			st.val = rows

@@ -160,7 +160,7 @@ func ReadSplit(ctx context.Context, b blob.Bucket, dataset, split string) ([]rat
 	default:
 		return nil, fmt.Errorf("%w: %q (want train, val or test)", ErrUnknownSplit, split)
 	}
-	key := layout.Prepared(dataset, split+".csv")
+	key := layout.Prepared(dataset, layout.SplitFile(split))
 	rc, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("read split: %w", err)

@@ -42,16 +42,16 @@ func Write(ctx context.Context, b blob.Bucket, dataset string, d Data) (*etl.Pre
 		return s, nil
 	}
 	var err error
-	if p.Splits.Train, err = put("train.csv", ratings.Encode(d.Train)); err != nil {
+	if p.Splits.Train, err = put(layout.TrainName, ratings.Encode(d.Train)); err != nil {
 		return nil, err
 	}
 	fill(&p.Splits.Train, d.Train)
-	if p.Splits.Val, err = put("val.csv", ratings.Encode(d.Val)); err != nil {
+	if p.Splits.Val, err = put(layout.ValName, ratings.Encode(d.Val)); err != nil {
 		return nil, err
 	}
 	fill(&p.Splits.Val, d.Val)
 	test, offsets := encodeTest(d.Test, d.Corrupt)
-	if p.Splits.Test, err = put("test.csv", test); err != nil {
+	if p.Splits.Test, err = put(layout.TestName, test); err != nil {
 		return nil, err
 	}
 	fill(&p.Splits.Test, d.Test)

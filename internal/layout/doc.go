@@ -23,7 +23,9 @@
 //	abtest/day=NN/result.json             KindABResult       ab-eval        marker: "ab-result/v1"
 //	abtest/summary.json                   KindABSummary      ab-eval        "ab-summary/v1"
 //	abtest/report.html                    KindABReport       ab-eval        the A/B report page
-//	models/<model>/<run>/<name>           KindModelRun       train-gpu      a training run's files (summary.json last)
+//	models/<model>/<run>/<name>           KindModelRun       train-gpu      a training run's files: config.yaml,
+//	                                                                        metrics.jsonl, curves.html, checkpoints/,
+//	                                                                        debug/, model.bin, summary.json (last)
 //	models/<model>/champion.json          KindChampion       train-gpu      "champion/v1"; starts ab-eval
 //	runs/<function>/<id>.json             KindRunRecord      every function "run-record/v1"
 //	runs/<function>/events/<hash>.json    KindEventMarker    the runtime    "event-marker/v1": an event handled

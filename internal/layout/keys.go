@@ -98,6 +98,29 @@ func ModelRun(model, run string) string { return ModelDir(model) + run + "/" }
 // ModelRunFile is models/<model>/<run>/<name>.
 func ModelRunFile(model, run, name string) string { return ModelRun(model, run) + name }
 
+// The files of a training run, under models/<model>/<run>/ (ModelRunFile).
+const (
+	RunConfigName   = "config.yaml"   // the effective config
+	RunMetricsName  = "metrics.jsonl" // one line per epoch
+	RunCurvesName   = "curves.html"   // learning curves
+	RunModelName    = "model.bin"     // the best epoch's model
+	RunSummaryName  = "summary.json"  // "train-summary/v1", written last
+	RunCheckpoints  = "checkpoints/"
+	RunBestName     = RunCheckpoints + "best.ckpt"
+	RunEpochsPrefix = RunCheckpoints + "epoch-" // + NNNN.ckpt, the latest few
+)
+
+// RunEpochName is checkpoints/epoch-NNNN.ckpt, the checkpoint after epoch e.
+func RunEpochName(e int) string { return fmt.Sprintf("%s%04d.ckpt", RunEpochsPrefix, e) }
+
+// RunDebugName is debug/epoch-NNNN-batch-NNNNNN.json, the state of a failed step.
+func RunDebugName(epoch, batch int) string {
+	return fmt.Sprintf("debug/epoch-%04d-batch-%06d.json", epoch, batch)
+}
+
+// SplitFile is the file of a prepared split ("train", "val", "test"): <split>.csv.
+func SplitFile(split string) string { return split + ".csv" }
+
 // Runs is runs/<function>/: the function's run records and event markers.
 func Runs(function string) string { return RunsPrefix + function + "/" }
 

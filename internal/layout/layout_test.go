@@ -108,6 +108,21 @@ func TestSpelling(t *testing.T) {
 	}
 }
 
+func TestRunFiles(t *testing.T) {
+	got := []string{RunConfigName, RunMetricsName, RunCurvesName, RunModelName, RunSummaryName, RunBestName,
+		RunEpochName(3), RunDebugName(2, 41), SplitFile("val")}
+	want := []string{"config.yaml", "metrics.jsonl", "curves.html", "model.bin", "summary.json", "checkpoints/best.ckpt",
+		"checkpoints/epoch-0003.ckpt", "debug/epoch-0002-batch-000041.json", "val.csv"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("run files %q, want %q", got, want)
+	}
+	for _, name := range got[:len(got)-1] {
+		if k, err := Parse(ModelRunFile("ncf", "r", name)); err != nil || k.Kind != KindModelRun || k.Name != name {
+			t.Errorf("%s: %+v, %v", name, k, err)
+		}
+	}
+}
+
 func TestParseRejects(t *testing.T) {
 	for _, key := range []string{
 		"", "etl/", "etl/day=01/", "etl/day=01/other.csv", "etl/day=01/batch.csv/x",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 )
 
 const checkpointSchema = "train-checkpoint/v1"
@@ -75,7 +76,7 @@ func (t *session) restore(ctx context.Context, key string, full bool) error {
 
 // lastCheckpoint returns the key of the latest epoch checkpoint, or "" when none.
 func (r *Run) lastCheckpoint(ctx context.Context) (string, error) {
-	objs, err := r.Bucket.List(ctx, r.Key("checkpoints/epoch-"))
+	objs, err := r.Bucket.List(ctx, r.Key(layout.RunEpochsPrefix))
 	if err != nil {
 		return "", fmt.Errorf("list checkpoints: %w", err)
 	}
@@ -90,7 +91,7 @@ func (r *Run) lastCheckpoint(ctx context.Context) (string, error) {
 
 // pruneCheckpoints deletes all but the latest keep epoch checkpoints.
 func (r *Run) pruneCheckpoints(ctx context.Context, keep int) error {
-	objs, err := r.Bucket.List(ctx, r.Key("checkpoints/epoch-"))
+	objs, err := r.Bucket.List(ctx, r.Key(layout.RunEpochsPrefix))
 	if err != nil {
 		return fmt.Errorf("list checkpoints: %w", err)
 	}

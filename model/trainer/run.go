@@ -91,7 +91,7 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 	run := &Run{Bucket: b, Model: cfg.Model, ID: id}
 	log = log.With("model", cfg.Model, "run", id)
 	var sum Summary
-	switch err := blob.ReadJSON(ctx, b, run.Key("summary.json"), &sum); {
+	switch err := blob.ReadJSON(ctx, b, run.Key(layout.RunSummaryName), &sum); {
 	case err == nil && !opt.Force:
 		log.Info("run already finished; nothing to do (--force retrains)")
 		return &sum, nil
@@ -120,7 +120,7 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 	if err := t.loop(ctx); err != nil {
 		return nil, err
 	}
-	if err := t.restore(ctx, run.Key("checkpoints/best.ckpt"), false); err != nil {
+	if err := t.restore(ctx, run.Key(layout.RunBestName), false); err != nil {
 		return nil, err
 	}
 	return run.finish(ctx, t)
@@ -145,7 +145,7 @@ func (r *Run) start(ctx context.Context, t *session, opt RunOptions) error {
 	case last != "" && !opt.Force:
 		return fmt.Errorf("run %s has checkpoints up to %s but no summary: %w (resume it or force a restart)", r.ID, last, ErrRunExists)
 	case last != "":
-		objs, err := r.Bucket.List(ctx, r.Key("checkpoints/"))
+		objs, err := r.Bucket.List(ctx, r.Key(layout.RunCheckpoints))
 		if err != nil {
 			return fmt.Errorf("list checkpoints: %w", err)
 		}
@@ -155,7 +155,7 @@ func (r *Run) start(ctx context.Context, t *session, opt RunOptions) error {
 			}
 		}
 	}
-	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("config.yaml"), cfgYAML); err != nil {
+	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(layout.RunConfigName), cfgYAML); err != nil {
 		return fmt.Errorf("write run config: %w", err)
 	}
 	return nil
@@ -171,11 +171,11 @@ func (r *Run) saveEpoch(ctx context.Context, t *session, best bool) error {
 	// The best checkpoint first: a run stopped between the two writes redoes this
 	// epoch on resume (deterministically) and never pairs a newer state with an older best.
 	if best {
-		if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("checkpoints/best.ckpt"), snap); err != nil {
+		if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(layout.RunBestName), snap); err != nil {
 			return fmt.Errorf("write best checkpoint: %w", err)
 		}
 	}
-	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(fmt.Sprintf("checkpoints/epoch-%04d.ckpt", t.st.Epoch)), snap); err != nil {
+	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(layout.RunEpochName(t.st.Epoch)), snap); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	if err := r.pruneCheckpoints(ctx, t.cfg.Train.KeepCheckpoints); err != nil {
@@ -188,11 +188,11 @@ func (r *Run) saveEpoch(ctx context.Context, t *session, best bool) error {
 			return fmt.Errorf("encode metrics: %w", err)
 		}
 	}
-	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("metrics.jsonl"), buf.Bytes()); err != nil {
+	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(layout.RunMetricsName), buf.Bytes()); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
 	}
 	page := CurvesPage(r.Model, r.ID, t.st.Metrics)
-	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("curves.html"), []byte(page)); err != nil {
+	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(layout.RunCurvesName), []byte(page)); err != nil {
 		return fmt.Errorf("write learning curves: %w", err)
 	}
 	return nil
@@ -217,7 +217,7 @@ func (r *Run) saveDebug(ctx context.Context, t *session, b Batch, e *NonFiniteEr
 		}
 		doc["rows"] = rows
 	}
-	key := r.Key(fmt.Sprintf("debug/epoch-%04d-batch-%06d.json", e.Epoch, e.Batch))
+	key := r.Key(layout.RunDebugName(e.Epoch, e.Batch))
 	if _, _, err := blob.WriteJSON(ctx, r.Bucket, key, doc); err != nil {
 		return "", err
 	}
@@ -243,12 +243,12 @@ func (r *Run) finish(ctx context.Context, t *session) (*Summary, error) {
 	if err := scoring.Save(&buf, t.m); err != nil {
 		return nil, fmt.Errorf("encode model: %w", err)
 	}
-	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key("model.bin"), buf.Bytes()); err != nil {
+	if _, _, err := blob.PutIfChanged(ctx, r.Bucket, r.Key(layout.RunModelName), buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("write model: %w", err)
 	}
 	d := t.data
 	s := &Summary{Schema: SummarySchema, Model: r.Model, Run: r.ID, Dataset: t.cfg.Dataset, Seed: t.cfg.Seed,
-		ConfigKey: r.Key("config.yaml"), ModelKey: r.Key("model.bin"), MetricsKey: r.Key("metrics.jsonl"),
+		ConfigKey: r.Key(layout.RunConfigName), ModelKey: r.Key(layout.RunModelName), MetricsKey: r.Key(layout.RunMetricsName),
 		TrainRows: len(d.Train), ValRows: len(d.Val), TestRows: len(d.Test),
 		Epochs: t.st.Epoch, BestEpoch: t.st.BestEpoch, StoppedEarly: t.st.Epoch < t.cfg.Train.Epochs}
 	for _, p := range t.params {
@@ -258,7 +258,7 @@ func (r *Run) finish(ctx context.Context, t *session) (*Summary, error) {
 	if s.Validation, s.Test, err = EvaluateAll(ctx, t.m, d); err != nil {
 		return nil, err
 	}
-	if _, _, err := blob.WriteJSON(ctx, r.Bucket, r.Key("summary.json"), s); err != nil {
+	if _, _, err := blob.WriteJSON(ctx, r.Bucket, r.Key(layout.RunSummaryName), s); err != nil {
 		return nil, fmt.Errorf("write summary: %w", err)
 	}
 	LogSummary(t.log, s)

@@ -7,18 +7,8 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/blob/blobtest"
 )
-
-// rangeCounter counts the ranged reads that reach the backend.
-type rangeCounter struct {
-	blob.Bucket
-	ranged int
-}
-
-func (c *rangeCounter) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	c.ranged++
-	return blob.GetRange(ctx, c.Bucket, key, off, n)
-}
 
 func TestRecording(t *testing.T) {
 	ctx := context.Background()
@@ -26,7 +16,7 @@ func TestRecording(t *testing.T) {
 	for _, k := range []string{"in/a", "in/b", "in/c", "out/same"} {
 		blob.PutBytes(ctx, mem, k, []byte("0123456789"), blob.PutOptions{})
 	}
-	raw := &rangeCounter{Bucket: mem}
+	raw := &blobtest.Ranged{Bucket: mem}
 	rec := &Record{Inputs: []string{}, Outputs: []string{}}
 	b := Recording(raw, rec)
 
@@ -37,8 +27,8 @@ func TestRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := io.ReadAll(rc); string(got) != "234" || raw.ranged != 1 {
-		t.Errorf("ranged read %q, %d ranged reads at the backend", got, raw.ranged)
+	if got, _ := io.ReadAll(rc); string(got) != "234" || raw.N.Load() != 1 {
+		t.Errorf("ranged read %q, %d ranged reads at the backend", got, raw.N.Load())
 	}
 	blob.ReadAll(ctx, b, "in/b")                                // read twice: one input
 	blob.ReadAll(ctx, b, "in/missing")                          // a failed read is no input

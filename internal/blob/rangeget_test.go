@@ -6,21 +6,11 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/blob/blobtest"
 )
 
-// ranged counts the ranged reads that reach the backend.
-type ranged struct {
-	blob.Bucket
-	n int
-}
-
-func (r *ranged) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	r.n++
-	return blob.GetRange(ctx, r.Bucket, key, off, n)
-}
-
 func TestGetRangeSurvivesWrapping(t *testing.T) {
-	inner := &ranged{Bucket: blob.NewMem()}
+	inner := &blobtest.Ranged{Bucket: blob.NewMem()}
 	b := blob.WithCommitHook(blob.WithRetry(inner, blob.RetryPolicy{}), func(context.Context, blob.Attrs) {})
 	if _, err := blob.PutBytes(t.Context(), b, "k", []byte("0123456789"), blob.PutOptions{}); err != nil {
 		t.Fatal(err)
@@ -31,7 +21,7 @@ func TestGetRangeSurvivesWrapping(t *testing.T) {
 	}
 	got, _ := io.ReadAll(rc)
 	rc.Close()
-	if string(got) != "3456" || inner.n != 1 {
-		t.Errorf("range = %q with %d backend ranged reads; want \"3456\" and 1", got, inner.n)
+	if string(got) != "3456" || inner.N.Load() != 1 {
+		t.Errorf("range = %q with %d backend ranged reads; want \"3456\" and 1", got, inner.N.Load())
 	}
 }

@@ -1,8 +1,9 @@
 // Package jobs is the job runtime every function binary runs in. It knows no domain
 // package: functions register their handlers with it.
 //
-//   - The routing table (Routes, Match): which object keys start which function, once,
-//     in code; infra generators read it.
+//   - The routing table (Routes, Match): which kind of key of the bucket layout
+//     (internal/layout) starts which function, once, in code; infra generators read
+//     it. A routed event reaches its function with its key parsed (Event.Parsed).
 //   - Dispatch (Dispatcher): runs the registered functions an event is routed to. The
 //     same (function, key, ETag) never runs twice: a marker under
 //     runs/<function>/events/ is written with IfAbsent after a run succeeds (failures
@@ -11,7 +12,8 @@
 //   - In-process delivery (Embedded, Queue) for file:// and mem:// buckets: a commit
 //     queues the routed event and a bounded pool of workers runs the next stage.
 //   - Run records (Record) at runs/<function>/<id>.json: trigger, start, end, status,
-//     inputs, outputs, error, wall and CPU seconds, peak memory, build version.
+//     inputs, outputs, error, wall and CPU seconds, peak memory, build version. A run's
+//     bucket (Env.Bucket, Recording) records every object it reads and writes.
 //   - Logging (NewLogger, StderrLogger): log/slog, JSON off a terminal, every line of a
 //     run carrying run_id and function, secrets redacted (ReplaceAttr, Redact).
 //   - Entry points: Main / MainFunction for a binary's command line or --event FILE,

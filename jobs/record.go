@@ -32,8 +32,9 @@ const (
 
 // Record is the run record written to runs/<function>/<id>.json: a "running" record
 // when the run starts, renewed while it runs (AliveUntil), the final one when it
-// ends. Functions note what they read and wrote with AddInput / AddOutput (safe from
-// several goroutines).
+// ends. Its inputs and outputs are the objects the run read and wrote through its
+// bucket (Recording); AddInput notes what a run read from outside the bucket (safe
+// from several goroutines).
 type Record struct {
 	Schema   string     `json:"schema"`
 	ID       string     `json:"id"`

@@ -128,9 +128,33 @@ func newFixture(t testing.TB) *fixture {
 		putDoc(layout.ETLManifest(layout.Day(d)), m)
 		putDoc(layout.QualityReport(layout.Day(d)), fixtureReport(m, d != f.failDay))
 	}
-	put(layout.Champion("alpha"), []byte(`{"schema":"champion/v1","run":"r1"}`))
-	put(layout.Champion("beta"), []byte(`{"schema":"champion/v1","run":"r7"}`))
+	for name, run := range map[string]string{"alpha": "r1", "beta": "r7"} {
+		putDoc(layout.Champion(name), f.champion(t, name, run))
+	}
 	return f
+}
+
+// champion is the champion document of a fixture model, with its scores measured as
+// training measures them: validation with train as history, and the fixture's days as
+// the test rows with train and validation as history.
+func (f *fixture) champion(t testing.TB, name, run string) *scoring.Champion {
+	ctx := context.Background()
+	p, known := f.preds[name], scoring.NewKnown(f.train)
+	val, err := scoring.Evaluate(ctx, p, scoring.NewHistory(f.train), f.val, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feed []ratings.Rating
+	for d := 1; d <= fixtureDays; d++ {
+		feed = append(feed, f.days[d]...)
+	}
+	test, err := scoring.Evaluate(ctx, p, scoring.NewHistory(f.train, f.val), feed, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &scoring.Champion{Schema: scoring.ChampionSchema, Model: name, Run: run, Dataset: "tiny",
+		ModelKey: layout.ModelRunFile(name, run, layout.RunModelName), SummaryKey: layout.ModelRunFile(name, run, layout.RunSummaryName),
+		ValRMSE: val.All.RMSE, ValMAE: val.All.MAE, TestRMSE: test.All.RMSE}
 }
 
 // fixtureManifest is the etl marker of a fixture day: what etl-day would write for

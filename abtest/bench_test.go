@@ -83,7 +83,7 @@ func BenchmarkEvaluateDay(b *testing.B) {
 	for _, p := range base {
 		scorers = append(scorers, Scorer{Role: RoleBaseline, P: p})
 	}
-	ix := IndexTrain(train)
+	ix := IndexTrain(train, nil)
 	b.ResetTimer()
 	for b.Loop() {
 		sc, err := ScoreDay(ctx, hist, day, ix, scorers)

@@ -7,17 +7,19 @@ import (
 
 // Stats configures the paired statistics.
 type Stats struct {
-	Seed       uint64  `json:"seed"`
-	Resamples  int     `json:"resamples"`
-	Confidence float64 `json:"confidence"`
-	Primary    string  `json:"primary_metric"`
+	Seed       uint64     `json:"seed"`
+	Resamples  int        `json:"resamples"`
+	Confidence float64    `json:"confidence"`
+	Primary    string     `json:"primary_metric"`
+	Sequential Sequential `json:"sequential"`
 }
 
 // MinResamples is the least number of bootstrap resamples a comparison accepts.
 const MinResamples = 10000
 
-// DefaultStats: 10,000 bootstrap resamples of users, 95% intervals, verdict on RMSE.
-var DefaultStats = Stats{Seed: 1, Resamples: 10000, Confidence: 0.95, Primary: "rmse"}
+// DefaultStats: 10,000 bootstrap resamples of users, 95% intervals, verdict on RMSE,
+// the confidence sequence planned for DefaultSequential.
+var DefaultStats = Stats{Seed: 1, Resamples: 10000, Confidence: 0.95, Primary: "rmse", Sequential: DefaultSequential}
 
 // Validate checks the settings.
 func (s Stats) Validate() error {
@@ -29,7 +31,7 @@ func (s Stats) Validate() error {
 	case MetricIndex(s.Primary) < 0:
 		return fmt.Errorf("stats: unknown primary metric %q", s.Primary)
 	}
-	return nil
+	return s.Sequential.Validate()
 }
 
 // Winner values.

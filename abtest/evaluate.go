@@ -35,26 +35,46 @@ type ErrorStats struct {
 	MAE  *float64 `json:"mae,omitempty"`
 }
 
-// ModelMetrics are one model's metrics on the day's rows.
+// ModelMetrics are one model's metrics on the day's rows: all rows at the top level,
+// new and returning users apart in Segments.
 type ModelMetrics struct {
-	Name    string             `json:"name"`
-	Role    string             `json:"role"`
-	RMSE    float64            `json:"rmse"`
-	MAE     float64            `json:"mae"`
-	Cold    ErrorStats         `json:"cold_start"`
-	Warm    ErrorStats         `json:"warm"`
+	Name     string             `json:"name"`
+	Role     string             `json:"role"`
+	RMSE     float64            `json:"rmse"`
+	MAE      float64            `json:"mae"`
+	Cold     ErrorStats         `json:"cold_start"`
+	Warm     ErrorStats         `json:"warm"`
+	Ranking  map[string]float64 `json:"ranking,omitempty"`
+	Segments []SegmentMetrics   `json:"segments"` // new_users, returning_users
+}
+
+// SegmentMetrics are a model's metrics on the rows of one user segment (absent values:
+// the segment has no rows, or no ranked user).
+type SegmentMetrics struct {
+	Segment string             `json:"segment"`
+	RMSE    *float64           `json:"rmse"`
+	MAE     *float64           `json:"mae"`
 	Ranking map[string]float64 `json:"ranking,omitempty"`
 }
 
 // Population counts what the day's metrics were computed over.
 type Population struct {
-	Rows                 int `json:"rows"`
-	Users                int `json:"users"`
-	RankedUsers          int `json:"ranked_users"`           // users with ≥ 1 relevant row
-	UsersWithoutRelevant int `json:"users_without_relevant"` // left out of P/R/NDCG/hit rate
-	ColdRows             int `json:"cold_start_rows"`        // user or item unseen in train
-	ColdUserRows         int `json:"cold_user_rows"`
-	ColdItemRows         int `json:"cold_item_rows"`
+	Rows                 int                 `json:"rows"`
+	Users                int                 `json:"users"`
+	RankedUsers          int                 `json:"ranked_users"`           // users with ≥ 1 relevant row
+	UsersWithoutRelevant int                 `json:"users_without_relevant"` // left out of P/R/NDCG/hit rate
+	ColdRows             int                 `json:"cold_start_rows"`        // user or item unseen in train
+	ColdUserRows         int                 `json:"cold_user_rows"`
+	ColdItemRows         int                 `json:"cold_item_rows"`
+	Segments             []SegmentPopulation `json:"segments"` // new_users, returning_users
+}
+
+// SegmentPopulation counts the rows, users and ranked users of one user segment.
+type SegmentPopulation struct {
+	Segment     string `json:"segment"`
+	Rows        int    `json:"rows"`
+	Users       int    `json:"users"`
+	RankedUsers int    `json:"ranked_users"`
 }
 
 // Scored is the evaluation of one day's rows: every model's metrics and the paired
@@ -65,18 +85,24 @@ type Scored struct {
 	Units      *Units
 }
 
-// TrainIndex says which users and items the training split holds (cold start).
+// TrainIndex says which users and items the training split holds (cold start), and
+// which users rated anything before the cutoff (train or validation: returning users).
 type TrainIndex struct {
-	Users map[int32]bool
-	Items map[int32]bool
+	Users     map[int32]bool
+	Items     map[int32]bool
+	Returning map[int32]bool
 }
 
-// IndexTrain builds the TrainIndex of train.
-func IndexTrain(train []ratings.Rating) TrainIndex {
-	ix := TrainIndex{Users: map[int32]bool{}, Items: map[int32]bool{}}
+// IndexTrain builds the TrainIndex of the train and validation splits.
+func IndexTrain(train, val []ratings.Rating) TrainIndex {
+	ix := TrainIndex{Users: map[int32]bool{}, Items: map[int32]bool{}, Returning: map[int32]bool{}}
 	for _, r := range train {
 		ix.Users[r.User] = true
 		ix.Items[r.Item] = true
+		ix.Returning[r.User] = true
+	}
+	for _, r := range val {
+		ix.Returning[r.User] = true
 	}
 	return ix
 }
@@ -119,6 +145,7 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 
 	truth := make([]float64, len(rows))
 	cold := make([]bool, len(rows))
+	seg := make([]int, len(rows)) // segNew or segReturning
 	pop := Population{Rows: len(rows)}
 	for j, r := range rows {
 		truth[j] = float64(r.Rating)
@@ -133,6 +160,9 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 		if ci {
 			pop.ColdItemRows++
 		}
+		if train.Returning[r.User] {
+			seg[j] = segReturning
+		}
 	}
 
 	// Rows of each user, users in id order.
@@ -146,17 +176,29 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 	}
 	slices.Sort(users)
 	pop.Users = len(users)
+	segPop := make([]SegmentPopulation, len(userSegments))
+	for s, name := range userSegments {
+		segPop[s].Segment = name
+	}
 
 	out := &Scored{Units: NewUnits(users)}
-	rankSums := make([][]float64, len(scorers)) // per scorer, per ranking metric
+	// rankSums[scorer][segment][metric]: sums of the per-user-day ranking metrics.
+	rankSums := make([][][]float64, len(scorers))
 	for i := range rankSums {
-		rankSums[i] = make([]float64, len(Metrics))
+		rankSums[i] = make([][]float64, len(userSegments))
+		for s := range rankSums[i] {
+			rankSums[i][s] = make([]float64, len(Metrics))
+		}
 	}
 	var score []float64
 	var items []int32
 	var rel []bool
 	for ui, u := range users {
 		idx := byUser[u]
+		us := seg[idx[0]]
+		out.Units.Returning[ui] = us == segReturning
+		segPop[us].Users++
+		segPop[us].Rows += len(idx)
 		row := out.Units.Row(ui)
 		row[WRows] = float64(len(idx))
 		for _, j := range idx {
@@ -179,6 +221,7 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 			continue
 		}
 		pop.RankedUsers++
+		segPop[us].RankedUsers++
 		row[WRank] = 1
 		for si := range scorers {
 			score = score[:0]
@@ -194,7 +237,7 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 				vals := [4]float64{m.Precision, m.Recall, m.NDCG, m.Hit}
 				for f, v := range vals {
 					mi := 2 + f*len(Ks) + ki
-					rankSums[si][mi] += v
+					rankSums[si][us][mi] += v
 					switch si {
 					case ia:
 						row[aIdx(mi)] += v
@@ -205,35 +248,54 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 			}
 		}
 	}
+	pop.Segments = segPop
 	out.Population = pop
 
 	for si, s := range scorers {
 		mm := ModelMetrics{Name: s.P.Name(), Role: s.Role,
 			RMSE: RMSE(preds[si], truth), MAE: MAE(preds[si], truth)}
-		var cp, ct, wp, wt []float64
-		for j := range rows {
-			if cold[j] {
-				cp, ct = append(cp, preds[si][j]), append(ct, truth[j])
-			} else {
-				wp, wt = append(wp, preds[si][j]), append(wt, truth[j])
+		mm.Cold = errorStats(preds[si], truth, func(j int) bool { return cold[j] })
+		mm.Warm = errorStats(preds[si], truth, func(j int) bool { return !cold[j] })
+		all := make([]float64, len(Metrics))
+		for us, name := range userSegments {
+			e := errorStats(preds[si], truth, func(j int) bool { return seg[j] == us })
+			sm := SegmentMetrics{Segment: name, RMSE: e.RMSE, MAE: e.MAE}
+			sm.Ranking = rankingMeans(rankSums[si][us], segPop[us].RankedUsers)
+			mm.Segments = append(mm.Segments, sm)
+			for mi, v := range rankSums[si][us] {
+				all[mi] += v
 			}
 		}
-		mm.Cold, mm.Warm = errorStats(cp, ct), errorStats(wp, wt)
-		if pop.RankedUsers > 0 {
-			mm.Ranking = map[string]float64{}
-			for mi := 2; mi < len(Metrics); mi++ {
-				mm.Ranking[Metrics[mi].Name] = rankSums[si][mi] / float64(pop.RankedUsers)
-			}
-		}
+		mm.Ranking = rankingMeans(all, pop.RankedUsers)
 		out.Models = append(out.Models, mm)
 	}
 	return out, nil
 }
 
-func errorStats(pred, truth []float64) ErrorStats {
-	e := ErrorStats{Rows: len(pred)}
-	if len(pred) > 0 {
-		r, m := RMSE(pred, truth), MAE(pred, truth)
+// rankingMeans turns the sums of the per-user-day ranking metrics into means over
+// ranked user-days (nil when there is none).
+func rankingMeans(sums []float64, ranked int) map[string]float64 {
+	if ranked == 0 {
+		return nil
+	}
+	out := map[string]float64{}
+	for mi := 2; mi < len(Metrics); mi++ {
+		out[Metrics[mi].Name] = sums[mi] / float64(ranked)
+	}
+	return out
+}
+
+// errorStats are RMSE and MAE over the rows j with keep(j).
+func errorStats(pred, truth []float64, keep func(j int) bool) ErrorStats {
+	var p, t []float64
+	for j := range pred {
+		if keep(j) {
+			p, t = append(p, pred[j]), append(t, truth[j])
+		}
+	}
+	e := ErrorStats{Rows: len(p)}
+	if len(p) > 0 {
+		r, m := RMSE(p, t), MAE(p, t)
 		e.RMSE, e.MAE = &r, &m
 	}
 	return e

@@ -25,22 +25,36 @@ func TestLoadImpactOverrides(t *testing.T) {
 			t.Errorf("LoadImpact(%q) = %v, want an error naming the file", bad, err)
 		}
 	}
+	// The keys the file sets are supplied; the rest stay placeholders.
+	status := map[string]bool{}
+	for _, a := range c.assumptions() {
+		status[a.Name] = a.Placeholder
+	}
+	want := map[string]bool{"metric": true, "monthly_active_users": false, "sessions_per_user_per_month": true,
+		"revenue_per_session": false, "currency": true, "engagement_elasticity": true}
+	for k, w := range want {
+		if status[k] != w {
+			t.Errorf("%s: placeholder %v, want %v", k, status[k], w)
+		}
+	}
+	for _, a := range DefaultImpact().assumptions() {
+		if !a.Placeholder || !strings.Contains(a.Source, "placeholder") {
+			t.Errorf("default %s not marked a placeholder: %+v", a.Name, a)
+		}
+	}
 }
 
 func TestProjectHandComputed(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
-	var c Comparison
-	for _, m := range Metrics {
-		c.Metrics = append(c.Metrics, MetricComparison{Metric: m.Name, Winner: WinnerNone})
+	// Per user: A = 0.20, A − B = −0.02, always-valid CI [−0.03, −0.01]: B is 10% better [5%, 15%].
+	vs := []Verdict{
+		{Metric: "precision@10", Segment: SegmentAll, Unit: UnitUserDay, ValueA: f(0.5), Diff: f(-0.4), SequentialCI: &Bounds{-0.5, -0.3}},
+		{Metric: "precision@10", Segment: SegmentAll, Unit: UnitUser, ValueA: f(0.20), Diff: f(-0.02),
+			SequentialCI: &Bounds{-0.03, -0.01}, FixedCI: &Bounds{-0.025, -0.015}, Winner: WinnerB},
 	}
-	i := MetricIndex("precision@10")
-	// A = 0.20, A − B = −0.02 [−0.03, −0.01]: B is 10% better [5%, 15%].
-	c.Metrics[i].A, c.Metrics[i].AggregateDiff = f(0.20), f(-0.02)
-	c.Metrics[i].AggregateDiffCI = &Interval{Low: -0.03, High: -0.01}
-	c.Metrics[i].Winner = WinnerB
 	cfg := ImpactConfig{Metric: "precision@10", MonthlyActiveUsers: 1000, SessionsPerUserPerMonth: 10,
 		RevenuePerSession: 0.5, EngagementElasticity: 0.2, Currency: "EUR"}
-	p := Project(c, cfg)
+	p := Project(vs, cfg)
 	if p == nil {
 		t.Fatal("no projection")
 	}
@@ -59,11 +73,11 @@ func TestProjectHandComputed(t *testing.T) {
 			t.Errorf("%s = %+v, want %+v", ck.name, ck.got, ck.want)
 		}
 	}
-	if p.Assumptions != cfg {
-		t.Error("assumptions not carried into the output")
+	if p.Unit != UnitUser || p.Winner != WinnerB || !p.UsesPlaceholders || len(p.Assumptions) != 6 {
+		t.Errorf("projection %+v", p)
 	}
-	c.Metrics[i].A = f(0)
-	if Project(c, cfg) != nil {
+	vs[1].ValueA = f(0)
+	if Project(vs, cfg) != nil {
 		t.Error("a zero baseline metric cannot give a relative change")
 	}
 }

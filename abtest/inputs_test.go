@@ -41,14 +41,17 @@ func TestUnitsRoundTrip(t *testing.T) {
 			u.Row(i)[j] = float64(i*100+j) / 3
 		}
 	}
+	u.Returning[1] = true
 	got, err := DecodeUnits(EncodeUnits(u), "units.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Users) != 2 || got.Users[1] != 9 || got.Row(1)[7] != u.Row(1)[7] {
-		t.Fatalf("round trip lost data: %v", got.Users)
+	if len(got.Users) != 2 || got.Users[1] != 9 || got.Row(1)[7] != u.Row(1)[7] || got.Returning[0] || !got.Returning[1] {
+		t.Fatalf("round trip lost data: %v %v", got.Users, got.Returning)
 	}
-	bad := []string{"", "user,x\n", unitsHeader() + "\n5,1,2\n", unitsHeader() + "\nx" + string(EncodeUnits(u)[len(unitsHeader())+2:])}
+	line2 := string(EncodeUnits(u)[len(unitsHeader())+1:])
+	bad := []string{"", "user,x\n", unitsHeader() + "\n5,1,2\n", unitsHeader() + "\nx" + line2[1:],
+		unitsHeader() + "\n5,2" + line2[3:]}
 	for _, b := range bad {
 		if _, err := DecodeUnits([]byte(b), "units.csv"); !errors.Is(err, ErrBadUnits) {
 			t.Errorf("DecodeUnits(%.40q) = %v, want ErrBadUnits", b, err)

@@ -3,6 +3,6 @@ package abtest
 // Schema names owned by ab-eval; its keys (abtest/day=NN/result.json and units.csv,
 // abtest/summary.json, abtest/report.html) are spelled in internal/layout.
 const (
-	ResultSchema  = "ab-result/v1"
-	SummarySchema = "ab-summary/v1"
+	ResultSchema  = "ab-result/v2"
+	SummarySchema = "ab-summary/v2"
 )

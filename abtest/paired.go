@@ -59,18 +59,21 @@ func MetricIndex(name string) int {
 // Units are the per-user paired sums of a comparison of model A with model B: for each
 // user, the weights of each group and, for each metric, the sum of A's and of B's value
 // (squared errors for RMSE, absolute errors for MAE, per-user-day ranking metrics).
-// Users are the resampling unit: one user's rows are not independent.
+// Users are the resampling unit: one user's rows are not independent. Returning[i] says
+// whether user i had a rating before the cutoff (a row in train or validation); the
+// others are new users (see Segments).
 type Units struct {
-	Users []int32
-	data  []float64 // stride Stride(): weights, then A sums, then B sums
+	Users     []int32
+	Returning []bool
+	data      []float64 // stride Stride(): weights, then A sums, then B sums
 }
 
 // Stride is the number of values stored per user.
 func Stride() int { return weights + 2*len(Metrics) }
 
-// NewUnits allocates zeroed units for n users.
+// NewUnits allocates zeroed units for n users, all new (no rating before the cutoff).
 func NewUnits(users []int32) *Units {
-	return &Units{Users: users, data: make([]float64, len(users)*Stride())}
+	return &Units{Users: users, Returning: make([]bool, len(users)), data: make([]float64, len(users)*Stride())}
 }
 
 // Row returns user i's values: [weights..., A sums..., B sums...]. Callers may write it.
@@ -141,10 +144,26 @@ func Merge(parts ...*Units) *Units {
 	out := NewUnits(users)
 	for _, p := range parts {
 		for i, id := range p.Users {
-			dst, src := out.Row(pos[id]), p.Row(i)
+			k := pos[id]
+			dst, src := out.Row(k), p.Row(i)
 			for j := range dst {
 				dst[j] += src[j]
 			}
+			out.Returning[k] = out.Returning[k] || p.Returning[i]
+		}
+	}
+	return out
+}
+
+// Subset returns the units of the users for which keep(i) is true, in order.
+func (u *Units) Subset(keep func(i int) bool) *Units {
+	s := Stride()
+	out := &Units{}
+	for i, id := range u.Users {
+		if keep(i) {
+			out.Users = append(out.Users, id)
+			out.Returning = append(out.Returning, u.Returning[i])
+			out.data = append(out.data, u.data[i*s:(i+1)*s]...)
 		}
 	}
 	return out

@@ -32,7 +32,112 @@ var reportT = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return "n/a"
 	},
+	"bounds": func(b *Bounds) string { return fmtCI(b.Interval()) },
+	"alpha":  func(st Stats) string { return fmt.Sprintf("%.2g", 1-st.Confidence) },
+	"value": func(v any) string {
+		if f, ok := v.(float64); ok {
+			return fmt.Sprintf("%g", f)
+		}
+		return fmt.Sprint(v)
+	},
+	"look": func(ls []LookVerdict, seg string) LookVerdict {
+		for _, l := range ls {
+			if l.Segment == seg {
+				return l
+			}
+		}
+		return LookVerdict{Segment: seg}
+	},
 }).Parse(reportTmpl))
+
+// segmentView is one segment's block of the report.
+type segmentView struct {
+	Name, Title string
+	Pop         SegmentPopulation
+	Verdicts    []Verdict
+	Models      []modelView
+}
+
+// modelView is one model's row of a segment's metrics table.
+type modelView struct {
+	Name, Role string
+	RMSE, MAE  *float64
+	ColdWarm   *struct{ Cold, Warm ErrorStats } // all users only
+	Ranking    map[string]float64
+}
+
+func segmentViews(c *Cumulative) []segmentView {
+	var out []segmentView
+	for i, seg := range Segments {
+		sv := segmentView{Name: seg, Title: cases(segmentWords(seg))}
+		if i < len(c.Segments) {
+			sv.Pop = c.Segments[i]
+		}
+		for _, v := range c.Verdicts {
+			if v.Segment == seg {
+				sv.Verdicts = append(sv.Verdicts, v)
+			}
+		}
+		for _, m := range c.Metrics {
+			mv := modelView{Name: m.Name, Role: m.Role}
+			if seg == SegmentAll {
+				mv.RMSE, mv.MAE, mv.Ranking = num(m.RMSE), num(m.MAE), m.Ranking
+				mv.ColdWarm = &struct{ Cold, Warm ErrorStats }{m.Cold, m.Warm}
+			}
+			for _, sm := range m.Segments {
+				if sm.Segment == seg {
+					mv.RMSE, mv.MAE, mv.Ranking = sm.RMSE, sm.MAE, sm.Ranking
+				}
+			}
+			sv.Models = append(sv.Models, mv)
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
+// cases capitalises the first letter.
+func cases(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// segmentColours draw all, new and returning users in the look chart.
+var segmentColours = map[string]string{SegmentAll: "#222222", SegmentNew: "#c0392b", SegmentReturning: "#2e86c1"}
+
+// lookChart draws the primary metric's cumulative per-user A − B after each day with
+// its always-valid interval, per segment, and the zero line.
+func lookChart(s Summary, primary string) svgchart.Chart {
+	ch := svgchart.Chart{Title: fmt.Sprintf("Cumulative mean per-user A − B on %s after each day (95%% always-valid intervals)", primary),
+		YLabel: "A − B"}
+	zero := svgchart.Series{Name: "0 (no difference)", Color: "#999999", Dashed: true}
+	for _, seg := range Segments {
+		sr := svgchart.Series{Name: segmentWords(seg), Color: segmentColours[seg]}
+		for _, d := range s.Days {
+			for _, l := range d.Look {
+				if l.Segment != seg || l.Diff == nil {
+					continue
+				}
+				p := svgchart.Point{X: d.Day, Y: *l.Diff}
+				if l.SequentialCI != nil {
+					p.Low, p.High = &l.SequentialCI[0], &l.SequentialCI[1]
+				}
+				sr.Points = append(sr.Points, p)
+			}
+		}
+		ch.Series = append(ch.Series, sr)
+	}
+	for _, d := range s.Days {
+		if d.InCumulative {
+			ch.XS = append(ch.XS, d.Day)
+			zero.Points = append(zero.Points, svgchart.Point{X: d.Day})
+		}
+	}
+	ch.Series = append(ch.Series, zero)
+	return ch
+}
 
 func fmtCI(iv *Interval) string {
 	if iv == nil {
@@ -122,12 +227,15 @@ func RenderReport(s Summary) ([]byte, error) {
 		}
 	}
 	primary := DefaultStats.Primary
+	var segs []segmentView
 	if s.Cumulative != nil {
-		primary = s.Cumulative.Comparison.Stats.Primary
+		primary = s.Cumulative.Stats.Primary
+		segs = segmentViews(s.Cumulative)
 	}
 	var buf bytes.Buffer
 	err := reportT.Execute(&buf, map[string]any{
-		"S": s, "Primary": primary,
+		"S": s, "Primary": primary, "Segments": segs,
+		"LookChart": template.HTML(lookChart(s, primary).SVG()),
 		"RMSEChart": template.HTML(rmse.SVG()), "NDCGChart": template.HTML(ndcg.SVG()),
 		"VolumeChart": template.HTML(vol.SVG()), "QualityChart": template.HTML(qual.SVG()),
 	})

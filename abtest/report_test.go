@@ -17,8 +17,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// goldenSummary is a small hand-built summary: two days, A, B and one baseline, with a
-// cumulative comparison computed on fixed units (no model code involved).
+// goldenSummary is a small hand-built summary: two days, A, B and one baseline, with
+// verdicts computed on fixed units (no model code involved).
 func goldenSummary(t *testing.T) Summary {
 	t.Helper()
 	u := NewUnits([]int32{1, 2, 3, 4, 5, 6})
@@ -29,11 +29,9 @@ func goldenSummary(t *testing.T) Summary {
 			r[aIdx(m)] = float64(i%3) + 1
 			r[bIdx(m)] = float64(i%2) + 1.5
 		}
+		u.Returning[i] = i < 3
 	}
-	cmp, err := Compare(u, DefaultStats, "ncf", "ss4rec")
-	if err != nil {
-		t.Fatal(err)
-	}
+	verdicts := judge(u, DefaultStats, "ncf", "ss4rec", true)
 	f := func(v float64) *float64 { return &v }
 	iv := func(lo, hi float64) *Interval { return &Interval{Low: lo, High: hi} }
 	passed, total := 9, 10
@@ -45,16 +43,22 @@ func goldenSummary(t *testing.T) Summary {
 				{Name: "ss4rec", Role: RoleB, RMSE: b, RMSECI: iv(b-0.03, b+0.03), NDCG10: f(0.81), NDCG10CI: iv(0.79, 0.83)},
 				{Name: "history-aware-bias", Role: RoleBaseline, RMSE: base, NDCG10: f(0.79)},
 			},
-			PrimaryDiff: f(a - b), PrimaryCI: iv(a-b-0.04, a-b+0.04), Winner: WinnerNone,
-			Verdict: "no significant difference on rmse", InCumulative: true}
+			DayAloneDiff: f(a - b), DayAloneCI: iv(a-b-0.04, a-b+0.04), InCumulative: true, Look: lookOf(verdicts, "rmse")}
 	}
+	seg := func(name string, users, rows int) SegmentMetrics {
+		return SegmentMetrics{Segment: name, RMSE: f(0.9), MAE: f(0.7), Ranking: map[string]float64{"ndcg@10": 0.8}}
+	}
+	c := &Cumulative{Days: []int{1, 2}, Rows: 2003, Users: 6, RankedUserDays: 6, Stats: DefaultStats, Method: VerdictMethod,
+		Segments: []SegmentPopulation{{SegmentAll, 2003, 6, 6}, {SegmentNew, 1000, 3, 3}, {SegmentReturning, 1003, 3, 3}},
+		Verdicts: verdicts, Impact: Project(verdicts, DefaultImpact()),
+		Metrics: []ModelMetrics{{Name: "ncf", Role: RoleA, RMSE: 0.96, MAE: 0.75, Ranking: map[string]float64{"ndcg@10": 0.8},
+			Segments: []SegmentMetrics{seg(SegmentNew, 3, 1000), seg(SegmentReturning, 3, 1003)}}}}
+	c.Winner, c.Verdict = c.Primary().Winner, c.Primary().Sentence(DefaultStats)
 	return Summary{Schema: SummarySchema, Dataset: "ml-latest-small",
-		Models: Models{A: ModelRef{Spec: "ncf", Name: "ncf"}, B: ModelRef{Spec: "ss4rec", Name: "ss4rec"}},
-		Days:   []DayTrend{day(1, 0.95, 0.93, 0.94), day(2, 0.97, 0.96, 0.95)},
-		Cumulative: &Cumulative{Days: []int{1, 2}, Rows: 2003, Users: 6, RankedUserDays: 6, Comparison: cmp,
-			Impact:  Project(cmp, DefaultImpact()),
-			Metrics: []ModelMetrics{{Name: "ncf", Role: RoleA, RMSE: 0.96, MAE: 0.75, Ranking: map[string]float64{"ndcg@10": 0.8}}}},
-		Inputs: []Input{{Key: layout.ABResult(layout.Day(1)), SHA256: strings.Repeat("ab", 32), Bytes: 10}}}
+		Models:     Models{A: ModelRef{Spec: "ncf", Name: "ncf"}, B: ModelRef{Spec: "ss4rec", Name: "ss4rec"}},
+		Days:       []DayTrend{day(1, 0.95, 0.93, 0.94), day(2, 0.97, 0.96, 0.95)},
+		Cumulative: c,
+		Inputs:     []Input{{Key: layout.ABResult(layout.Day(1)), SHA256: strings.Repeat("ab", 32), Bytes: 10}}}
 }
 
 func TestReportGolden(t *testing.T) {
@@ -83,8 +87,8 @@ func TestReportSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := string(got)
-	if n := strings.Count(page, "<svg"); n != 4 {
-		t.Errorf("%d charts, want 4 (RMSE, NDCG@10, volume, quality)", n)
+	if n := strings.Count(page, "<svg"); n != 5 {
+		t.Errorf("%d charts, want 5 (cumulative verdict, RMSE, NDCG@10, volume, quality)", n)
 	}
 	for _, bad := range []string{"<script", "src=", "<link", "https://", "@import"} {
 		if strings.Contains(page, bad) {
@@ -95,7 +99,7 @@ func TestReportSelfContained(t *testing.T) {
 	if strings.Count(page, "http://") != strings.Count(page, `xmlns="http://www.w3.org/2000/svg"`) {
 		t.Error("report references an external http:// resource")
 	}
-	for _, want := range []string{"A: ncf", "B: ss4rec", "history-aware-bias", "monthly active users", "Cumulative verdict"} {
+	for _, want := range []string{"A: ncf", "B: ss4rec", "history-aware-bias", "monthly_active_users", "PLACEHOLDER", "always-valid", "fixed-horizon", "New users", "Returning users"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}

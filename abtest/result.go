@@ -50,9 +50,8 @@ type Result struct {
 	Quality     QualityRef     `json:"quality"`
 	HistoryDays []int          `json:"history_days"` // released days in the scoring history
 	Population  Population     `json:"population"`
-	Metrics     []ModelMetrics `json:"metrics"` // A, B, then the baselines
-	Comparison  Comparison     `json:"comparison"`
-	Impact      *Impact        `json:"impact,omitempty"`
+	Metrics     []ModelMetrics `json:"metrics"`    // A, B, then the baselines
+	Comparison  Comparison     `json:"comparison"` // this day's rows alone, fixed-horizon: descriptive
 	Units       Input          `json:"units"`
 	Inputs      []Input        `json:"inputs"`
 }

@@ -43,7 +43,7 @@ func DefaultOptions() Options {
 }
 
 // BaselinePrefix marks a baseline given as a model spec: baseline:<name> with a name of
-// scoring.Baselines (global-mean, user-item-bias, history-aware-bias; history-bias too).
+// scoring.Baselines (global-mean, user-item-bias, history-aware-bias).
 const BaselinePrefix = "baseline:"
 
 // Evaluator runs ab-eval against one bucket.
@@ -212,7 +212,7 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 			st.val = rows
 		}
 	}
-	st.trainIx = IndexTrain(st.train)
+	st.trainIx = IndexTrain(st.train, st.val)
 	st.hist = scoring.NewHistory(st.train, st.val)
 	base, err := scoring.Baselines(st.train)
 	if err != nil {
@@ -237,9 +237,6 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 // resolve turns a model spec into a predictor.
 func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Predictor) (scoring.Predictor, ModelRef, error) {
 	if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
-		if name == "history-bias" {
-			name = "history-aware-bias"
-		}
 		for _, p := range base {
 			if p.Name() == name {
 				return p, ModelRef{Spec: spec, Name: p.Name()}, nil
@@ -304,7 +301,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 	res := Result{
 		Schema: ResultSchema, Day: d, Dataset: e.Opt.Dataset, Models: st.models, Quality: q,
 		HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
-		Comparison: cmp, Impact: Project(cmp, e.Opt.Impact), Units: inputOf(layout.ABUnits(layout.Day(d)), units),
+		Comparison: cmp, Units: inputOf(layout.ABUnits(layout.Day(d)), units),
 	}
 	res.Inputs = append(slices.Clone(st.inputs), qIn)
 	for _, h := range st.histDays {

@@ -118,8 +118,111 @@ func TestResultsRecomputedIndependently(t *testing.T) {
 		t.Errorf("cumulative P@5 of A %v, recomputed %v over %d user-days", got, want, len(p5))
 	}
 	// B (the user's past mean) beats a constant on RMSE here; the verdict must say so.
-	if cum.Comparison.Winner != WinnerB || !strings.Contains(cum.Comparison.Verdict, "beta-usermean beats alpha-const") {
-		t.Errorf("verdict %q (winner %q)", cum.Comparison.Verdict, cum.Comparison.Winner)
+	if cum.Winner != WinnerB || !strings.HasPrefix(cum.Verdict, "beta-usermean beats alpha-const on rmse (all users, per user)") {
+		t.Errorf("verdict %q (winner %q)", cum.Verdict, cum.Winner)
+	}
+}
+
+// Users 1..20 rated in train or validation (returning), 21..30 did not (new): every
+// model's metrics per segment, recomputed from the batches, and the verdicts of the
+// three segments.
+func TestSegmentsRecomputed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
+		t.Fatal(err)
+	}
+	cum := sum.Cumulative
+	se := map[string]float64{}
+	n := map[string]float64{}
+	users := map[string]map[int32]bool{SegmentNew: {}, SegmentReturning: {}}
+	for _, d := range []int{1, 2, 4, 5} {
+		sets := [][]ratings.Rating{f.train, f.val}
+		for h := 1; h <= d; h++ {
+			if h != f.failDay {
+				sets = append(sets, f.days[h])
+			}
+		}
+		rows := f.days[d]
+		pb, _ := f.preds["beta"].Predict(ctx, scoring.NewHistory(sets...), rows)
+		for i, r := range rows {
+			seg := SegmentNew
+			if r.User <= 20 {
+				seg = SegmentReturning
+			}
+			e := float64(pb[i] - r.Rating)
+			se[seg] += e * e
+			n[seg]++
+			users[seg][r.User] = true
+		}
+	}
+	for k, seg := range userSegments {
+		got := cum.Metrics[1].Segments[k]
+		if got.Segment != seg || got.RMSE == nil || math.Abs(*got.RMSE-math.Sqrt(se[seg]/n[seg])) > 1e-9 {
+			t.Errorf("%s: B's RMSE %+v, recomputed %v", seg, got, math.Sqrt(se[seg]/n[seg]))
+		}
+		if p := cum.Segments[k+1]; p.Segment != seg || p.Rows != int(n[seg]) || p.Users != len(users[seg]) {
+			t.Errorf("%s population %+v, want %v rows, %d users", seg, p, n[seg], len(users[seg]))
+		}
+	}
+	if len(cum.Verdicts) != len(Segments)*len(Metrics)*2 {
+		t.Fatalf("%d verdicts, want %d", len(cum.Verdicts), len(Segments)*len(Metrics)*2)
+	}
+	for _, seg := range Segments {
+		v := findVerdict(cum.Verdicts, "rmse", seg, UnitRow)
+		if v == nil || v.FixedCI == nil || v.SequentialCI == nil {
+			t.Fatalf("%s: rmse per row %+v", seg, v)
+		}
+		u := findVerdict(cum.Verdicts, "rmse", seg, UnitUser)
+		if seg != SegmentAll && u.Users != len(users[seg]) {
+			t.Errorf("%s: %d users in the per-user verdict, want %d", seg, u.Users, len(users[seg]))
+		}
+	}
+}
+
+// No two places give different answers for one metric: the last look of the trend is
+// the verdict, the aggregate verdicts carry the models' cumulative values, the impact
+// uses the verdict's own interval.
+func TestSummaryOneAnswerPerMetric(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
+		t.Fatal(err)
+	}
+	cum := sum.Cumulative
+	last := sum.Days[len(sum.Days)-1]
+	for _, l := range last.Look {
+		v := findVerdict(cum.Verdicts, cum.Stats.Primary, l.Segment, UnitUser)
+		if l.Winner != v.Winner || *l.Diff != *v.Diff || *l.SequentialCI != *v.SequentialCI || *l.PHolm != *v.PHolm {
+			t.Errorf("%s: last look %+v, verdict %+v", l.Segment, l, v)
+		}
+	}
+	if cum.Winner != cum.Primary().Winner {
+		t.Errorf("headline winner %q, verdict %q", cum.Winner, cum.Primary().Winner)
+	}
+	for i, m := range []int{MetricIndex("rmse"), MetricIndex("ndcg@10")} {
+		v := findVerdict(cum.Verdicts, Metrics[m].Name, SegmentAll, aggregateUnit(m))
+		a, b := cum.Metrics[0], cum.Metrics[1]
+		va, vb := a.RMSE, b.RMSE
+		if i == 1 {
+			va, vb = a.Ranking["ndcg@10"], b.Ranking["ndcg@10"]
+		}
+		if math.Abs(*v.ValueA-va) > 1e-12 || math.Abs(*v.ValueB-vb) > 1e-12 {
+			t.Errorf("%s: verdict values %v %v, model metrics %v %v", v.Metric, *v.ValueA, *v.ValueB, va, vb)
+		}
+	}
+	imp := cum.Impact
+	v := findVerdict(cum.Verdicts, imp.Metric, SegmentAll, UnitUser)
+	if imp.DeltaBMinusA.Low != -v.SequentialCI[1] || imp.DeltaBMinusA.High != -v.SequentialCI[0] || imp.Winner != v.Winner {
+		t.Errorf("impact %+v from verdict %+v", imp.DeltaBMinusA, v)
 	}
 }
 
@@ -226,7 +329,7 @@ func TestMissingChampionAndBaselineSpec(t *testing.T) {
 	if _, err := f.evaluator("alpha", "ss4rec").RunAll(ctx); !errors.Is(err, ErrNoChampion) || !strings.Contains(err.Error(), "models/ss4rec/champion.json") {
 		t.Fatalf("missing champion: %v", err)
 	}
-	done, err := f.evaluator("alpha", "baseline:history-bias").RunDays(ctx, []int{2})
+	done, err := f.evaluator("alpha", "baseline:history-aware-bias").RunDays(ctx, []int{2})
 	if err != nil || !slices.Equal(done, []int{2}) {
 		t.Fatalf("baseline as B: %v %v", done, err)
 	}
@@ -272,7 +375,7 @@ func TestSummaryExcludesOtherChampions(t *testing.T) {
 	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.evaluator("alpha", "baseline:history-bias").RunDays(ctx, []int{1}); err != nil {
+	if _, err := f.evaluator("alpha", "baseline:history-aware-bias").RunDays(ctx, []int{1}); err != nil {
 		t.Fatal(err)
 	}
 	var s Summary

@@ -34,35 +34,60 @@ type TrendModel struct {
 	NDCG10CI *Interval `json:"ndcg@10_ci,omitempty"`
 }
 
-// DayTrend is one day's line of the trend.
+// DayTrend is one day's line of the trend: the day's own numbers, descriptive, and the
+// sequential verdict of the cumulative comparison read after that day.
 type DayTrend struct {
-	Day          int          `json:"day"`
-	Rows         int          `json:"rows"`
-	Users        int          `json:"users"`
-	ColdRows     int          `json:"cold_start_rows"`
-	Quality      QualityRef   `json:"quality"`
-	Models       []TrendModel `json:"models"`
-	Primary      string       `json:"primary_metric"`
-	PrimaryDiff  *float64     `json:"primary_mean_user_diff"` // A − B, the tested quantity
-	PrimaryCI    *Interval    `json:"primary_mean_user_diff_ci"`
-	Winner       string       `json:"winner"`
-	Verdict      string       `json:"verdict"`
-	InCumulative bool         `json:"in_cumulative"`
-	Excluded     string       `json:"excluded,omitempty"`
+	Day      int          `json:"day"`
+	Rows     int          `json:"rows"`
+	Users    int          `json:"users"`
+	ColdRows int          `json:"cold_start_rows"`
+	Quality  QualityRef   `json:"quality"`
+	Models   []TrendModel `json:"models"`
+	Primary  string       `json:"primary_metric"`
+	// The primary metric's mean per-user A − B on this day's rows alone with its
+	// fixed-horizon bootstrap interval: a description of the day, not a verdict.
+	DayAloneDiff *float64  `json:"day_alone_mean_user_diff"`
+	DayAloneCI   *Interval `json:"day_alone_fixed_ci"`
+	InCumulative bool      `json:"in_cumulative"`
+	Excluded     string    `json:"excluded,omitempty"`
+	// Look is the sequential verdict on the primary metric (unit user) over the
+	// included days up to this one, per segment (absent for an excluded day).
+	Look []LookVerdict `json:"look,omitempty"`
+}
+
+// LookVerdict is the primary metric's per-user verdict in one segment at one look.
+type LookVerdict struct {
+	Segment      string   `json:"segment"`
+	Users        int      `json:"users"`
+	Diff         *float64 `json:"diff"`
+	SequentialCI *Bounds  `json:"sequential_ci"`
+	PHolm        *float64 `json:"p_holm"`
+	Winner       string   `json:"winner"`
 }
 
 // Cumulative is the comparison over every included day: the per-user units of the days
-// summed per user and bootstrapped again; model metrics aggregated exactly from the
-// day results (RMSE through squared errors, ranking metrics over user-days).
+// summed per user; model metrics aggregated exactly from the day results (RMSE through
+// squared errors, ranking metrics over user-days), for all users and per segment.
 type Cumulative struct {
-	Days           []int          `json:"days"`
-	Rows           int            `json:"rows"`
-	Users          int            `json:"users"`
-	RankedUserDays int            `json:"ranked_user_days"`
-	ColdRows       int            `json:"cold_start_rows"`
-	Metrics        []ModelMetrics `json:"metrics"`
-	Comparison     Comparison     `json:"comparison"`
-	Impact         *Impact        `json:"impact,omitempty"`
+	Days           []int               `json:"days"`
+	Rows           int                 `json:"rows"`
+	Users          int                 `json:"users"`
+	RankedUserDays int                 `json:"ranked_user_days"`
+	ColdRows       int                 `json:"cold_start_rows"`
+	Segments       []SegmentPopulation `json:"segments"` // all, new_users, returning_users
+	Metrics        []ModelMetrics      `json:"metrics"`
+	Stats          Stats               `json:"stats"`
+	Method         string              `json:"method"`
+	// Winner and Verdict are those of the primary metric, all users, unit user.
+	Winner   string    `json:"winner"`
+	Verdict  string    `json:"verdict"`
+	Verdicts []Verdict `json:"verdicts"`
+	Impact   *Impact   `json:"impact,omitempty"`
+}
+
+// Primary returns the verdict that decides: the primary metric, all users, per user.
+func (c *Cumulative) Primary() *Verdict {
+	return findVerdict(c.Verdicts, c.Stats.Primary, SegmentAll, UnitUser)
 }
 
 // LoadResults reads every abtest/day=NN/result.json with its units, in day order, and
@@ -86,7 +111,7 @@ func LoadResults(ctx context.Context, b blob.Bucket) ([]Result, []*Units, []Inpu
 			return nil, nil, nil, fmt.Errorf("decode %s: %w", o.Key, err)
 		}
 		if r.Schema != ResultSchema || r.Day != d {
-			return nil, nil, nil, fmt.Errorf("%s: schema %q day %d, want %q day %d", o.Key, r.Schema, r.Day, ResultSchema, d)
+			return nil, nil, nil, fmt.Errorf("%s: schema %q day %d, want %q day %d (a result of another ab-eval version: rerun ab-eval --all)", o.Key, r.Schema, r.Day, ResultSchema, d)
 		}
 		udata, uin, err := readInput(ctx, b, layout.ABUnits(layout.Day(d)))
 		if err != nil {
@@ -106,13 +131,19 @@ func LoadResults(ctx context.Context, b blob.Bucket) ([]Result, []*Units, []Inpu
 
 // BuildSummary computes the summary of the day results. The cumulative view takes the
 // days evaluated with the same models as the latest day; others are listed and excluded.
+// After each included day, the cumulative comparison is read again: that look's
+// sequential verdict is the day's Look, and the last look is the verdict.
 func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, impact ImpactConfig) (Summary, error) {
+	if err := st.Validate(); err != nil {
+		return Summary{}, err
+	}
 	s := Summary{Schema: SummarySchema, Inputs: inputs, Days: []DayTrend{}}
 	if len(results) == 0 {
 		return s, nil
 	}
 	last := results[len(results)-1]
 	s.Dataset, s.Models = last.Dataset, last.Models
+	a, b := last.Models.A.Name, last.Models.B.Name
 	var parts []*Units
 	var incl []Result
 	for i, r := range results {
@@ -129,28 +160,78 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 		}
 		s.Days = append(s.Days, t)
 	}
-	u := Merge(parts...)
-	cmp, err := Compare(u, st, last.Models.A.Name, last.Models.B.Name)
-	if err != nil {
-		return Summary{}, err
+	var verdicts []Verdict
+	var u *Units
+	k := 0
+	for i := range s.Days {
+		if !s.Days[i].InCumulative {
+			continue
+		}
+		k++
+		u = Merge(parts[:k]...)
+		verdicts = judge(u, st, a, b, k == len(parts))
+		s.Days[i].Look = lookOf(verdicts, st.Primary)
 	}
-	c := &Cumulative{Users: u.Len(), Comparison: cmp, Impact: Project(cmp, impact), Metrics: aggregateMetrics(incl)}
+	c := &Cumulative{Users: u.Len(), Metrics: aggregateMetrics(incl), Stats: st, Method: VerdictMethod, Verdicts: verdicts}
 	for _, r := range incl {
 		c.Days = append(c.Days, r.Day)
 		c.Rows += r.Population.Rows
 		c.RankedUserDays += r.Population.RankedUsers
 		c.ColdRows += r.Population.ColdRows
 	}
+	c.Segments = cumulativeSegments(incl, u)
+	pv := c.Primary()
+	c.Winner, c.Verdict = pv.Winner, pv.Sentence(st)
+	c.Impact = Project(c.Verdicts, impact)
 	s.Cumulative = c
 	return s, nil
 }
 
+// lookOf extracts the primary metric's per-user verdict of every segment.
+func lookOf(vs []Verdict, primary string) []LookVerdict {
+	var out []LookVerdict
+	for _, seg := range Segments {
+		if v := findVerdict(vs, primary, seg, UnitUser); v != nil {
+			out = append(out, LookVerdict{Segment: seg, Users: v.Users, Diff: v.Diff, SequentialCI: v.SequentialCI, PHolm: v.PHolm, Winner: v.Winner})
+		}
+	}
+	return out
+}
+
+// cumulativeSegments counts rows and ranked user-days per segment from the day results
+// and distinct users from the merged units.
+func cumulativeSegments(rs []Result, u *Units) []SegmentPopulation {
+	out := make([]SegmentPopulation, len(Segments))
+	for i, seg := range Segments {
+		out[i].Segment = seg
+		for j := range u.Users {
+			if inSegment(seg, u.Returning[j]) {
+				out[i].Users++
+			}
+		}
+		for _, r := range rs {
+			if seg == SegmentAll {
+				out[i].Rows += r.Population.Rows
+				out[i].RankedUsers += r.Population.RankedUsers
+				continue
+			}
+			for _, sp := range r.Population.Segments {
+				if sp.Segment == seg {
+					out[i].Rows += sp.Rows
+					out[i].RankedUsers += sp.RankedUsers
+				}
+			}
+		}
+	}
+	return out
+}
+
 func trendOf(r Result) DayTrend {
 	t := DayTrend{Day: r.Day, Rows: r.Population.Rows, Users: r.Population.Users, ColdRows: r.Population.ColdRows,
-		Quality: r.Quality, Primary: r.Comparison.Stats.Primary, Winner: r.Comparison.Winner, Verdict: r.Comparison.Verdict}
+		Quality: r.Quality, Primary: r.Comparison.Stats.Primary}
 	ri, ni := MetricIndex("rmse"), MetricIndex("ndcg@10")
 	if pi := MetricIndex(t.Primary); pi >= 0 && pi < len(r.Comparison.Metrics) {
-		t.PrimaryDiff, t.PrimaryCI = r.Comparison.Metrics[pi].MeanUserDiff, r.Comparison.Metrics[pi].MeanUserDiffCI
+		t.DayAloneDiff, t.DayAloneCI = r.Comparison.Metrics[pi].MeanUserDiff, r.Comparison.Metrics[pi].MeanUserDiffCI
 	}
 	for _, m := range r.Metrics {
 		tm := TrendModel{Name: m.Name, Role: m.Role, RMSE: m.RMSE}
@@ -170,39 +251,76 @@ func trendOf(r Result) DayTrend {
 	return t
 }
 
-// aggregateMetrics combines the models' day metrics exactly: RMSE as √(Σ rows·rmse² /
-// Σ rows), MAE row-weighted, ranking metrics weighted by the day's ranked users.
+// metricAcc accumulates one model's metrics over days on one set of rows: RMSE through
+// squared errors, MAE row-weighted, ranking metrics weighted by ranked user-days.
+type metricAcc struct {
+	err    errAcc
+	rank   map[string]float64
+	ranked float64
+}
+
+func (a *metricAcc) add(rows int, rmse, mae *float64, ranking map[string]float64, ranked int) {
+	if rmse != nil && mae != nil {
+		a.err.add(ErrorStats{Rows: rows, RMSE: rmse, MAE: mae})
+	}
+	if ranking == nil || ranked == 0 {
+		return
+	}
+	if a.rank == nil {
+		a.rank = map[string]float64{}
+	}
+	w := float64(ranked)
+	a.ranked += w
+	for k, v := range ranking {
+		a.rank[k] += w * v
+	}
+}
+
+func (a *metricAcc) ranking() map[string]float64 {
+	if a.ranked == 0 {
+		return nil
+	}
+	out := map[string]float64{}
+	for k, v := range a.rank {
+		out[k] = v / a.ranked
+	}
+	return out
+}
+
+// aggregateMetrics combines the models' day metrics exactly, for all rows, cold and
+// warm rows, and each user segment.
 func aggregateMetrics(rs []Result) []ModelMetrics {
 	if len(rs) == 0 {
 		return nil
 	}
 	type acc struct {
-		rows, se, ae float64
-		cold, warm   errAcc
-		rank         map[string]float64
-		ranked       float64
+		all        metricAcc
+		cold, warm errAcc
+		seg        []metricAcc
 	}
 	accs := make([]acc, len(rs[0].Metrics))
+	for i := range accs {
+		accs[i].seg = make([]metricAcc, len(userSegments))
+	}
 	for _, r := range rs {
+		pop := map[string]SegmentPopulation{}
+		for _, sp := range r.Population.Segments {
+			pop[sp.Segment] = sp
+		}
 		for i, m := range r.Metrics {
 			if i >= len(accs) {
 				break
 			}
 			a := &accs[i]
-			n := float64(r.Population.Rows)
-			a.rows += n
-			a.se += n * m.RMSE * m.RMSE
-			a.ae += n * m.MAE
+			rmse, mae := m.RMSE, m.MAE
+			a.all.add(r.Population.Rows, &rmse, &mae, m.Ranking, r.Population.RankedUsers)
 			a.cold.add(m.Cold)
 			a.warm.add(m.Warm)
-			if m.Ranking != nil {
-				if a.rank == nil {
-					a.rank = map[string]float64{}
-				}
-				w := float64(r.Population.RankedUsers)
-				a.ranked += w
-				for k, v := range m.Ranking {
-					a.rank[k] += w * v
+			for _, sm := range m.Segments {
+				for k, name := range userSegments {
+					if sm.Segment == name {
+						a.seg[k].add(pop[name].Rows, sm.RMSE, sm.MAE, sm.Ranking, pop[name].RankedUsers)
+					}
 				}
 			}
 		}
@@ -210,13 +328,12 @@ func aggregateMetrics(rs []Result) []ModelMetrics {
 	out := make([]ModelMetrics, len(accs))
 	for i, a := range accs {
 		m := rs[0].Metrics[i]
-		out[i] = ModelMetrics{Name: m.Name, Role: m.Role, RMSE: math.Sqrt(a.se / a.rows), MAE: a.ae / a.rows,
-			Cold: a.cold.stats(), Warm: a.warm.stats()}
-		if a.ranked > 0 {
-			out[i].Ranking = map[string]float64{}
-			for k, v := range a.rank {
-				out[i].Ranking[k] = v / a.ranked
-			}
+		all := a.all.err.stats()
+		out[i] = ModelMetrics{Name: m.Name, Role: m.Role, RMSE: *all.RMSE, MAE: *all.MAE,
+			Cold: a.cold.stats(), Warm: a.warm.stats(), Ranking: a.all.ranking()}
+		for k, name := range userSegments {
+			e := a.seg[k].err.stats()
+			out[i].Segments = append(out[i].Segments, SegmentMetrics{Segment: name, RMSE: e.RMSE, MAE: e.MAE, Ranking: a.seg[k].ranking()})
 		}
 	}
 	return out

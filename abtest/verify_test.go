@@ -57,7 +57,7 @@ func TestVerifyBucket(t *testing.T) {
 	load := func(spec string) scoring.Predictor {
 		if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
 			for _, p := range base {
-				if p.Name() == name || (name == "history-bias" && p.Name() == "history-aware-bias") {
+				if p.Name() == name {
 					return p
 				}
 			}

@@ -4,7 +4,7 @@
 //
 //	ab-eval --day 3                           # one day (skipped unless its quality report passed)
 //	ab-eval --all                             # every released day that passed quality
-//	ab-eval --all --model-b baseline:history-bias   # NCF against a baseline (before SS4Rec exists)
+//	ab-eval --all --model-b baseline:history-aware-bias   # NCF against a baseline (before SS4Rec exists)
 //	ab-eval --event notification.json         # as the runtime calls it
 package main
 
@@ -25,7 +25,7 @@ func main() {
 	day := fs.Int("day", 0, "evaluate this released day (1..20)")
 	all := fs.Bool("all", false, "evaluate every released day whose quality report passed")
 	fs.StringVar(&cfg.Dataset, "dataset", cfg.Dataset, "prepared dataset (env DATASET)")
-	fs.StringVar(&cfg.ModelA, "model-a", cfg.ModelA, "model A: a model name (its models/<m>/champion.json) or baseline:<global-mean|user-item-bias|history-bias> (env AB_MODEL_A)")
+	fs.StringVar(&cfg.ModelA, "model-a", cfg.ModelA, "model A: a model name (its models/<m>/champion.json) or baseline:<global-mean|user-item-bias|history-aware-bias> (env AB_MODEL_A)")
 	fs.StringVar(&cfg.ModelB, "model-b", cfg.ModelB, "model B, as --model-a (env AB_MODEL_B)")
 	fs.StringVar(&cfg.ImpactConfig, "impact-config", cfg.ImpactConfig, "YAML file overriding the business-impact assumptions of abtest/impact.yaml (env AB_IMPACT_CONFIG)")
 	fs.StringVar(&cfg.Primary, "primary", cfg.Primary, "metric of the overall verdict (env AB_PRIMARY_METRIC)")

@@ -67,7 +67,7 @@ type ABState struct {
 	Primary string           `json:"primary_metric"`
 	Winner  string           `json:"winner"`
 	Diff    *float64         `json:"primary_diff,omitempty"`
-	CI      *abtest.Interval `json:"primary_ci,omitempty"`
+	CI      *abtest.Interval `json:"primary_ci,omitempty"` // the verdict's always-valid interval
 	Verdict string           `json:"verdict"`
 }
 
@@ -234,9 +234,9 @@ func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 	ab := &ABState{Models: sum.Models, Days: []int{}}
 	if c := sum.Cumulative; c != nil {
 		ab.Days = c.Days
-		ab.Primary, ab.Winner, ab.Verdict = c.Comparison.Stats.Primary, c.Comparison.Winner, c.Comparison.Verdict
-		if pm := Primary(c.Comparison); pm != nil {
-			ab.Diff, ab.CI = pm.MeanUserDiff, pm.MeanUserDiffCI
+		ab.Primary, ab.Winner, ab.Verdict = c.Stats.Primary, c.Winner, c.Verdict
+		if pv := c.Primary(); pv != nil {
+			ab.Diff, ab.CI = pv.Diff, pv.SequentialCI.Interval()
 		}
 	}
 	s.AB = ab

@@ -41,7 +41,7 @@ func TestABEvalEvents(t *testing.T) {
 		}
 	}
 
-	cfg := handlers.ABEvalConfig{Dataset: "fixture", ModelA: "baseline:user-item-bias", ModelB: "baseline:history-bias",
+	cfg := handlers.ABEvalConfig{Dataset: "fixture", ModelA: "baseline:user-item-bias", ModelB: "baseline:history-aware-bias",
 		Primary: "rmse", Seed: 1, Resamples: abtest.MinResamples}
 	fn := handlers.ABEvalFunction(cfg)
 	if fn.Name != jobs.ABEval || fn.MaxConcurrent != 1 {
@@ -115,11 +115,11 @@ func TestABEvalEvents(t *testing.T) {
 }
 
 func TestABEvalConfigFromEnv(t *testing.T) {
-	t.Setenv("AB_MODEL_B", "baseline:history-bias")
+	t.Setenv("AB_MODEL_B", "baseline:history-aware-bias")
 	t.Setenv("AB_RESAMPLES", "20000")
 	t.Setenv("DATASET", "ml-1m")
 	c := handlers.ABEvalConfigFromEnv()
-	if c.ModelA != "ncf" || c.ModelB != "baseline:history-bias" || c.Resamples != 20000 || c.Dataset != "ml-1m" {
+	if c.ModelA != "ncf" || c.ModelB != "baseline:history-aware-bias" || c.Resamples != 20000 || c.Dataset != "ml-1m" {
 		t.Fatalf("config %+v", c)
 	}
 	c.Resamples = 100

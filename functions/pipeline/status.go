@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/internal/blob"
@@ -120,12 +121,34 @@ func writeStatus(w io.Writer, s *pipelinestatus.Snapshot) error {
 		p("  report: %s\n", s.Report)
 	}
 
-	p("\nFUNCTION\tRUNS\tLAST RUN\tSTATUS\tTRIGGER\tWALL S\tERROR\n")
+	p("\nFUNCTION\tRUNS\tOK\tSKIPPED\tFAILED\tABANDONED\tRUNNING\tLAST RUN\tSTATUS\tTRIGGER\tWALL S\tERROR\n")
 	if len(s.Runs) == 0 {
 		p("  (no run records)\n")
 	}
 	for _, r := range s.Runs {
-		p("  %s\t%d\t%s\t%s\t%s\t%.1f\t%s\n", r.Function, r.Runs, r.Last, r.Status, r.Trigger, r.Wall, orDash(oneLine(r.Error, 80)))
+		n := func(state string) int { return r.ByState[state] }
+		p("  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.1f\t%s\n", r.Function, r.Runs, n(jobs.StatusOK), n(jobs.StatusSkipped),
+			n(jobs.StatusFailed), n(jobs.StatusAbandoned), n(jobs.StatusRunning), r.Last, r.Status, r.Trigger, r.Wall, orDash(oneLine(r.Error, 80)))
+	}
+	if len(s.Running) > 0 {
+		p("\nRUNNING\tRUN\tEVENT KEY\tALIVE UNTIL\n")
+		for _, r := range s.Running {
+			until := "-"
+			if r.AliveUntil != nil {
+				until = r.AliveUntil.UTC().Format(time.RFC3339)
+			}
+			p("  %s\t%s\t%s\t%s\n", r.Function, r.ID, orDash(r.Key), until)
+		}
+	}
+	if len(s.Attention) > 0 {
+		p("\nFAILED OR ABANDONED, NOT SINCE DONE\tRUN\tSTATE\tEVENT KEY\tERROR\n")
+		for _, r := range s.Attention {
+			state := r.State
+			if r.GaveUp {
+				state += " (given up)"
+			}
+			p("  %s\t%s\t%s\t%s\t%s\n", r.Function, r.ID, state, orDash(r.Key), orDash(oneLine(r.Error, 80)))
+		}
 	}
 	return tw.Flush()
 }

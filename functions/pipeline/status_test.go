@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
@@ -16,6 +17,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func ptr(v float64) *float64 { return &v }
+
+var alive = time.Date(2026, 11, 26, 10, 36, 0, 0, time.UTC)
 
 // goldenSnapshot is a hand-written state: two days, the second failing its gate.
 func goldenSnapshot() *pipelinestatus.Snapshot {
@@ -36,10 +39,19 @@ func goldenSnapshot() *pipelinestatus.Snapshot {
 			Primary: "rmse", Winner: "b", Diff: ptr(0.1948), CI: &abtest.Interval{Low: 0.0224, High: 0.3902},
 			Verdict: "ss4rec beats ncf on rmse"},
 		Runs: []pipelinestatus.RunState{
-			{Function: "ab-eval", Runs: 3, Last: "20261126T103527.549Z-85d31261", Status: "skipped", Trigger: "event", Wall: 0.5,
-				Error: "skipped: day 2: quality report quality/day=02/report.json says success=false"},
+			{Function: "ab-eval", Runs: 4, Last: "20261126T103527.549Z-85d31261", Status: "skipped", Trigger: "event", Wall: 0.5,
+				Error:   "skipped: day 2: quality report quality/day=02/report.json says success=false",
+				ByState: map[string]int{"ok": 1, "skipped": 1, "abandoned": 1, "running": 1}},
 			{Function: "quality-check", Runs: 2, Last: "20261126T103527.515Z-19d359de", Status: "failed", Trigger: "event", Wall: 0.1,
+				Error: "quality gate failed: day 2: validity_rating", ByState: map[string]int{"ok": 1, "failed": 1}},
+		},
+		Running: []pipelinestatus.RunRef{{Function: "ab-eval", ID: "20261126T103530.001Z-0badc0de", State: "running",
+			Key: "models/ncf/champion.json", AliveUntil: &alive}},
+		Attention: []pipelinestatus.RunRef{
+			{Function: "quality-check", ID: "20261126T103527.515Z-19d359de", State: "failed", Key: "etl/day=02/_manifest.json",
 				Error: "quality gate failed: day 2: validity_rating"},
+			{Function: "ab-eval", ID: "20261126T103501.200Z-4a1b2c3d", State: "abandoned", Key: "quality/day=01/report.json",
+				Error: "abandoned: its claim (holder h/1/x) expired at 2026-11-26T10:35:20Z without an end; run 20261126T103527.549Z-85d31261 took the event over"},
 		},
 		Report: layout.ABReport,
 	}

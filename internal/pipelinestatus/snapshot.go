@@ -28,7 +28,11 @@ type Snapshot struct {
 	Days     []DayState     `json:"days"`
 	AB       *ABState       `json:"ab,omitempty"`
 	Runs     []RunState     `json:"runs"`
-	Report   string         `json:"report,omitempty"` // abtest/report.html when present
+	// Running are the runs in progress (their lease is alive); Attention the failed
+	// and abandoned runs whose work no later run has done, newest first.
+	Running   []RunRef `json:"running"`
+	Attention []RunRef `json:"attention"`
+	Report    string   `json:"report,omitempty"` // abtest/report.html when present
 }
 
 // DatasetState is one prepared dataset.
@@ -71,21 +75,10 @@ type ABState struct {
 	Verdict string           `json:"verdict"`
 }
 
-// RunState is the newest run record of one function.
-type RunState struct {
-	Function string  `json:"function"`
-	Runs     int     `json:"runs"`
-	Last     string  `json:"last_run"`
-	Status   string  `json:"status"`
-	Trigger  string  `json:"trigger"`
-	Wall     float64 `json:"wall_seconds"`
-	Error    string  `json:"error,omitempty"`
-}
-
 // Read reads every part of the pipeline's state that exists; a part that is
 // missing is left empty, a part that is unreadable is an error naming its key.
 func Read(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
-	s := &Snapshot{Schema: Schema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}}
+	s := &Snapshot{Schema: Schema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}, Running: []RunRef{}, Attention: []RunRef{}}
 	steps := []func(context.Context, blob.Bucket, *Snapshot) error{readDatasets, readModels, readETL, readDays, readAB, readRuns}
 	for _, step := range steps {
 		if err := step(ctx, b, s); err != nil {
@@ -240,35 +233,5 @@ func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 		}
 	}
 	s.AB = ab
-	return nil
-}
-
-func readRuns(ctx context.Context, b blob.Bucket, s *Snapshot) error {
-	list, err := layout.ListKind(ctx, b, layout.KindRunRecord)
-	if err != nil {
-		return err
-	}
-	latest := map[string]string{}
-	count := map[string]int{}
-	for _, a := range list {
-		fn := a.Parsed.Function
-		count[fn]++
-		if a.Key > latest[fn] { // run ids sort by start time
-			latest[fn] = a.Key
-		}
-	}
-	fns := make([]string, 0, len(latest))
-	for fn := range latest {
-		fns = append(fns, fn)
-	}
-	sort.Strings(fns)
-	for _, fn := range fns {
-		var r jobs.Record
-		if err := blob.ReadJSON(ctx, b, latest[fn], &r); err != nil {
-			return err
-		}
-		s.Runs = append(s.Runs, RunState{Function: fn, Runs: count[fn], Last: r.ID, Status: r.Status,
-			Trigger: r.Trigger.Kind, Wall: r.Usage.WallSeconds, Error: r.Error})
-	}
 	return nil
 }

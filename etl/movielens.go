@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/recpipe/recpipe/internal/ratings"
@@ -67,71 +68,90 @@ func readFSFile[T any](fsys fs.FS, label, p, format string, parse func(io.Reader
 }
 
 // parseRatings reads a ratings file of the given format ("csv" or "dat").
-// sizeHint (bytes) presizes the result.
+// sizeHint (bytes) presizes the result. Every row must parse and have a plausible
+// timestamp (plausibleTime); a bad last line without a newline is reported as cut
+// (ratings.ErrCut). The first bad line is the error, naming file and line.
 func parseRatings(r io.Reader, file, format string, sizeHint int64) ([]ratings.Rating, error) {
 	rows := make([]ratings.Rating, 0, sizeHint/24+1024) // MovieLens rows average 24.6-27.4 bytes
+	parse := parseDatRating
 	if format == "csv" {
-		err := ratings.Scan(r, file, func(rec ratings.Rating, bad *ratings.LineError) error {
-			if bad != nil {
-				return bad
-			}
-			rows = append(rows, rec)
-			return nil
-		})
-		return rows, err
+		parse = ratings.ParseLine
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for lineNo := 1; sc.Scan(); lineNo++ {
-		line := bytes.TrimSuffix(sc.Bytes(), []byte("\r"))
-		if len(line) == 0 {
-			continue
+	latest := now().Add(timeSkew).Unix()
+	lines := 0
+	err := ratings.Lines(r, file, func(n int, line []byte, cut bool) error {
+		lines = n
+		if format == "csv" && n == 1 {
+			return ratings.CheckHeader(line, file)
 		}
-		rec, err := parseDatRating(line)
+		if len(line) == 0 {
+			return nil
+		}
+		rec, err := parse(line)
+		if err == nil {
+			err = plausibleTime(rec.Time, latest)
+		}
 		if err != nil {
-			return nil, &ratings.LineError{File: file, Line: lineNo, Raw: string(line), Err: err}
+			return ratings.BadLine(file, n, line, cut, err)
 		}
 		rows = append(rows, rec)
+		return nil
+	})
+	if err == nil && lines == 0 && format == "csv" {
+		return nil, &ratings.LineError{File: file, Line: 1, Err: errors.New("empty file: no header")}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", file, err)
+	return rows, err
+}
+
+// ErrImplausibleTime: a rating's timestamp lies outside the dataset's possible range.
+var ErrImplausibleTime = errors.New("timestamp outside the plausible range")
+
+// firstMovieLensTime bounds MovieLens timestamps from below: the earliest rating of
+// any release is from January 1995 (ml-25m: 1995-01-09).
+var firstMovieLensTime = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+
+// now is the clock that decides what is in the future; timeSkew forgives clocks
+// that run a little behind the source's.
+var (
+	now      = time.Now
+	timeSkew = 24 * time.Hour
+)
+
+// plausibleTime checks a MovieLens timestamp: not before 1995, not after latest.
+func plausibleTime(ts, latest int64) error {
+	switch {
+	case ts < firstMovieLensTime:
+		return fmt.Errorf("%w: %d (%s) is before 1995, the first MovieLens rating", ErrImplausibleTime, ts, unixDate(ts))
+	case ts > latest:
+		return fmt.Errorf("%w: %d (%s) is in the future", ErrImplausibleTime, ts, unixDate(ts))
 	}
-	return rows, nil
+	return nil
+}
+
+// unixDate writes Unix seconds as an RFC 3339 UTC time, when within years 1 to 9999.
+func unixDate(ts int64) string {
+	const maxYear9999 = 253402300799
+	if ts < -62135596800 || ts > maxYear9999 {
+		return "year out of range"
+	}
+	return time.Unix(ts, 0).UTC().Format(time.RFC3339)
 }
 
 // parseDatRating parses UserID::MovieID::Rating::Timestamp, with the same checks
 // (and errors) as ratings.ParseLine.
 func parseDatRating(line []byte) (ratings.Rating, error) {
-	var f [4]string
-	s := string(line)
+	var f [4][]byte
 	for i := 0; i < 3; i++ {
-		j := strings.Index(s, "::")
+		j := bytes.Index(line, []byte("::"))
 		if j < 0 {
 			return ratings.Rating{}, fmt.Errorf("%w: want 4 '::'-separated fields", ratings.ErrFieldCount)
 		}
-		f[i], s = s[:j], s[j+2:]
+		f[i], line = line[:j], line[j+2:]
 	}
-	if strings.Contains(s, "::") {
+	if bytes.Contains(line, []byte("::")) {
 		return ratings.Rating{}, fmt.Errorf("%w: want 4 '::'-separated fields", ratings.ErrFieldCount)
 	}
-	f[3] = s
-	u, err := strconv.ParseInt(f[0], 10, 32)
-	if err != nil || u <= 0 {
-		return ratings.Rating{}, fmt.Errorf("%w: %q", ratings.ErrUser, f[0])
-	}
-	it, err := strconv.ParseInt(f[1], 10, 32)
-	if err != nil || it <= 0 {
-		return ratings.Rating{}, fmt.Errorf("%w: %q", ratings.ErrItem, f[1])
-	}
-	v, err := strconv.ParseFloat(f[2], 64)
-	if err != nil || !ratings.ValidRating(v) {
-		return ratings.Rating{}, fmt.Errorf("%w: %q", ratings.ErrRating, f[2])
-	}
-	ts, err := strconv.ParseInt(f[3], 10, 64)
-	if err != nil {
-		return ratings.Rating{}, fmt.Errorf("%w: %q", ratings.ErrTimestamp, f[3])
-	}
-	return ratings.Rating{User: int32(u), Item: int32(it), Rating: float32(v), Time: ts}, nil
+	return ratings.ParseFields(f[0], f[1], f[2], line)
 }
 
 var errMovie = errors.New("bad movie line")

@@ -97,8 +97,8 @@ func TestDatMatchesCSV(t *testing.T) {
 // TestBadInput: each malformed line stops prepare with an error naming file and
 // line, and nothing is written.
 func TestBadInput(t *testing.T) {
-	csvRatings := "userId,movieId,rating,timestamp\n1,1,4.0,100\n1,2,3.5,200\n2,1,5,300\n"
-	datRatings := "1::1::4::100\n1::2::3.5::200\n2::1::5::300\n"
+	csvRatings := "userId,movieId,rating,timestamp\n1,1,4.0,1000000100\n1,2,3.5,1000000200\n2,1,5,1000000300\n"
+	datRatings := "1::1::4::1000000100\n1::2::3.5::1000000200\n2::1::5::1000000300\n"
 	csvMovies := "movieId,title,genres\n1,A (1990),Drama\n2,B (1991),Comedy\n"
 	datMovies := "1::A (1990)::Drama\n2::B (1991)::Comedy\n"
 	tests := []struct {
@@ -107,20 +107,27 @@ func TestBadInput(t *testing.T) {
 		sentinel            error
 	}{
 		{"csv field count", "ratings.csv", csvRatings + "3,1,4.0\n", 5, ratings.ErrFieldCount},
-		{"csv user", "ratings.csv", csvRatings + "x,1,4.0,400\n", 5, ratings.ErrUser},
-		{"csv movie", "ratings.csv", "userId,movieId,rating,timestamp\n1,-2,4.0,100\n", 2, ratings.ErrItem},
-		{"csv rating off scale", "ratings.csv", csvRatings + "3,1,4.2,400\n", 5, ratings.ErrRating},
-		{"csv rating zero", "ratings.csv", csvRatings + "3,1,0,400\n", 5, ratings.ErrRating},
+		{"csv user", "ratings.csv", csvRatings + "x,1,4.0,1000000400\n", 5, ratings.ErrUser},
+		{"csv movie", "ratings.csv", "userId,movieId,rating,timestamp\n1,-2,4.0,1000000100\n", 2, ratings.ErrItem},
+		{"csv rating off scale", "ratings.csv", csvRatings + "3,1,4.2,1000000400\n", 5, ratings.ErrRating},
+		{"csv rating zero", "ratings.csv", csvRatings + "3,1,0,1000000400\n", 5, ratings.ErrRating},
 		{"csv timestamp", "ratings.csv", csvRatings + "3,1,4.0,12.5\n", 5, ratings.ErrTimestamp},
-		{"csv header", "ratings.csv", "user,movie,rating,time\n1,1,4.0,100\n", 1, nil},
+		{"csv header", "ratings.csv", "user,movie,rating,time\n1,1,4.0,1000000100\n", 1, nil},
 		{"dat field count", "ratings.dat", datRatings + "3::1::4\n", 4, ratings.ErrFieldCount},
 		{"dat extra field", "ratings.dat", datRatings + "3::1::4::400::9\n", 4, ratings.ErrFieldCount},
-		{"dat user", "ratings.dat", "a::1::4::100\n", 1, ratings.ErrUser},
-		{"dat rating", "ratings.dat", datRatings + "3::1::6::400\n", 4, ratings.ErrRating},
+		{"dat user", "ratings.dat", "a::1::4::1000000100\n", 1, ratings.ErrUser},
+		{"dat rating", "ratings.dat", datRatings + "3::1::6::1000000400\n", 4, ratings.ErrRating},
 		{"dat timestamp", "ratings.dat", datRatings + "3::1::4::soon\n", 4, ratings.ErrTimestamp},
 		{"csv movie id", "movies.csv", csvMovies + "x,C (1992),Drama\n", 4, nil},
 		{"csv movie quote", "movies.csv", csvMovies + "3,\"C (1992),Drama\n", 4, nil},
 		{"dat movie fields", "movies.dat", datMovies + "3::C (1992)\n", 3, nil},
+		{"csv rating not a number", "ratings.csv", csvRatings + "3,1,four,1000000400\n", 5, ratings.ErrRatingNaN},
+		{"csv before 1995", "ratings.csv", csvRatings + "3,1,4.0,788918399\n", 5, etl.ErrImplausibleTime},
+		{"csv in the future", "ratings.csv", csvRatings + "3,1,4.0,4102444800\n", 5, etl.ErrImplausibleTime},
+		{"csv last record cut", "ratings.csv", csvRatings + "3,1,4.0,10", 5, ratings.ErrCut},
+		{"csv last record cut in a field", "ratings.csv", csvRatings + "3,1,4", 5, ratings.ErrCut},
+		{"dat last record cut", "ratings.dat", datRatings + "606::98243::3::136", 4, ratings.ErrCut},
+		{"dat before 1995", "ratings.dat", datRatings + "606::98243::3::136\n", 4, etl.ErrImplausibleTime},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +213,7 @@ func TestBadInputInZip(t *testing.T) {
 	}
 	zw := zip.NewWriter(f)
 	for name, content := range map[string]string{
-		"ml-bad/ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.0,100\n1,2,4.0,x\n",
+		"ml-bad/ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.0,1000000100\n1,2,4.0,x\n",
 		"ml-bad/movies.csv":  "movieId,title,genres\n1,A,Drama\n",
 	} {
 		w, _ := zw.Create(name)

@@ -141,8 +141,8 @@ func (r *Releaser) build(ctx context.Context, src FeedSource, d int) (*DayManife
 		}
 	}
 	if share := float64(s.nreject) / float64(max(hi-lo, 1)); share > r.maxRejected() {
-		return nil, fmt.Errorf("day %d: %w: %d of %d rows rejected (%.2f%% > %.2f%%), reasons %v; see %s; the day is not released",
-			d, ErrTooManyRejected, s.nreject, hi-lo, 100*share, 100*r.maxRejected(), s.reasons, m.RejectedRows.Key)
+		return nil, fmt.Errorf("day %d: %w: %d of %d rows rejected (%.2f%% > %.2f%%): %s; see %s; the day is not released",
+			d, ErrTooManyRejected, s.nreject, hi-lo, 100*share, 100*r.maxRejected(), formatReasons(s.reasons), m.RejectedRows.Key)
 	}
 	end := time.Now()
 	m.Timings = DayTimings{

@@ -2,10 +2,14 @@ package etl
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/recpipe/recpipe/internal/ratings"
 )
@@ -79,10 +83,24 @@ func splitDay(raw []byte, firstLine int, period TimeRange) (*slice, error) {
 
 // reasonOf maps a row error to its category, the key of DayManifest.RejectReasons.
 func reasonOf(err error) string {
-	for _, e := range []error{ratings.ErrFieldCount, ratings.ErrUser, ratings.ErrItem, ratings.ErrRating, ratings.ErrTimestamp, errOutsideTest} {
+	for _, e := range []error{ratings.ErrFieldCount, ratings.ErrUser, ratings.ErrItem, ratings.ErrRatingNaN, ratings.ErrRating, ratings.ErrTimestamp, errOutsideTest} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}
 	}
 	return "other"
+}
+
+// formatReasons writes rejection counts for people, most frequent first:
+// "2 wrong field count, 1 bad userId".
+func formatReasons(reasons map[string]int) string {
+	keys := slices.Collect(maps.Keys(reasons))
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(reasons[b], reasons[a]), cmp.Compare(a, b))
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", reasons[k], k)
+	}
+	return strings.Join(parts, ", ")
 }

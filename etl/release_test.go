@@ -236,6 +236,7 @@ func TestCorruptTestObject(t *testing.T) {
 		27: strings.Join([]string{dayItoa(base[27].User), dayItoa(base[27].Item), "4.0"}, ","),
 		29: strings.Join([]string{dayItoa(base[29].User), dayItoa(base[29].Item), "4.0", "noon"}, ","),
 		31: strings.Join([]string{dayItoa(base[31].User), dayItoa(base[31].Item), "4.0", "42"}, ","),
+		33: strings.Join([]string{dayItoa(base[33].User), dayItoa(base[33].Item), "four", dayItoa64(base[33].Time)}, ","),
 	}
 	tests := []struct {
 		name     string
@@ -253,6 +254,10 @@ func TestCorruptTestObject(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
+			const reasons = "2 wrong field count, 1 bad userId, 1 rating is not a number, 1 rating off the 0.5-5.0 half-step scale, 1 timestamp is not an integer, 1 timestamp outside the test period"
+			if err != nil && !strings.Contains(err.Error(), reasons) {
+				t.Errorf("error %q does not list the reasons as %q", err, reasons)
+			}
 			if ok, _ := blob.Exists(ctx, b, layout.ETLManifest(layout.Day(2))); ok != tt.manifest {
 				t.Fatalf("manifest committed = %v, want %v", ok, tt.manifest)
 			}
@@ -261,7 +266,8 @@ func TestCorruptTestObject(t *testing.T) {
 				t.Fatal(err)
 			}
 			dayGolden(t, "day_rejected.golden.csv", rej)
-			if m != nil && (m.Rejected != 6 || m.Rows != 14 || m.RejectReasons["rating off the 0.5-5.0 half-step scale"] != 1 ||
+			if m != nil && (m.Rejected != 7 || m.Rows != 13 || m.RejectReasons["rating off the 0.5-5.0 half-step scale"] != 1 ||
+				m.RejectReasons["rating is not a number"] != 1 ||
 				m.RejectReasons["timestamp outside the test period"] != 1 || m.RejectReasons["wrong field count"] != 2) {
 				t.Fatalf("manifest counts: rows %d rejected %d reasons %v", m.Rows, m.Rejected, m.RejectReasons)
 			}

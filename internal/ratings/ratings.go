@@ -27,7 +27,12 @@ var (
 	ErrUser       = errors.New("bad userId")
 	ErrItem       = errors.New("bad movieId")
 	ErrRating     = errors.New("rating off the 0.5-5.0 half-step scale")
+	ErrRatingNaN  = errors.New("rating is not a number")
 	ErrTimestamp  = errors.New("timestamp is not an integer")
+	// ErrCut: the bad line is the file's last and has no newline, as when a copy
+	// stopped in the middle of a record. Lines reports such a line; readers wrap it
+	// around the line's own error.
+	ErrCut = errors.New("last record cut short (the file ends inside it, without a newline: a truncated copy?)")
 )
 
 // ValidRating reports whether v is on the MovieLens scale: 0.5 to 5.0 in steps of 0.5.
@@ -54,21 +59,30 @@ func ParseLine(line []byte) (Rating, error) {
 	if n != 4 || line != nil {
 		return Rating{}, fmt.Errorf("%w: want 4 fields", ErrFieldCount)
 	}
-	u, err := strconv.ParseInt(string(f[0]), 10, 32)
+	return ParseFields(f[0], f[1], f[2], f[3])
+}
+
+// ParseFields parses the four fields of a rating, whatever separated them: user and
+// item ids > 0, a rating on the half-step scale, an integer timestamp.
+func ParseFields(user, item, rating, timestamp []byte) (Rating, error) {
+	u, err := strconv.ParseInt(string(user), 10, 32)
 	if err != nil || u <= 0 {
-		return Rating{}, fmt.Errorf("%w: %q", ErrUser, f[0])
+		return Rating{}, fmt.Errorf("%w: %q", ErrUser, user)
 	}
-	it, err := strconv.ParseInt(string(f[1]), 10, 32)
+	it, err := strconv.ParseInt(string(item), 10, 32)
 	if err != nil || it <= 0 {
-		return Rating{}, fmt.Errorf("%w: %q", ErrItem, f[1])
+		return Rating{}, fmt.Errorf("%w: %q", ErrItem, item)
 	}
-	r, err := strconv.ParseFloat(string(f[2]), 64)
-	if err != nil || !ValidRating(r) {
-		return Rating{}, fmt.Errorf("%w: %q", ErrRating, f[2])
+	r, err := strconv.ParseFloat(string(rating), 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(r), math.IsInf(r, 0) && err == nil:
+		return Rating{}, fmt.Errorf("%w: %q", ErrRatingNaN, rating)
+	case !ValidRating(r):
+		return Rating{}, fmt.Errorf("%w: %q", ErrRating, rating)
 	}
-	ts, err := strconv.ParseInt(string(f[3]), 10, 64)
+	ts, err := strconv.ParseInt(string(timestamp), 10, 64)
 	if err != nil {
-		return Rating{}, fmt.Errorf("%w: %q", ErrTimestamp, f[3])
+		return Rating{}, fmt.Errorf("%w: %q", ErrTimestamp, timestamp)
 	}
 	return Rating{User: int32(u), Item: int32(it), Rating: float32(r), Time: ts}, nil
 }
@@ -123,44 +137,71 @@ func (e *LineError) Error() string {
 }
 func (e *LineError) Unwrap() error { return e.Err }
 
-// Scan reads a ratings CSV with its header and calls fn for every data row.
-// A bad row is passed to fn as a *LineError with a zero Rating; fn decides whether
-// to stop (return the error) or keep going (return nil). A missing or wrong header
-// is an error naming the file.
-func Scan(r io.Reader, file string, fn func(rec Rating, bad *LineError) error) error {
+// Lines calls fn for every line of r, without its line ending ("\n" or "\r\n"), with
+// its 1-based number and whether it is cut: the last line of a file that does not
+// end with a newline. fn's error stops the reading and is returned.
+func Lines(r io.Reader, file string, fn func(n int, line []byte, cut bool) error) error {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		line := bytes.TrimSuffix(sc.Bytes(), []byte("\r"))
-		if lineNo == 1 {
-			if string(line) != Header {
-				return &LineError{File: file, Line: 1, Raw: string(line), Err: fmt.Errorf("want header %q", Header)}
-			}
-			continue
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	cut := false
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := bufio.ScanLines(data, atEOF)
+		if atEOF && tok != nil && adv == len(data) && bytes.IndexByte(data, '\n') < 0 {
+			cut = true
 		}
-		if len(line) == 0 {
-			continue
-		}
-		rec, err := ParseLine(line)
-		if err != nil {
-			if ferr := fn(Rating{}, &LineError{File: file, Line: lineNo, Raw: string(line), Err: err}); ferr != nil {
-				return ferr
-			}
-			continue
-		}
-		if err := fn(rec, nil); err != nil {
+		return adv, tok, err
+	})
+	for n := 1; sc.Scan(); n++ {
+		if err := fn(n, bytes.TrimSuffix(sc.Bytes(), []byte("\r")), cut); err != nil {
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
-	if lineNo == 0 {
-		return &LineError{File: file, Line: 1, Err: errors.New("empty file: no header")}
+	return nil
+}
+
+// CheckHeader reports whether line, line 1 of file, is the ratings CSV header.
+func CheckHeader(line []byte, file string) error {
+	if string(line) != Header {
+		return &LineError{File: file, Line: 1, Raw: string(line), Err: fmt.Errorf("want header %q", Header)}
 	}
 	return nil
+}
+
+// BadLine is the error of line n of file: err, wrapped in ErrCut when the line is cut.
+func BadLine(file string, n int, line []byte, cut bool, err error) *LineError {
+	if cut {
+		err = fmt.Errorf("%w: %w", ErrCut, err)
+	}
+	return &LineError{File: file, Line: n, Raw: string(line), Err: err}
+}
+
+// Scan reads a ratings CSV with its header and calls fn for every data row.
+// A bad row is passed to fn as a *LineError with a zero Rating (wrapping ErrCut when
+// it is a last line cut short); fn decides whether to stop (return the error) or keep
+// going (return nil). A missing or wrong header is an error naming the file.
+func Scan(r io.Reader, file string, fn func(rec Rating, bad *LineError) error) error {
+	seen := false
+	err := Lines(r, file, func(n int, line []byte, cut bool) error {
+		seen = true
+		if n == 1 {
+			return CheckHeader(line, file)
+		}
+		if len(line) == 0 {
+			return nil
+		}
+		rec, err := ParseLine(line)
+		if err != nil {
+			return fn(Rating{}, BadLine(file, n, line, cut, err))
+		}
+		return fn(rec, nil)
+	})
+	if err == nil && !seen {
+		return &LineError{File: file, Line: 1, Err: errors.New("empty file: no header")}
+	}
+	return err
 }
 
 // ReadAll parses a whole ratings CSV strictly: the first bad row is the error.

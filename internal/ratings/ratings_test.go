@@ -23,7 +23,11 @@ func TestParseLine(t *testing.T) {
 		{"1,3,0,1", Rating{}, ErrRating},
 		{"1,3,2.25,1", Rating{}, ErrRating},
 		{"1,3,5.5,1", Rating{}, ErrRating},
-		{"1,3,NaN,1", Rating{}, ErrRating},
+		{"1,3,NaN,1", Rating{}, ErrRatingNaN},
+		{"1,3,four,1", Rating{}, ErrRatingNaN},
+		{"1,3,Inf,1", Rating{}, ErrRatingNaN},
+		{"1,3,,1", Rating{}, ErrRatingNaN},
+		{"1,3,1e999,1", Rating{}, ErrRating},
 		{"1,3,4.0,12.5", Rating{}, ErrTimestamp},
 		{"1,3,4.0,", Rating{}, ErrTimestamp},
 	}
@@ -103,6 +107,34 @@ func TestValidRating(t *testing.T) {
 	for v, want := range map[float64]bool{0.5: true, 1: true, 4.5: true, 5: true, 0: false, 0.25: false, 5.5: false, -1: false} {
 		if ValidRating(v) != want {
 			t.Errorf("ValidRating(%v) = %v", v, !want)
+		}
+	}
+}
+
+// TestScanCutLastLine: a bad last line without a newline is reported as cut; the same
+// line with its newline, or a good last line without one, is not.
+func TestScanCutLastLine(t *testing.T) {
+	for _, tc := range []struct {
+		doc     string
+		cut     bool
+		bad     bool
+		lastRow Rating
+	}{
+		{Header + "\n1,2,3.0,1000000000\n606,98243,3,", true, true, Rating{}},
+		{Header + "\n1,2,3.0,1000000000\n606,98243,3,\n", false, true, Rating{}},
+		{Header + "\n1,2,3.0,1000000000\r\n606,98243,3.5,1000000001", false, false, Rating{606, 98243, 3.5, 1000000001}},
+	} {
+		var last Rating
+		var bad *LineError
+		err := Scan(strings.NewReader(tc.doc), "r.csv", func(rec Rating, b *LineError) error {
+			last, bad = rec, b
+			return nil
+		})
+		if err != nil || (bad != nil) != tc.bad || (bad != nil && errors.Is(bad, ErrCut) != tc.cut) || last != tc.lastRow {
+			t.Errorf("Scan(%q): err %v, bad %v, last %+v; want bad %v cut %v last %+v", tc.doc, err, bad, last, tc.bad, tc.cut, tc.lastRow)
+		}
+		if bad != nil && bad.Line != 3 {
+			t.Errorf("Scan(%q): bad line %d, want 3", tc.doc, bad.Line)
 		}
 	}
 }

@@ -46,6 +46,24 @@ func DefaultOptions() Options {
 // scoring.Baselines (global-mean, user-item-bias, history-aware-bias).
 const BaselinePrefix = "baseline:"
 
+// baselineNames are the names a baseline spec may give: scoring.Baselines'.
+var baselineNames = []string{"global-mean", "user-item-bias", "history-aware-bias"}
+
+// CheckModelSpec reports whether spec names a baseline (baseline:<name>) or one of
+// models (the loadable model names), before anything is loaded.
+func CheckModelSpec(spec string, models []string) error {
+	if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
+		if !slices.Contains(baselineNames, name) {
+			return fmt.Errorf("unknown baseline %q (have %s%s)", spec, BaselinePrefix, strings.Join(baselineNames, ", "+BaselinePrefix))
+		}
+		return nil
+	}
+	if !slices.Contains(models, spec) {
+		return fmt.Errorf("unknown model %q (have %s, or %s<%s>)", spec, strings.Join(models, ", "), BaselinePrefix, strings.Join(baselineNames, "|"))
+	}
+	return nil
+}
+
 // Evaluator runs ab-eval against one bucket.
 type Evaluator struct {
 	Bucket blob.Bucket

@@ -448,3 +448,19 @@ func TestResultGolden(t *testing.T) {
 		t.Fatalf("%s differs from %s (rerun with -update if the change is intended)", layout.ABResult(layout.Day(1)), golden)
 	}
 }
+
+func TestCheckModelSpec(t *testing.T) {
+	models := []string{"ncf", "ss4rec"}
+	for _, tt := range []struct {
+		spec string
+		ok   bool
+	}{
+		{"ncf", true}, {"ss4rec", true}, {"baseline:history-bias", false}, {"baseline:history-aware-bias", true},
+		{"baseline:global-mean", true}, {"baseline:user-item-bias", true},
+		{"baseline:nope", false}, {"nope", false}, {"", false}, {"baseline:", false},
+	} {
+		if err := CheckModelSpec(tt.spec, models); (err == nil) != tt.ok {
+			t.Errorf("CheckModelSpec(%q) = %v, want ok %v", tt.spec, err, tt.ok)
+		}
+	}
+}

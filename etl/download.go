@@ -27,12 +27,10 @@ const DefaultBaseURL = "https://files.grouplens.org/datasets/movielens"
 // Downloadable lists the releases prepare fetches by name.
 var Downloadable = []string{"ml-latest-small", "ml-1m", "ml-10m", "ml-20m", "ml-25m", "ml-32m"}
 
-// DefaultCacheDir is where downloaded releases are kept: $RECPIPE_CACHE_DIR, else
-// <user cache dir>/recpipe/movielens, else .cache/movielens.
+// DefaultCacheDir is where downloaded releases are kept unless Options.CacheDir says
+// otherwise (prepare's --cache-dir, env RECPIPE_CACHE_DIR): <user cache
+// dir>/recpipe/movielens, else .cache/movielens.
 func DefaultCacheDir() string {
-	if d := os.Getenv("RECPIPE_CACHE_DIR"); d != "" {
-		return d
-	}
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "recpipe", "movielens")
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,6 +84,21 @@ func (o *Options) setDefaults() error {
 		return fmt.Errorf("%w: dataset name %q (letters, digits, '.', '_', '-')", ErrBadOptions, o.Dataset)
 	}
 	return checkFractions(o.TestFraction, o.ValFraction)
+}
+
+// Check reports what Prepare would refuse in o before it reads or writes anything:
+// fractions out of range, conflicting options, a bad dataset name (ErrBadOptions), or
+// a dataset that is neither shipped, downloadable nor given by a source
+// (ErrUnknownDataset).
+func (o Options) Check() error {
+	if err := o.setDefaults(); err != nil {
+		return err
+	}
+	shipped := o.Dataset == DefaultDataset && o.Shipped != nil
+	if o.SyntheticRows == 0 && o.SourcePath == "" && !shipped && !slices.Contains(Downloadable, o.Dataset) {
+		return fmt.Errorf("%w: %q (shipped: %s; downloadable: %s; or give --source)", ErrUnknownDataset, o.Dataset, DefaultDataset, strings.Join(Downloadable, ", "))
+	}
+	return nil
 }
 
 func (o *Options) retryPolicy(ctx context.Context) backoff.BackOff {

@@ -2,9 +2,8 @@ package jobs
 
 import (
 	"context"
-	"flag"
+	"io"
 	"log/slog"
-	"os"
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
@@ -16,6 +15,17 @@ type Env struct {
 	Bucket blob.Bucket
 	Log    *slog.Logger // carries function and run_id
 	Run    *Record
+	// Stdout is where a command-line run prints its result for people; nil (io.Discard)
+	// in event runs and in-process runs.
+	Stdout io.Writer
+}
+
+// Out is env.Stdout, or io.Discard when there is none.
+func (env *Env) Out() io.Writer {
+	if env.Stdout == nil {
+		return io.Discard
+	}
+	return env.Stdout
 }
 
 // Function is a pipeline function as the runtime knows it: a name, and what it does
@@ -53,47 +63,3 @@ func (e *ExitError) Unwrap() error { return e.Err }
 
 // Exit wraps err so that Main exits with code.
 func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
-
-// CommonFlags are the flags every function binary has.
-type CommonFlags struct {
-	Bucket    string
-	LogLevel  string
-	LogFormat string
-	// Event, when set, names a file holding an S3 or MinIO notification body ("-":
-	// stdin); the binary then runs its OnEvent for the events routed to it.
-	Event string
-}
-
-// RegisterFlags adds the common flags to fs; defaults come from the environment.
-func RegisterFlags(fs *flag.FlagSet) *CommonFlags {
-	c := &CommonFlags{}
-	fs.StringVar(&c.Bucket, "bucket", EnvOr("BUCKET_URL", "file://./data"), "bucket URL: file://DIR, mem://, s3://BUCKET/PREFIX?endpoint=URL&region=R (env BUCKET_URL)")
-	fs.StringVar(&c.LogLevel, "log-level", EnvOr("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", EnvOr("LOG_FORMAT", "auto"), "auto (JSON unless stderr is a terminal), json or text (env LOG_FORMAT)")
-	fs.StringVar(&c.Event, "event", "", "run for the S3 / MinIO notification JSON in FILE (- for stdin) instead of the command line")
-	return c
-}
-
-// EnvOr returns the environment variable k, or def when it is unset or empty: the
-// default of a flag that the environment may set.
-func EnvOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-// Main opens the bucket, runs body inside a run record, and returns the process exit
-// code: 0, the code of an ExitError, or 1.
-func Main(c *CommonFlags, function string, body func(ctx context.Context, env *Env) error) int {
-	return MainFunction(c, Function{Name: function}, body)
-}
-
-// MainFunction is Main for a function that also handles events: with --event set it
-// decodes the notification and runs f.OnEvent for every event routed to f (with
-// de-duplication); otherwise it runs cli for the command line.
-func MainFunction(c *CommonFlags, f Function, cli func(ctx context.Context, env *Env) error) int {
-	ctx, stop := signalContext()
-	defer stop()
-	return run(ctx, c, f, cli, os.Args[1:], os.Stdin, nil)
-}

@@ -165,7 +165,7 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func helperMain(mode string) int {
-	ctx, stop := signalContext()
+	ctx, stop := SignalContext()
 	defer stop()
 	log, err := NewLogger(os.Stderr, "debug", true)
 	if err != nil {

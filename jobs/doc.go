@@ -16,7 +16,9 @@
 //     bucket (Env.Bucket, Recording) records every object it reads and writes.
 //   - Logging (NewLogger, StderrLogger): log/slog, JSON off a terminal, every line of a
 //     run carrying run_id and function, secrets redacted (ReplaceAttr, Redact).
-//   - Entry points: Main / MainFunction for a binary's command line or --event FILE,
+//   - Entry points: Main / RunCommand for a binary (a Command: its flags, declared once
+//     with their environment variables on an envflag.Set, its command line run and its
+//     event handler) run from the command line or for --event FILE,
 //     S3Handler when AWS Lambda starts the binary, and Webhook, the http.Handler that
 //     receives MinIO notifications (pipeline serve).
 //

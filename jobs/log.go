@@ -112,20 +112,9 @@ func (h runHandler) WithGroup(name string) slog.Handler {
 	return runHandler{Handler: h.Handler.WithGroup(name), hasRun: h.hasRun}
 }
 
-// StderrLogger is NewLogger on stderr, JSON unless stderr is a terminal (format
-// "auto"), or as format says ("json", "text").
+// StderrLogger is Logger on os.Stderr.
 func StderrLogger(level, format string) (*slog.Logger, error) {
-	var json bool
-	switch format {
-	case "", "auto":
-		json = !isTerminal(os.Stderr)
-	case "json":
-		json = true
-	case "text":
-	default:
-		return nil, fmt.Errorf("log format %q: want auto, json or text", format)
-	}
-	return NewLogger(os.Stderr, level, json)
+	return Logger(os.Stderr, level, format)
 }
 
 func isTerminal(f *os.File) bool {

@@ -21,25 +21,24 @@ const (
 	exitUsage  = 2 // bad flags or event file
 )
 
-func signalContext() (context.Context, context.CancelFunc) {
+// SignalContext is cancelled by SIGINT or SIGTERM.
+func SignalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// run is MainFunction with its surroundings passed in. A nil bucket is opened from
-// c.Bucket; a nil logger is made from c.LogLevel and c.LogFormat on stderr.
-func run(ctx context.Context, c *CommonFlags, f Function, cli func(ctx context.Context, env *Env) error,
-	args []string, stdin io.Reader, b blob.Bucket) int {
-	log, err := StderrLogger(c.LogLevel, c.LogFormat)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", f.Name, err)
-		return exitUsage
-	}
-	slog.SetDefault(log) // libraries logging through slog get the same handler and redaction
-	return runWith(ctx, c, f, cli, args, stdin, b, log)
-}
-
+// runWith runs a parsed command: for the notification in c.Event when set, as a
+// Lambda function when the Lambda runtime started the process, else cli for the
+// command line. A nil bucket is opened from c.Bucket. An event file that cannot be
+// read or decoded is a usage error, found before the bucket is opened.
 func runWith(ctx context.Context, c *CommonFlags, f Function, cli func(ctx context.Context, env *Env) error,
 	args []string, stdin io.Reader, b blob.Bucket, log *slog.Logger) int {
+	var objs []event.Object
+	if c.Event != "" {
+		var code int
+		if objs, code = readEvents(c, f, stdin, log); code != 0 {
+			return code
+		}
+	}
 	if b == nil {
 		var err error
 		if b, err = blob.Open(ctx, c.Bucket); err != nil {
@@ -52,7 +51,7 @@ func runWith(ctx context.Context, c *CommonFlags, f Function, cli func(ctx conte
 		defer b.Close()
 	}
 	if c.Event != "" {
-		return runEventFile(ctx, c, f, stdin, b, log)
+		return runEvents(ctx, c, f, objs, b, log.With("function", f.Name, "event_file", c.Event))
 	}
 	if InLambda() && f.OnEvent != nil {
 		d := NewDispatcher(b, log)
@@ -74,23 +73,29 @@ func runWith(ctx context.Context, c *CommonFlags, f Function, cli func(ctx conte
 	return rec.ExitCode
 }
 
-// runEventFile runs f for the notification in c.Event.
-func runEventFile(ctx context.Context, c *CommonFlags, f Function, stdin io.Reader, b blob.Bucket, log *slog.Logger) int {
+// readEvents reads and decodes the notification in c.Event; a code other than 0
+// (a usage error) says it could not.
+func readEvents(c *CommonFlags, f Function, stdin io.Reader, log *slog.Logger) ([]event.Object, int) {
 	log = log.With("function", f.Name, "event_file", c.Event)
 	if f.OnEvent == nil {
 		log.Error("this function handles no events")
-		return exitUsage
+		return nil, exitUsage
 	}
 	body, err := readEventFile(c.Event, stdin)
 	if err != nil {
 		log.Error("read event", "err", err)
-		return exitUsage
+		return nil, exitUsage
 	}
 	objs, err := event.Decode(body)
 	if err != nil {
 		log.Error("decode event", "err", err)
-		return exitUsage
+		return nil, exitUsage
 	}
+	return objs, 0
+}
+
+// runEvents runs f for the decoded notification objs.
+func runEvents(ctx context.Context, c *CommonFlags, f Function, objs []event.Object, b blob.Bucket, log *slog.Logger) int {
 	d := NewDispatcher(b, log)
 	if err := d.Register(f); err != nil {
 		log.Error("register", "err", err)

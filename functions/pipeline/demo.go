@@ -2,72 +2,46 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/recpipe/recpipe/abtest"
-	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/functions/internal/demo"
+	"github.com/recpipe/recpipe/functions/internal/etlday"
+	"github.com/recpipe/recpipe/functions/internal/prepare"
+	"github.com/recpipe/recpipe/functions/internal/traingpu"
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/jobs/event"
-	"github.com/recpipe/recpipe/model/scoring"
-	"github.com/recpipe/recpipe/model/trainer"
 	"github.com/recpipe/recpipe/quality"
 )
 
-// demoOptions configure a demo run.
-type demoOptions struct {
-	Train     []trainSpec     // models to train and promote, in order
-	Days      int             // days to release (etl.Days for the whole feed)
-	Workers   int             // events run at once
-	Functions []jobs.Function // the functions events start (hostedFunctions())
-	Progress  func(*slog.Logger) trainer.Progress
-}
+const demoPurpose = "the whole life on one bucket: prepare, train, release the days; checks and A/B run by events"
 
-// ErrEvents: some event-driven runs of the demo failed (their errors are joined).
-var ErrEvents = errors.New("event runs failed")
-
-// demo runs the whole life on one bucket (the embedded default): prepare, train both
+// demoCmd runs the whole life on one bucket (the embedded default): prepare, train both
 // models, release the feed day by day; quality-check and ab-eval run because the
-// commits fire their events.
-func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pipeline demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	common := jobs.RegisterFlags(fs)
-	ncfConfig := fs.String("ncf-config", "configs/ncf-demo.yaml", "NCF training config")
-	ss4recConfig := fs.String("ss4rec-config", "configs/ss4rec-demo.yaml", "SS4Rec training config")
-	days := fs.Int("days", etl.Days, "days of the feed to release")
-	workers := fs.Int("workers", jobs.DefaultWorkers, "events run at once")
-	if code, done := parseFlags(fs, args); done {
+// commits fire their events. The stages take their settings from the environment as
+// their binaries do (DATASET, ETL_MAX_REJECTED, AB_*, QUALITY_THRESHOLDS, ...).
+func demoCmd(ctx context.Context, inv jobs.IO) int {
+	ncfConfig, ss4recConfig := "configs/ncf-demo.yaml", "configs/ss4rec-demo.yaml"
+	o := demo.Options{Days: etl.Days, Workers: jobs.DefaultWorkers, Progress: training.NewProgress, Host: []string{"pipeline", "demo"}}
+	common, log, code, done := parse("demo", demoPurpose, inv, func(s *envflag.Set) {
+		s.String(&ncfConfig, "ncf-config", "", "NCF training config `FILE`")
+		s.String(&ss4recConfig, "ss4rec-config", "", "SS4Rec training config `FILE`")
+		s.Int(&o.Days, "days", "", fmt.Sprintf("days of the feed to release (1..%d)", etl.Days), envflag.Between(1, etl.Days))
+		s.Int(&o.Workers, "workers", "", "events run at once", envflag.AtLeast(1))
+		s.Note(jobs.DatasetDoc)
+		s.Rule(func() error { return demoStages(&o, ncfConfig, ss4recConfig, inv.Getenv) })
+	})
+	if done {
 		return code
-	}
-	log, err := commandLogger(stderr, common, "demo")
-	if err != nil {
-		fmt.Fprintln(stderr, "pipeline demo:", err)
-		return 2
-	}
-	o := demoOptions{Days: *days, Workers: *workers, Functions: hostedFunctions(), Progress: training.NewProgress}
-	for _, c := range []struct{ model, path string }{{"ncf", *ncfConfig}, {"ss4rec", *ss4recConfig}} {
-		spec, err := specFromFile(c.model, c.path)
-		if err != nil {
-			log.Error("demo config", "err", err)
-			return 2
-		}
-		o.Train = append(o.Train, spec)
-	}
-	if o.Days < 1 || o.Days > etl.Days {
-		log.Error("demo", "err", fmt.Sprintf("--days %d outside 1..%d", o.Days, etl.Days))
-		return 2
 	}
 	raw, err := blob.Open(ctx, common.Bucket)
 	if err != nil {
@@ -75,10 +49,14 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer raw.Close()
-	start := time.Now()
-	sum, runErr := runDemo(ctx, raw, o, log, stdout)
+	t0 := time.Now()
+	o.Say = func(format string, a ...any) {
+		fmt.Fprintf(inv.Stdout, "[%6.1fs] %s\n", time.Since(t0).Seconds(), fmt.Sprintf(format, a...))
+	}
+	o.Outcome = func(ctx context.Context, day int) string { return dayOutcome(ctx, raw, day) }
+	sum, runErr := demo.Run(ctx, raw, o, log)
 	if sum != nil {
-		writeDemoSummary(stdout, sum, common.Bucket, time.Since(start))
+		writeDemoSummary(inv.Stdout, sum, common.Bucket, time.Since(t0))
 	}
 	if runErr != nil {
 		log.Error("demo failed", "err", runErr)
@@ -87,133 +65,31 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// demoResult is what a demo run did and where the bucket ended.
-type demoResult struct {
-	Snapshot *pipelinestatus.Snapshot
-	Stats    jobs.QueueStats
-	Gates    []error // failed quality gates: the chain stopped there, as it should
-	Errors   []error // event runs that failed otherwise
-}
-
-// runDemo runs the demo on raw, printing progress to out. It returns the result
-// (also when event runs failed, with ErrEvents).
-func runDemo(ctx context.Context, raw blob.Bucket, o demoOptions, log *slog.Logger, out io.Writer) (*demoResult, error) {
-	d, err := newDispatcher(raw, log, o.Functions)
+// demoStages sets the stages' settings: each from the environment, as its binary
+// reads it, and the two training configs (checked now, so that a bad one is a usage
+// error before the bucket is touched).
+func demoStages(o *demo.Options, ncfConfig, ss4recConfig string, getenv func(string) string) error {
+	o.Prepare, o.Release = prepare.DefaultConfig(), etlday.DefaultConfig()
+	if err := envflag.FromEnv(prepare.Name, o.Prepare.Declare, getenv); err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	if err := envflag.FromEnv(etlday.Name, o.Release.Declare, getenv); err != nil {
+		return fmt.Errorf("etl-day: %w", err)
+	}
+	fns, err := hostedFunctions(getenv)
 	if err != nil {
-		return nil, err
-	}
-	workers := max(o.Workers, 1)
-	b, q := jobs.EmbeddedWorkers(raw, d, workers)
-	t0 := time.Now()
-	say := func(format string, a ...any) {
-		fmt.Fprintf(out, "[%6.1fs] %s\n", time.Since(t0).Seconds(), fmt.Sprintf(format, a...))
-	}
-
-	say("1/4 prepare %s (shipped) into %s", movielens.SmallName, raw.URL())
-	var prep *etl.PrepareResult
-	err = jobs.Execute(ctx, b, log, "prepare", []string{"pipeline", "demo"}, func(ctx context.Context, env *jobs.Env) (err error) {
-		prep, err = prepareShipped(ctx, env.Bucket, env.Log)
 		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	m := prep.Manifest
-	say("    train %d, val %d, test %d rows (%s)", m.Splits.Train.Rows, m.Splits.Val.Rows, m.Splits.Test.Rows, prepState(prep))
-
-	for i, spec := range o.Train {
-		say("2/4 train %s and promote its champion (%d of %d)", spec.Model, i+1, len(o.Train))
-		var prog trainer.Progress
-		if o.Progress != nil {
-			prog = o.Progress(log)
+	o.Functions = fns
+	o.Train = nil
+	for _, c := range []struct{ model, path string }{{"ncf", ncfConfig}, {"ss4rec", ss4recConfig}} {
+		tc := traingpu.Config{Model: c.model, ConfigPath: c.path, Promote: true}
+		if _, _, err := tc.NewRunConfig(); err != nil {
+			return fmt.Errorf("%s config: %w", c.model, err)
 		}
-		var s *trainer.Summary
-		var c *scoring.Champion
-		err := jobs.Execute(ctx, b, log, "train-gpu", []string{"pipeline", "demo", "--model", spec.Model}, func(ctx context.Context, env *jobs.Env) (err error) {
-			s, c, err = trainChampion(ctx, env.Bucket, spec, env.Log.With("model", spec.Model), prog)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		say("    %s run %s: %d epochs, validation RMSE %.4f, test RMSE %.4f", c.Model, c.Run, s.Epochs, c.ValRMSE, s.Test[s.Model].All.RMSE)
+		o.Train = append(o.Train, tc)
 	}
-	if err := waitQueue(ctx, q, say); err != nil {
-		return nil, err
-	}
-
-	say("3/4 release %d days; each commit fires quality-check, whose report fires ab-eval", o.Days)
-	for day := 1; day <= o.Days; day++ {
-		var dm *etl.DayManifest
-		var outcome etl.Outcome
-		err := jobs.Execute(ctx, b, log, "etl-day", []string{"pipeline", "demo", "--day", fmt.Sprint(day)}, func(ctx context.Context, env *jobs.Env) (err error) {
-			dm, outcome, err = releaseDay(ctx, env.Bucket, m.Dataset, day, env.Log)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		// One day at a time, as the nightly feed: each day's checks see the days before.
-		if err := waitQueue(ctx, q, say); err != nil {
-			return nil, err
-		}
-		say("    day %02d %-9s %5d rows, %d rejected; %s", day, outcome, dm.Rows, dm.Rejected, dayOutcome(ctx, raw, day))
-	}
-
-	say("4/4 redeliver every routed object once (at-least-once delivery; a handled event is a duplicate)")
-	if err := redeliver(ctx, b, q); err != nil {
-		return nil, err
-	}
-	if err := waitQueue(ctx, q, say); err != nil {
-		return nil, err
-	}
-	snap, err := pipelinestatus.Read(ctx, raw)
-	if err != nil {
-		return nil, err
-	}
-	res := &demoResult{Snapshot: snap, Stats: q.Stats()}
-	res.Gates, res.Errors = splitGateFailures(q.Errors())
-	if len(res.Errors) > 0 {
-		return res, fmt.Errorf("%w: %w", ErrEvents, errors.Join(res.Errors...))
-	}
-	return res, nil
-}
-
-// splitGateFailures separates failed quality gates (an outcome of the pipeline, shown
-// in the summary) from the errors of runs that could not do their work.
-func splitGateFailures(errs []error) (gates, others []error) {
-	for _, err := range errs {
-		if errors.Is(err, quality.ErrGateFailed) {
-			gates = append(gates, err)
-		} else {
-			others = append(others, err)
-		}
-	}
-	return gates, others
-}
-
-func prepState(r *etl.PrepareResult) string {
-	if r.Skipped {
-		return "already prepared"
-	}
-	return fmt.Sprintf("%d objects written", len(r.Written))
-}
-
-// waitQueue waits for the event queue to drain, saying every 15 s what it waits for.
-func waitQueue(ctx context.Context, q *jobs.Queue, say func(string, ...any)) error {
-	tick := time.NewTicker(15 * time.Second)
-	defer tick.Stop()
-	done := make(chan error, 1)
-	go func() { done <- q.Wait(ctx) }()
-	for {
-		select {
-		case err := <-done:
-			return err
-		case <-tick.C:
-			s := q.Stats()
-			say("    … events: %d queued, %d ok, %d skipped, %d failed, %d duplicates", s.Queued, s.OK, s.Skipped, s.Failed, s.Duplicates)
-		}
-	}
+	return nil
 }
 
 // dayOutcome says what the events did for day d: the quality verdict and A/B winner.
@@ -236,39 +112,8 @@ func dayOutcome(ctx context.Context, b blob.Bucket, d int) string {
 	return s
 }
 
-// redeliverPrefixes hold every key a route matches.
-var redeliverPrefixes = func() []string {
-	var out []string
-	for _, r := range jobs.Routes {
-		out = append(out, r.Prefix)
-	}
-	return out
-}()
-
-// redeliver queues an event for every object a route matches, as a second delivery
-// would: handled events are duplicates; one lost by an interrupted run now runs.
-func redeliver(ctx context.Context, b blob.Bucket, q *jobs.Queue) error {
-	seen := map[string]bool{}
-	for _, p := range redeliverPrefixes {
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		list, err := b.List(ctx, p)
-		if err != nil {
-			return fmt.Errorf("list %s: %w", p, err)
-		}
-		for _, a := range list {
-			if len(jobs.Match(a.Key)) > 0 {
-				q.Enqueue(ctx, event.Object{Name: event.Created, Key: a.Key, ETag: a.ETag, Size: a.Size, Time: a.ModTime})
-			}
-		}
-	}
-	return nil
-}
-
 // writeDemoSummary prints the summary table of a demo run.
-func writeDemoSummary(w io.Writer, r *demoResult, bucketURL string, took time.Duration) {
+func writeDemoSummary(w io.Writer, r *demo.Result, bucketURL string, took time.Duration) {
 	s := r.Snapshot
 	fmt.Fprintf(w, "\nSUMMARY (%s, %s)\n", jobs.Redact(bucketURL), took.Round(time.Second))
 	fmt.Fprintln(w, "  test RMSE (training summaries, whole test split):")

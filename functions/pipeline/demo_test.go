@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/data/movielens"
-	"github.com/recpipe/recpipe/functions/internal/handlers"
+	"github.com/recpipe/recpipe/functions/internal/abeval"
+	"github.com/recpipe/recpipe/functions/internal/demo"
+	"github.com/recpipe/recpipe/functions/internal/etlday"
+	"github.com/recpipe/recpipe/functions/internal/prepare"
+	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
@@ -18,8 +23,8 @@ import (
 // testFunctions are hostedFunctions with settings that do not depend on the environment.
 func testFunctions() []jobs.Function {
 	return []jobs.Function{
-		handlers.QualityCheckFunction(handlers.QualityConfig{}),
-		handlers.ABEvalFunction(handlers.ABEvalConfig{Dataset: movielens.SmallName, ModelA: "ncf", ModelB: "ss4rec",
+		qualitycheck.Function(qualitycheck.DefaultConfig()),
+		abeval.Function(abeval.Config{Dataset: movielens.SmallName, ModelA: "ncf", ModelB: "ss4rec",
 			Primary: "rmse", Seed: 1, Resamples: abtest.MinResamples}),
 	}
 }
@@ -33,11 +38,13 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	b := blob.NewMem()
 	writeFixture(t, b) // prepared, and the tiny runs finished: demo finds them
-	o := demoOptions{Train: tinySpecs, Days: 3, Workers: 2, Functions: testFunctions()}
+	var out bytes.Buffer
+	o := demo.Options{Prepare: prepare.DefaultConfig(), Train: tinyConfigs, Release: etlday.DefaultConfig(), Days: 3, Workers: 2,
+		Functions: testFunctions(), Host: []string{"pipeline", "demo"},
+		Say: func(format string, a ...any) { fmt.Fprintf(&out, format+"\n", a...) }}
 	log := slog.New(slog.DiscardHandler)
 
-	var out bytes.Buffer
-	res, err := runDemo(ctx, b, o, log, &out)
+	res, err := demo.Run(ctx, b, o, log)
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
@@ -73,7 +80,7 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 	}
 
 	before := etags(t, b)
-	res, err = runDemo(ctx, b, o, log, &out)
+	res, err = demo.Run(ctx, b, o, log)
 	if err != nil {
 		t.Fatal(err)
 	}

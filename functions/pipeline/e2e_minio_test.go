@@ -102,7 +102,7 @@ func TestMinIOEndToEnd(t *testing.T) {
 	const days = 3
 	var latencies []time.Duration
 	for day := 1; day <= days; day++ {
-		if _, _, err := releaseDay(ctx, b, movielens.SmallName, day, log); err != nil {
+		if err := releaseDay(ctx, b, movielens.SmallName, day); err != nil {
 			t.Fatal(err)
 		}
 		found := waitObject(t, raw, layout.ABResult(layout.Day(day)), e2eDeadline)
@@ -148,7 +148,7 @@ func TestMinIOEndToEnd(t *testing.T) {
 	// Receiver down: the day's events wait in MinIO's queue, and are delivered once it is back.
 	rcv.stop()
 	day := days + 1
-	if _, _, err := releaseDay(ctx, b, movielens.SmallName, day, log); err != nil {
+	if err := releaseDay(ctx, b, movielens.SmallName, day); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2*minioQueueTick + time.Second) // MinIO tries (and fails) at least twice

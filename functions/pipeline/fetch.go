@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 )
@@ -20,27 +19,29 @@ import (
 // resultPrefixes are the bucket folders whose JSON results fetch-results copies.
 var resultPrefixes = []string{layout.ETLPrefix, layout.QualityPrefix, layout.ABPrefix}
 
+const fetchPurpose = "copy the etl/, quality/ and abtest/ JSON results (and report.html) into --dest"
+
 // fetchResultsCmd copies the JSON results (and the A/B report) into a folder.
-func fetchResultsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pipeline fetch-results", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	common := jobs.RegisterFlags(fs)
-	dest := fs.String("dest", "results", "folder to copy into, keeping the bucket's keys")
-	if code, done := parseFlags(fs, args); done {
+func fetchResultsCmd(ctx context.Context, inv jobs.IO) int {
+	dest := "results"
+	common, _, code, done := parse("fetch-results", fetchPurpose, inv, func(s *envflag.Set) {
+		s.String(&dest, "dest", "", "`DIR` to copy into, keeping the bucket's keys", envflag.NotEmpty())
+	})
+	if done {
 		return code
 	}
 	b, err := blob.Open(ctx, common.Bucket)
 	if err != nil {
-		fmt.Fprintln(stderr, "pipeline fetch-results:", err)
+		fmt.Fprintln(inv.Stderr, "pipeline fetch-results:", jobs.Redact(err.Error()))
 		return 1
 	}
 	defer b.Close()
-	n, err := fetchResults(ctx, b, *dest)
+	n, err := fetchResults(ctx, b, dest)
 	if err != nil {
-		fmt.Fprintln(stderr, "pipeline fetch-results:", err)
+		fmt.Fprintln(inv.Stderr, "pipeline fetch-results:", jobs.Redact(err.Error()))
 		return 1
 	}
-	fmt.Fprintf(stdout, "fetched %d objects into %s (%d changed)\n", n.objects, *dest, n.written)
+	fmt.Fprintf(inv.Stdout, "fetched %d objects into %s (%d changed)\n", n.objects, dest, n.written)
 	return 0
 }
 

@@ -9,40 +9,48 @@ import (
 	"time"
 
 	"github.com/recpipe/recpipe/data/movielens"
+	"github.com/recpipe/recpipe/functions/internal/etlday"
+	"github.com/recpipe/recpipe/functions/internal/prepare"
+	"github.com/recpipe/recpipe/functions/internal/traingpu"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs"
 )
 
-// tinySpecs are NCF and SS4Rec runs small enough to train on ml-latest-small in
+// tinyConfigs are NCF and SS4Rec runs small enough to train on ml-latest-small in
 // seconds (half a minute under the race detector): real models, not tuned ones.
-var tinySpecs = []trainSpec{
-	{Model: "ncf", Config: []byte(`dataset: ml-latest-small
-seed: 1
-train: {epochs: 1, batch_size: 1024, lr: 0.005, patience: 1, keep_checkpoints: 1}
-net: {gmf_dim: 4, mlp_dim: 4, tower: [8, 4], init_std: 0.01}
-`)},
-	{Model: "ss4rec", Config: []byte(`dataset: ml-latest-small
-seed: 1
-train: {epochs: 1, batch_size: 64, lr: 0.003, patience: 1, keep_checkpoints: 1}
-net: {dim: 8, s5_states: 4, expand: 2, mamba_states: 4, blocks: 1, max_seq_len: 10, dropout: 0}
-`)},
+var tinyConfigs = []traingpu.Config{
+	{Model: "ncf", ConfigPath: "testdata/ncf-tiny.yaml", Promote: true},
+	{Model: "ss4rec", ConfigPath: "testdata/ss4rec-tiny.yaml", Promote: true},
+}
+
+// stageEnv is the environment of a stage run outside the runtime.
+func stageEnv(b blob.Bucket) *jobs.Env {
+	return jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 }
 
 // fixture is a memory bucket holding the prepared ml-latest-small and the tiny NCF and
-// SS4Rec champions, built once per test process.
+// SS4Rec champions, built once per test process by the stages' own code.
 var fixture = sync.OnceValues(func() (*blob.Mem, error) {
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 	b := blob.NewMem()
-	if _, err := prepareShipped(ctx, b, log); err != nil {
+	if _, err := prepare.Run(ctx, stageEnv(b), prepare.DefaultConfig()); err != nil {
 		return nil, err
 	}
-	for _, spec := range tinySpecs {
-		if _, _, err := trainChampion(ctx, b, spec, log, nil); err != nil {
+	for _, c := range tinyConfigs {
+		if _, _, err := traingpu.Run(ctx, stageEnv(b), c, nil); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
 })
+
+// releaseDay releases day d of dataset's feed with etl-day's code.
+func releaseDay(ctx context.Context, b blob.Bucket, dataset string, d int) error {
+	c := etlday.DefaultConfig()
+	c.Dataset, c.Day = dataset, d
+	_, err := etlday.Run(ctx, stageEnv(b), c)
+	return err
+}
 
 // writeFixture copies the fixture into b (prepared data first, champions last, as
 // prepare and train-gpu would write them).

@@ -4,59 +4,85 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/recpipe/recpipe/internal/envflag"
+	"github.com/recpipe/recpipe/jobs"
 )
 
-// command is one subcommand: run gets the arguments after its name and returns the
+// command is one subcommand: run gets the invocation after its name and returns the
 // process exit code.
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, inv jobs.IO) int
 }
 
 // commands is the subcommand table; add an entry to add a subcommand.
 var commands = []command{
-	{"demo", "the whole life on the embedded default bucket: prepare, train, release 20 days; checks and A/B run by events", demo},
-	{"serve", "receive MinIO webhook notifications and run quality-check and ab-eval for them", serve},
-	{"status", "where the pipeline stands, from the bucket alone (--json for a document)", status},
-	{"fetch-results", "copy the etl/, quality/ and abtest/ JSON results (and report.html) into --dest", fetchResultsCmd},
-	{"report-failure", "open, or comment on, the GitHub issue for a failed job", reportFailure},
+	{"demo", demoPurpose, demoCmd},
+	{"serve", servePurpose, serve},
+	{"status", statusPurpose, status},
+	{"fetch-results", fetchPurpose, fetchResultsCmd},
+	{"report-failure", reportFailurePurpose, reportFailure},
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := jobs.SignalContext()
+	code := run(ctx, jobs.ProcessIO())
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
+func run(ctx context.Context, inv jobs.IO) int {
+	if len(inv.Args) == 0 {
+		usage(inv.Stderr)
+		return envflag.ExitUsage
 	}
-	switch args[0] {
+	switch inv.Args[0] {
 	case "-h", "-help", "--help", "help":
-		usage(stdout)
+		usage(inv.Stdout)
 		return 0
 	}
 	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+		if c.name == inv.Args[0] {
+			sub := inv
+			sub.Args = inv.Args[1:]
+			return c.run(ctx, sub)
 		}
 	}
-	fmt.Fprintf(stderr, "pipeline: unknown command %q\n", args[0])
-	usage(stderr)
-	return 2
+	fmt.Fprintf(inv.Stderr, "pipeline: unknown command %q\n", inv.Args[0])
+	usage(inv.Stderr)
+	return envflag.ExitUsage
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: pipeline <command> [flags]  (pipeline <command> -h for its flags)")
+	fmt.Fprintln(w, "usage: pipeline <command> [flags]  (pipeline <command> --help for its flags and exit codes)")
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
+}
+
+// parse declares the common flags (and, through declare, the subcommand's own) on a
+// set named "pipeline <name>" and parses inv. done reports that the subcommand must
+// return code now: after --help, or a usage error (exit 2, nothing done). The log is
+// the command's, on inv.Stderr.
+func parse(name, purpose string, inv jobs.IO, declare func(s *envflag.Set)) (c *jobs.CommonFlags, log *slog.Logger, code int, done bool) {
+	s := envflag.New("pipeline "+name, purpose)
+	c = &jobs.CommonFlags{}
+	c.Declare(s)
+	if declare != nil {
+		declare(s)
+	}
+	if code, done := jobs.ParseFlags(s, inv); done {
+		return nil, nil, code, true
+	}
+	log, err := jobs.Logger(inv.Stderr, c.LogLevel, c.LogFormat)
+	if err != nil {
+		fmt.Fprintf(inv.Stderr, "pipeline %s: %v\n", name, err)
+		return nil, nil, envflag.ExitUsage, true
+	}
+	return c, log.With("command", name), 0, false
 }

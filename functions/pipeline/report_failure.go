@@ -3,17 +3,18 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/failreport"
 )
+
+const reportFailurePurpose = "open, or comment on, the GitHub issue for a failed job"
 
 // reportFailureArgs are the report-failure flags.
 type reportFailureArgs struct {
@@ -26,68 +27,44 @@ type reportFailureArgs struct {
 	dryRun    bool
 }
 
-func reportFailure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return reportFailureEnv(ctx, args, os.Getenv, stdout, stderr)
-}
-
-// parseReportFailure parses args; flag defaults come from getenv (GITHUB_*) and the
-// common flags' environment (BUCKET_URL, LOG_LEVEL, LOG_FORMAT).
-func parseReportFailure(args []string, getenv func(string) string, stderr io.Writer) (*reportFailureArgs, error) {
-	fs := flag.NewFlagSet("pipeline report-failure", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	a := &reportFailureArgs{common: jobs.RegisterFlags(fs)}
+// declare declares the report-failure flags; their defaults come from getenv
+// (GITHUB_*). The report's required fields and the repository are checked as usage.
+func (a *reportFailureArgs) declare(s *envflag.Set, getenv func(string) string) {
 	r := &a.report
-	fs.StringVar(&r.Function, "function", "", "the failed function or workflow, e.g. etl-daily (required; part of the fingerprint)")
-	fs.StringVar(&r.Kind, "kind", "", "the error kind, e.g. etl-day-failed or exit-3 (required; part of the fingerprint)")
-	fs.StringVar(&r.Error, "error", "", "the error text")
-	fs.StringVar(&a.errorFile, "error-file", "", "append the text of this file (a log; its tail is kept) to the error; a missing file is noted, not fatal")
-	fs.StringVar(&r.RunURL, "run-url", failreport.RunURL(getenv), "link to the CI run (default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID)")
-	fs.StringVar(&r.RunRecord, "run-record", "", "run record key in the bucket; a prefix ending in / (e.g. runs/etl-day/) means its newest failed record")
-	fs.StringVar(&a.repo, "repo", getenv("GITHUB_REPOSITORY"), "owner/name of the repository (env GITHUB_REPOSITORY)")
-	fs.StringVar(&a.label, "label", failreport.DefaultLabel, "label of failure issues")
-	fs.StringVar(&a.apiURL, "api-url", getenv("GITHUB_API_URL"), "GitHub REST API root (env GITHUB_API_URL; default https://api.github.com)")
-	fs.BoolVar(&a.dryRun, "dry-run", false, "print what would be done, write nothing; with GITHUB_TOKEN set it still lists the open issues to tell comment from create, without it no request is made")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pipeline report-failure --function NAME --kind KIND [flags]\nThe token is read from GITHUB_TOKEN only, never from a flag.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if a.common.Event != "" {
-		return nil, fmt.Errorf("%w: report-failure takes no --event", failreport.ErrInvalidReport)
-	}
-	return a, nil
+	r.RunURL, a.label = failreport.RunURL(getenv), failreport.DefaultLabel
+	s.String(&r.Function, "function", "", "the failed function or workflow, e.g. etl-daily (required; part of the fingerprint)")
+	s.String(&r.Kind, "kind", "", "the error kind, e.g. etl-day-failed or exit-3 (required; part of the fingerprint)")
+	s.String(&r.Error, "error", "", "the error text")
+	s.String(&a.errorFile, "error-file", "", "append the text of this `FILE` (a log; its tail is kept) to the error; a missing file is noted, not fatal")
+	s.String(&r.RunURL, "run-url", "", "link to the CI run (default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID)")
+	s.String(&r.RunRecord, "run-record", "", "run record `KEY` in the bucket; a prefix ending in / (e.g. runs/etl-day/) means its newest failed record")
+	s.String(&a.repo, "repo", "GITHUB_REPOSITORY", "`OWNER/NAME` of the repository")
+	s.String(&a.label, "label", "", "label of failure issues")
+	s.String(&a.apiURL, "api-url", "GITHUB_API_URL", "GitHub REST API root `URL` (default https://api.github.com)")
+	s.Bool(&a.dryRun, "dry-run", "", "print what would be done, write nothing; with GITHUB_TOKEN set it still lists the open issues to tell comment from create, without it no request is made")
+	s.Note("The token is read from GITHUB_TOKEN only, never from a flag.")
+	s.Rule(func() error {
+		_, _, repoErr := failreport.SplitRepo(a.repo)
+		return errors.Join(r.Validate(), repoErr)
+	})
 }
 
-// reportFailureEnv is report-failure with the environment passed in (for tests).
-func reportFailureEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	a, err := parseReportFailure(args, getenv, stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case err != nil:
-		fmt.Fprintln(stderr, "pipeline report-failure:", err)
-		return 2
+func reportFailure(ctx context.Context, inv jobs.IO) int {
+	a := &reportFailureArgs{}
+	common, log, code, done := parse("report-failure", reportFailurePurpose, inv, func(s *envflag.Set) { a.declare(s, inv.Getenv) })
+	if done {
+		return code
 	}
-	log, err := logger(stderr, a.common)
-	if err != nil {
-		fmt.Fprintln(stderr, "pipeline report-failure:", err)
-		return 2
-	}
-	token := getenv("GITHUB_TOKEN")
-	secrets := []string{token, getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"), getenv("MINIO_ROOT_PASSWORD")}
-	err = a.report.Validate()
-	owner, name, repoErr := failreport.SplitRepo(a.repo)
-	if err = errors.Join(err, repoErr); err != nil {
-		log.Error("bad arguments", "err", err)
-		return 2
-	}
+	a.common = common
+	token := inv.Getenv("GITHUB_TOKEN")
+	secrets := []string{token, inv.Getenv("AWS_SECRET_ACCESS_KEY"), inv.Getenv("AWS_SESSION_TOKEN"), inv.Getenv("MINIO_ROOT_PASSWORD")}
+	owner, name, _ := failreport.SplitRepo(a.repo)
 	rp := &failreport.Reporter{Owner: owner, Repo: name, Label: a.label, DryRun: a.dryRun, Secrets: secrets, Log: log}
 	if token != "" {
+		var err error
 		if rp.Client, err = failreport.NewClient(token, a.apiURL, nil); err != nil {
 			log.Error("bad arguments", "err", err)
-			return 2
+			return envflag.ExitUsage
 		}
 	}
 	a.gatherContext(ctx, log)
@@ -96,7 +73,7 @@ func reportFailureEnv(ctx context.Context, args []string, getenv func(string) st
 		log.Error("failure report failed", "err", failreport.Redact(err.Error(), secrets...))
 		return 1
 	}
-	if err := out.WriteText(stdout); err != nil {
+	if err := out.WriteText(inv.Stdout); err != nil {
 		log.Error("write", "err", err)
 		return 1
 	}
@@ -134,19 +111,4 @@ func (a *reportFailureArgs) gatherContext(ctx context.Context, log *slog.Logger)
 		return
 	}
 	r.RunRecord = key
-}
-
-// logger is the jobs logger (secrets redacted; JSON unless a terminal, per --log-format).
-func logger(stderr io.Writer, c *jobs.CommonFlags) (*slog.Logger, error) {
-	var log *slog.Logger
-	var err error
-	if stderr == io.Writer(os.Stderr) {
-		log, err = jobs.StderrLogger(c.LogLevel, c.LogFormat)
-	} else {
-		log, err = jobs.NewLogger(stderr, c.LogLevel, c.LogFormat == "json")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return log.With("command", "report-failure"), nil
 }

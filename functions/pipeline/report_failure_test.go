@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/jobs"
 )
 
 const cmdToken = "ghp_CMDTEST_abcdefghijklmnopqrstuvwxyz"
@@ -28,7 +29,7 @@ func TestRunDispatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		code := run(context.Background(), tt.args, &out, &out)
+		code := run(context.Background(), jobs.IO{Args: tt.args, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out})
 		if code != tt.code || !strings.Contains(out.String(), tt.out) {
 			t.Errorf("run(%q) = %d, %q; want %d and %q", tt.args, code, out.String(), tt.code, tt.out)
 		}
@@ -63,7 +64,7 @@ func TestReportFailureNeverPrintsToken(t *testing.T) {
 	args := []string{"--function", "etl-daily", "--kind", "etl-day-failed", "--error", "token was " + cmdToken, "--log-level", "debug"}
 	for _, extra := range [][]string{{"--dry-run"}, nil} {
 		var stdout, stderr bytes.Buffer
-		code := reportFailureEnv(context.Background(), append(args, extra...), getenv, &stdout, &stderr)
+		code := reportFailure(context.Background(), jobs.IO{Args: append(args, extra...), Getenv: getenv, Stdout: &stdout, Stderr: &stderr})
 		if code != 0 {
 			t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 		}
@@ -103,7 +104,7 @@ func TestReportFailureResolvesRunRecord(t *testing.T) {
 	env := map[string]string{"GITHUB_REPOSITORY": "o/r"}
 	var stdout, stderr bytes.Buffer
 	args := []string{"--function", "etl-daily", "--kind", "etl-day-failed", "--dry-run", "--bucket", "file://" + dir, "--run-record", "runs/etl-day/"}
-	if code := reportFailureEnv(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+	if code := reportFailure(ctx, jobs.IO{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if want := "Run record: `runs/etl-day/20261126T020000Z-a.json` in `file://" + dir + "`"; !strings.Contains(stdout.String(), want) {

@@ -2,16 +2,18 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
+	"strings"
 
-	"github.com/recpipe/recpipe/functions/internal/handlers"
+	"github.com/recpipe/recpipe/functions/internal/abeval"
+	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/jobs"
 )
 
@@ -23,9 +25,19 @@ const (
 	EnvWebhookToken = "RECPIPE_WEBHOOK_TOKEN"
 )
 
-// hostedFunctions are the functions the event-driven pipeline runs in process.
-func hostedFunctions() []jobs.Function {
-	return []jobs.Function{handlers.QualityCheck(), handlers.ABEval()}
+// hostedFunctions are the functions the event-driven pipeline runs in process, with
+// their settings from the environment (as the binaries and Lambda read them). A
+// malformed setting is a usage error.
+func hostedFunctions(getenv func(string) string) ([]jobs.Function, error) {
+	qc, err := qualitycheck.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("quality-check: %w", err)
+	}
+	ab, err := abeval.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("ab-eval: %w", err)
+	}
+	return []jobs.Function{qualitycheck.Function(qc), abeval.Function(ab)}, nil
 }
 
 // newDispatcher returns a dispatcher on b hosting fns.
@@ -47,32 +59,40 @@ func eventMux(wh http.Handler, path string) *http.ServeMux {
 	return mux
 }
 
+const servePurpose = "receive MinIO webhook notifications and run quality-check and ab-eval for them"
+
 // serve receives MinIO webhook notifications and runs quality-check and ab-eval for
 // them, until SIGINT or SIGTERM: each delivery is recorded in the bucket's inbox and
 // acknowledged at once, and runs from the queue's workers (see jobs.Queue); a
 // restarted serve resumes what was received and not finished.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pipeline serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	common := jobs.RegisterFlags(fs)
-	listen := fs.String("listen", jobs.EnvOr("RECPIPE_LISTEN", DefaultListen), "address to listen on (env RECPIPE_LISTEN)")
-	path := fs.String("path", DefaultEventPath, "URL path MinIO posts notifications to")
-	workers := fs.Int("workers", jobs.DefaultWorkers, "events run at once")
-	if code, done := parseFlags(fs, args); done {
+func serve(ctx context.Context, inv jobs.IO) int {
+	listen, path, workers := DefaultListen, DefaultEventPath, jobs.DefaultWorkers
+	common, log, code, done := parse("serve", servePurpose, inv, func(s *envflag.Set) {
+		s.String(&listen, "listen", "RECPIPE_LISTEN", "`ADDRESS` to listen on", envflag.NotEmpty())
+		s.String(&path, "path", "", "URL `PATH` MinIO posts notifications to", func(v string) error {
+			if !strings.HasPrefix(v, "/") {
+				return errors.New("want a path starting with /")
+			}
+			return nil
+		})
+		s.Int(&workers, "workers", "", "events run at once", envflag.AtLeast(1))
+		s.Note("The webhook token is read from " + EnvWebhookToken + " only (required): the token MinIO sends.")
+	})
+	if done {
 		return code
-	}
-	log, err := commandLogger(stderr, common, "serve")
-	if err != nil {
-		fmt.Fprintln(stderr, "pipeline serve:", err)
-		return 2
 	}
 	// Libraries log through the default logger (storage retries): the same JSON,
 	// redaction, and the function and run id of the run whose context they get.
 	slog.SetDefault(log)
-	token := os.Getenv(EnvWebhookToken)
-	if token == "" || common.Event != "" {
-		log.Error("pipeline serve needs " + EnvWebhookToken + " (the token MinIO sends) and takes no --event")
-		return 2
+	token := inv.Getenv(EnvWebhookToken)
+	if token == "" {
+		fmt.Fprintf(inv.Stderr, "pipeline serve: usage error: set %s (the token MinIO sends)\n", EnvWebhookToken)
+		return envflag.ExitUsage
+	}
+	fns, err := hostedFunctions(inv.Getenv)
+	if err != nil {
+		fmt.Fprintln(inv.Stderr, "pipeline serve:", jobs.Redact(err.Error()))
+		return envflag.ExitUsage
 	}
 	b, err := blob.Open(ctx, common.Bucket)
 	if err != nil {
@@ -80,39 +100,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer b.Close()
-	d, err := newDispatcher(b, log, hostedFunctions())
+	d, err := newDispatcher(b, log, fns)
 	if err != nil {
 		log.Error("register", "err", err)
 		return 1
 	}
-	wh, err := jobs.NewWebhook(d, token, common.Bucket, *workers)
+	wh, err := jobs.NewWebhook(d, token, common.Bucket, workers)
 	if err != nil {
 		log.Error("webhook", "err", err)
 		return 2
 	}
-	l, err := net.Listen("tcp", *listen)
+	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		log.Error("listen", "err", err)
 		return 1
 	}
-	if err := jobs.Serve(ctx, l, eventMux(wh, *path), wh.Queue(), log); err != nil {
+	if err := jobs.Serve(ctx, l, eventMux(wh, path), wh.Queue(), log); err != nil {
 		log.Error("serve", "err", err)
 		return 1
 	}
 	return 0
-}
-
-// commandLogger is the jobs logger for a subcommand (secrets redacted).
-func commandLogger(stderr io.Writer, c *jobs.CommonFlags, name string) (*slog.Logger, error) {
-	var log *slog.Logger
-	var err error
-	if stderr == io.Writer(os.Stderr) {
-		log, err = jobs.StderrLogger(c.LogLevel, c.LogFormat)
-	} else {
-		log, err = jobs.NewLogger(stderr, c.LogLevel, c.LogFormat == "json")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return log.With("command", name), nil
 }

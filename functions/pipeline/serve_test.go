@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,13 +12,12 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/jobs"
-	"github.com/recpipe/recpipe/quality"
 )
 
 func TestServeNeedsToken(t *testing.T) {
-	t.Setenv(EnvWebhookToken, "")
 	var out bytes.Buffer
-	if code := run(context.Background(), []string{"serve", "--bucket", "mem://", "--log-format", "text"}, &out, &out); code != 2 || !strings.Contains(out.String(), EnvWebhookToken) {
+	inv := jobs.IO{Args: []string{"serve", "--bucket", "mem://", "--log-format", "text"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out}
+	if code := run(context.Background(), inv); code != 2 || !strings.Contains(out.String(), EnvWebhookToken) {
 		t.Errorf("serve without a token: exit %d, %q", code, out.String())
 	}
 }
@@ -66,26 +63,3 @@ func TestEventMux(t *testing.T) {
 }
 
 // Gate failures are not demo errors; other failures are.
-func TestSplitGateFailures(t *testing.T) {
-	gate := jobs.Exit(3, jobs.Final(fmt.Errorf("day 2: %w", quality.ErrGateFailed)))
-	other := errors.New("read etl/day=02/batch.csv: connection reset")
-	tests := []struct {
-		err       error
-		final     bool
-		demoError bool
-	}{
-		{nil, false, false},
-		{gate, true, false},
-		{other, false, true},
-	}
-	for _, tt := range tests {
-		err := tt.err
-		if err == nil {
-			continue
-		}
-		gates, others := splitGateFailures([]error{err})
-		if (len(others) == 1) != tt.demoError || len(gates)+len(others) != 1 {
-			t.Errorf("splitGateFailures(%v) = %v, %v", err, gates, others)
-		}
-	}
-}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -14,31 +12,35 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 )
 
+const statusPurpose = "where the pipeline stands, from the bucket alone (--json for a document)"
+
 // status prints where the pipeline stands, from the bucket alone.
-func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pipeline status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	common := jobs.RegisterFlags(fs)
-	asJSON := fs.Bool("json", false, "print the status as JSON ("+pipelinestatus.Schema+")")
-	if code, done := parseFlags(fs, args); done {
+func status(ctx context.Context, inv jobs.IO) int {
+	var asJSON bool
+	common, _, code, done := parse("status", statusPurpose, inv, func(s *envflag.Set) {
+		s.Bool(&asJSON, "json", "", "print the status as JSON ("+pipelinestatus.Schema+")")
+	})
+	if done {
 		return code
 	}
+	stdout, stderr := inv.Stdout, inv.Stderr
 	b, err := blob.Open(ctx, common.Bucket)
 	if err != nil {
-		fmt.Fprintln(stderr, "pipeline status:", err)
+		fmt.Fprintln(stderr, "pipeline status:", jobs.Redact(err.Error()))
 		return 1
 	}
 	defer b.Close()
 	s, err := pipelinestatus.Read(ctx, b)
 	if err != nil {
-		fmt.Fprintln(stderr, "pipeline status:", err)
+		fmt.Fprintln(stderr, "pipeline status:", jobs.Redact(err.Error()))
 		return 1
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(s)
@@ -50,21 +52,6 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// parseFlags parses args; done reports that the command must return code now
-// (-h, or bad flags).
-func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return 0, true
-	case err != nil:
-		return 2, true
-	case fs.NArg() > 0:
-		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		return 2, true
-	}
-	return 0, false
 }
 
 // writeStatus renders s as readable tables.

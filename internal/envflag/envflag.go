@@ -154,7 +154,7 @@ func (s *Set) Parse(args []string, getenv func(string) string) error {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	if s.fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q (%s takes flags only; see --help)", ErrUsage, s.fs.Arg(0), s.name)
+		return fmt.Errorf("%w: unexpected argument %q (%s takes flags only)", ErrUsage, s.fs.Arg(0), s.name)
 	}
 	s.fs.Visit(func(f *flag.Flag) { s.byName[f.Name].given = "--" + f.Name + " " + f.Value.String() })
 	for _, e := range s.entries {
@@ -226,4 +226,13 @@ func argName(e *entry) (arg, usage string) {
 		return "X", usage
 	}
 	return "VALUE", usage
+}
+
+// FromEnv fills what declare declares from the environment alone (no command line):
+// the settings of a function that runs for events, e.g. in a server. Its errors
+// are usage errors, as Parse's.
+func FromEnv(name string, declare func(s *Set), getenv func(string) string) error {
+	s := New(name, "")
+	declare(s)
+	return s.Parse(nil, getenv)
 }

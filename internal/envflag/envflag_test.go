@@ -169,3 +169,14 @@ func TestDuplicateDeclarationPanics(t *testing.T) {
 	s.Int(&a, "n", "", "n")
 	s.Int(&b, "n", "", "n")
 }
+
+func TestFromEnv(t *testing.T) {
+	var c config
+	declare := func(s *envflag.Set) { *s = *newSet(&c) }
+	if err := envflag.FromEnv("etl-day", declare, env("ETL_MAX_REJECTED", "0")); err != nil || c.share != 0 {
+		t.Fatalf("share %v, err %v", c.share, err)
+	}
+	if err := envflag.FromEnv("etl-day", declare, env("AB_SEED", "x")); !errors.Is(err, envflag.ErrUsage) {
+		t.Fatalf("AB_SEED=x: %v", err)
+	}
+}

@@ -35,7 +35,7 @@ func Example() {
 	s.WriteHelp(os.Stdout)
 	// Output:
 	// day 3 max-rejected 0
-	// true usage error: unexpected argument "3" (etl-day takes flags only; see --help)
+	// true usage error: unexpected argument "3" (etl-day takes flags only)
 	// usage error: environment AB_SEED="abc": "abc" is not a non-negative integer
 	// ab-eval: compare two models on the released days
 	//

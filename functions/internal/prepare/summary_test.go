@@ -1,4 +1,4 @@
-package main
+package prepare
 
 import (
 	"bytes"
@@ -23,13 +23,13 @@ func TestGroup(t *testing.T) {
 	}
 }
 
-func TestPrintSummary(t *testing.T) {
+func TestWriteSummary(t *testing.T) {
 	res, err := etl.Prepare(context.Background(), blob.NewMem(), etl.Options{Shipped: movielens.SmallZip})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	printSummary(&buf, res)
+	WriteSummary(&buf, res)
 	for _, want := range []string{"ml-latest-small: 100,836 ratings", "test       20,168 rows", "prepared/ml-latest-small/_manifest.json"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, buf.String())

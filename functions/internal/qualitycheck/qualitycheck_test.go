@@ -1,4 +1,4 @@
-package handlers_test
+package qualitycheck_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/etl/releasetest"
-	"github.com/recpipe/recpipe/functions/internal/handlers"
+	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
@@ -36,7 +36,7 @@ func TestQualityCheckEvent(t *testing.T) {
 	lines[3] = strings.Join(f, ",")
 	blob.PutBytes(ctx, b, key, []byte(strings.Join(lines, "\n")), blob.PutOptions{})
 
-	fn := handlers.QualityCheckFunction(handlers.QualityConfig{})
+	fn := qualitycheck.Function(qualitycheck.Config{Dataset: "fixture"})
 	if fn.Name != jobs.QualityCheck {
 		t.Fatalf("name %q", fn.Name)
 	}
@@ -46,7 +46,7 @@ func TestQualityCheckEvent(t *testing.T) {
 		skip     bool
 	}{
 		{layout.ETLManifest(layout.Day(1)), 0, false},
-		{layout.ETLManifest(layout.Day(2)), handlers.ExitGateFailed, false},
+		{layout.ETLManifest(layout.Day(2)), qualitycheck.ExitGateFailed, false},
 		{layout.Batch(layout.Day(2)), 0, true},
 	}
 	for _, tt := range tests {

@@ -1,4 +1,4 @@
-package handlers_test
+package abeval_test
 
 import (
 	"context"
@@ -11,8 +11,10 @@ import (
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/etl/releasetest"
-	"github.com/recpipe/recpipe/functions/internal/handlers"
+	"github.com/recpipe/recpipe/functions/internal/abeval"
+	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/jobs"
@@ -33,7 +35,7 @@ func TestABEvalEvents(t *testing.T) {
 	key := layout.Batch(layout.Day(3))
 	data, _ := blob.ReadAll(ctx, b, key)
 	blob.PutBytes(ctx, b, key, []byte(strings.Replace(string(data), "\n", "\n999,1,6.0,1\n", 1)), blob.PutOptions{})
-	qc := handlers.QualityCheckFunction(handlers.QualityConfig{})
+	qc := qualitycheck.Function(qualitycheck.Config{Dataset: "fixture"})
 	for d := 1; d <= 3; d++ {
 		env := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
 		if err := qc.OnEvent(ctx, env, jobs.ParseEvent(event.Object{Key: layout.ETLManifest(layout.Day(d))})); (err != nil) != (d == 3) {
@@ -41,9 +43,9 @@ func TestABEvalEvents(t *testing.T) {
 		}
 	}
 
-	cfg := handlers.ABEvalConfig{Dataset: "fixture", ModelA: "baseline:user-item-bias", ModelB: "baseline:history-aware-bias",
+	cfg := abeval.Config{Dataset: "fixture", ModelA: "baseline:user-item-bias", ModelB: "baseline:history-aware-bias",
 		Primary: "rmse", Seed: 1, Resamples: abtest.MinResamples}
-	fn := handlers.ABEvalFunction(cfg)
+	fn := abeval.Function(cfg)
 	if fn.Name != jobs.ABEval || fn.MaxConcurrent != 1 {
 		t.Fatalf("function %q, max concurrent %d", fn.Name, fn.MaxConcurrent)
 	}
@@ -100,7 +102,7 @@ func TestABEvalEvents(t *testing.T) {
 	both := cfg
 	both.ModelA, both.ModelB = "ncf", "ss4rec"
 	env0 := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
-	if err := handlers.ABEvalFunction(both).OnEvent(ctx, env0, jobs.ParseEvent(event.Object{Key: "models/ncf/champion.json"})); !errors.Is(err, jobs.ErrSkip) ||
+	if err := abeval.Function(both).OnEvent(ctx, env0, jobs.ParseEvent(event.Object{Key: "models/ncf/champion.json"})); !errors.Is(err, jobs.ErrSkip) ||
 		!strings.Contains(err.Error(), "models/ss4rec/champion.json does not exist yet") {
 		t.Errorf("champion event without the other champion: %v", err)
 	}
@@ -108,22 +110,25 @@ func TestABEvalEvents(t *testing.T) {
 	// The default model B (ss4rec) has no champion: a clear error.
 	cfg.ModelB = "ss4rec"
 	env := jobs.NewEnv(b, slog.New(slog.DiscardHandler), &jobs.Record{})
-	err := handlers.RunABEval(ctx, env, cfg, handlers.ABTarget{All: true})
+	err := abeval.Run(ctx, env, cfg, abeval.Target{All: true})
 	if !errors.Is(err, abtest.ErrNoChampion) || !strings.Contains(err.Error(), "models/ss4rec/champion.json") {
 		t.Errorf("missing champion: %v", err)
 	}
 }
 
-func TestABEvalConfigFromEnv(t *testing.T) {
-	t.Setenv("AB_MODEL_B", "baseline:history-aware-bias")
-	t.Setenv("AB_RESAMPLES", "20000")
-	t.Setenv("DATASET", "ml-1m")
-	c := handlers.ABEvalConfigFromEnv()
-	if c.ModelA != "ncf" || c.ModelB != "baseline:history-aware-bias" || c.Resamples != 20000 || c.Dataset != "ml-1m" {
-		t.Fatalf("config %+v", c)
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{"AB_MODEL_B": "baseline:history-aware-bias", "AB_RESAMPLES": "20000", "DATASET": "ml-1m"}
+	c, err := abeval.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil || c.ModelA != "ncf" || c.ModelB != "baseline:history-aware-bias" || c.Resamples != 20000 || c.Dataset != "ml-1m" {
+		t.Fatalf("config %+v, %v", c, err)
 	}
-	c.Resamples = 100
-	if _, err := c.Options(); err == nil {
-		t.Error("100 resamples accepted")
+	// Malformed or out-of-range values are usage errors, not silently the default.
+	for _, bad := range []map[string]string{
+		{"AB_SEED": "abc"}, {"AB_RESAMPLES": "100"}, {"AB_MODEL_A": "baseline:nope"}, {"AB_MODEL_B": "nope"},
+		{"AB_PRIMARY_METRIC": "accuracy"}, {"AB_IMPACT_CONFIG": "/nonexistent/impact.yaml"},
+	} {
+		if _, err := abeval.ConfigFromEnv(func(k string) string { return bad[k] }); !errors.Is(err, envflag.ErrUsage) {
+			t.Errorf("%v: err = %v, want a usage error", bad, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package traingpu
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 	"github.com/recpipe/recpipe/model/trainer"
 )
 
-// printSummary writes the run's scores beside the baselines' as a table.
-func printSummary(w io.Writer, s *trainer.Summary) {
+// WriteSummary writes the run's scores beside the baselines' as a table.
+func WriteSummary(w io.Writer, s *trainer.Summary) {
 	fmt.Fprintf(w, "%s run %s on %s: %d epochs (best %d), %d parameters\n", s.Model, s.Run, s.Dataset, s.Epochs, s.BestEpoch, s.Parameters)
 	fmt.Fprintf(w, "%-20s %9s %9s | %9s %9s %9s  (test rows: warm %d, cold %d)\n", "RMSE", "val", "val MAE", "test", "warm", "cold",
 		s.Test[s.Model].Warm.N, s.Test[s.Model].Cold.N)

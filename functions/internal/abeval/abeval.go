@@ -1,0 +1,162 @@
+package abeval
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/recpipe/recpipe/abtest"
+	"github.com/recpipe/recpipe/etl"
+	"github.com/recpipe/recpipe/internal/envflag"
+	"github.com/recpipe/recpipe/internal/layout"
+	"github.com/recpipe/recpipe/jobs"
+	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
+	"github.com/recpipe/recpipe/model/scoring"
+)
+
+// Config are ab-eval's settings, the same for the command line and events.
+type Config struct {
+	Dataset      string
+	ModelA       string // a model name (its champion) or baseline:<name>
+	ModelB       string
+	ImpactConfig string // YAML overriding abtest/impact.yaml
+	Primary      string // metric of the overall verdict
+	Seed         uint64
+	Resamples    int
+}
+
+// DefaultConfig compares NCF with SS4Rec on ml-latest-small with abtest.DefaultStats.
+func DefaultConfig() Config {
+	return Config{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec",
+		Primary: abtest.DefaultStats.Primary, Seed: abtest.DefaultStats.Seed, Resamples: abtest.DefaultStats.Resamples}
+}
+
+// Declare declares the settings on s. Unknown models or baselines, an unknown
+// primary metric and an impact file that does not load are usage errors.
+func (c *Config) Declare(s *envflag.Set) {
+	jobs.DeclareDataset(s, &c.Dataset, "whose released days are scored")
+	spec := "`MODEL`: a model name (" + strings.Join(scoring.Decodable(), ", ") + "; its models/<m>/champion.json) or " +
+		abtest.BaselinePrefix + "<global-mean|user-item-bias|history-aware-bias>"
+	checkSpec := func(v string) error { return abtest.CheckModelSpec(v, scoring.Decodable()) }
+	s.String(&c.ModelA, "model-a", "AB_MODEL_A", "model A, "+spec, checkSpec)
+	s.String(&c.ModelB, "model-b", "AB_MODEL_B", "model B, as --model-a", checkSpec)
+	s.String(&c.ImpactConfig, "impact-config", "AB_IMPACT_CONFIG", "YAML `FILE` overriding the business-impact assumptions of abtest/impact.yaml")
+	s.String(&c.Primary, "primary", "AB_PRIMARY_METRIC", "`METRIC` of the overall verdict, e.g. rmse, mae, ndcg@10", func(v string) error {
+		if abtest.MetricIndex(v) < 0 {
+			return fmt.Errorf("unknown metric %q", v)
+		}
+		return nil
+	})
+	s.Uint64(&c.Seed, "seed", "AB_SEED", "bootstrap seed")
+	s.Int(&c.Resamples, "resamples", "AB_RESAMPLES", "bootstrap resamples of users", envflag.AtLeast(abtest.MinResamples))
+	s.Rule(func() error {
+		_, err := c.Options()
+		return err
+	})
+}
+
+// ConfigFromEnv reads the settings from the environment alone, as the event-driven
+// runtime (pipeline serve, Lambda) runs the function.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	err := envflag.FromEnv(jobs.ABEval, c.Declare, getenv)
+	return c, err
+}
+
+// Options turns the settings into abtest options (reading the impact config file).
+func (c Config) Options() (abtest.Options, error) {
+	o := abtest.DefaultOptions()
+	o.Dataset, o.ModelA, o.ModelB = c.Dataset, c.ModelA, c.ModelB
+	o.Stats.Seed, o.Stats.Resamples, o.Stats.Primary = c.Seed, c.Resamples, c.Primary
+	if err := o.Stats.Validate(); err != nil {
+		return o, err
+	}
+	if c.ImpactConfig != "" {
+		f, err := os.Open(c.ImpactConfig)
+		if err != nil {
+			return o, fmt.Errorf("impact config: %w", err)
+		}
+		defer f.Close()
+		if o.Impact, err = abtest.LoadImpact(f, c.ImpactConfig); err != nil {
+			return o, err
+		}
+	}
+	o.Load = scoring.LoadPredictor
+	return o, nil
+}
+
+// Target says what one ab-eval run evaluates: the days listed, every released day,
+// or what an event key asks for.
+type Target struct {
+	Days []int
+	All  bool
+	Key  *layout.Key // the event's key, parsed (zero Kind: a key outside the layout)
+}
+
+// Function is the ab-eval function of the routing table: a passing quality report
+// evaluates its day; a champion of model A or B re-evaluates every released day.
+func Function(c Config) jobs.Function { return function(&c) }
+
+// function reads *c when an event arrives (after the command line is parsed).
+func function(c *Config) jobs.Function {
+	return jobs.Function{
+		Name: jobs.ABEval,
+		// Runs rewrite the cumulative summary: one at a time in a process.
+		MaxConcurrent: 1,
+		OnEvent: func(ctx context.Context, env *jobs.Env, ev jobs.Event) error {
+			return Run(ctx, env, *c, Target{Key: &ev.Parsed})
+		},
+	}
+}
+
+// Run runs ab-eval once for target. A run that evaluates nothing because the day's
+// quality report is missing or failed is a skip (jobs.Skip) with the reason.
+func Run(ctx context.Context, env *jobs.Env, c Config, target Target) error {
+	opt, err := c.Options()
+	if err != nil {
+		return err
+	}
+	e := &abtest.Evaluator{Bucket: env.Bucket, Opt: opt, Log: env.Log}
+	var done []int
+	switch {
+	case target.Key != nil:
+		done, err = e.OnKey(ctx, *target.Key)
+	case target.All:
+		done, err = e.RunAll(ctx)
+	default:
+		done, err = e.RunDays(ctx, target.Days)
+	}
+	if err != nil {
+		return err
+	}
+	env.Log.Info("ab-eval done", "evaluated_days", done)
+	if len(done) == 0 && len(e.Skipped) > 0 {
+		return jobs.Skip(strings.Join(e.Skipped, "; "))
+	}
+	return nil
+}
+
+// Command is the ab-eval binary.
+func Command() jobs.Command {
+	c := DefaultConfig()
+	var day int
+	var all bool
+	return jobs.Command{
+		Function: function(&c),
+		Purpose:  "compare two models (or baselines) on the released days that passed quality; write abtest/day=NN/result.json, abtest/summary.json and abtest/report.html",
+		Flags: func(s *envflag.Set) {
+			c.Declare(s)
+			s.Int(&day, "day", "", fmt.Sprintf("evaluate this released day (1..%d); skipped unless its quality report passed", etl.Days), envflag.Between(1, etl.Days))
+			s.Bool(&all, "all", "", "evaluate every released day whose quality report passed")
+			s.Note(jobs.DatasetDoc)
+			s.Rule(func() error { return jobs.DayOrAll(s, day, all, etl.Days) })
+		},
+		Run: func(ctx context.Context, env *jobs.Env) error {
+			if all {
+				return Run(ctx, env, c, Target{All: true})
+			}
+			return Run(ctx, env, c, Target{Days: []int{day}})
+		},
+	}
+}

@@ -18,7 +18,7 @@ E2E_BUCKET ?=
 
 .PHONY: help build build-cuda test lint bench demo run-etl run-simulation run-quality run-ab-test \
         status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test workflow-e2e report-screenshot \
-        cuda-test cuda-typecheck verify-ab clean
+        cuda-test cuda-typecheck verify-ab clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ lambda-rie: ## install the pinned AWS Lambda Runtime Interface Emulator into .to
 
 lambda-test: build lambda lambda-rie ## the Lambda zips under the Runtime Interface Emulator against MinIO, compared with the CLI (needs strace)
 	scripts/with-minio.sh bash -c '$(LAMBDA_TEST_ENV) RECPIPE_REQUIRE_STRACE=1 RECPIPE_REQUIRE_MINIO=1 $(GO) test -count=1 -v -timeout 20m -run . ./infra/aws/lambdatest'
+
+fuzz: ## run every Go fuzz target for FUZZTIME each (default 90s; FUZZ=regexp picks targets, FUZZPARALLEL=N workers)
+	scripts/fuzz.sh
 
 bench: ## the benchmarks behind the figures in the README (minutes; 32M-row synthetic data)
 	scripts/bench.sh

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 
 	"github.com/recpipe/recpipe/internal/redact"
 )
@@ -83,29 +84,44 @@ func withRun(ctx context.Context, function, runID string) context.Context {
 }
 
 // runHandler adds the function and run id of the context to a record whose logger
-// does not carry them already (a logger made With "run_id" does).
+// does not carry them already (a logger made With "run_id" does), and keeps every key
+// of a line unique: an attribute whose key the logger or the record already has is
+// dropped (the first one stays), so that JSON lines stay valid for strict readers.
 type runHandler struct {
 	slog.Handler
+	keys   []string // keys attached by WithAttrs in the current group
 	hasRun bool
 }
 
 func (h runHandler) Handle(ctx context.Context, r slog.Record) error {
-	if a, ok := ctx.Value(runKey{}).(runAttrs); ok && !h.hasRun {
-		r = r.Clone()
-		r.AddAttrs(slog.String("function", a.function))
-		if a.runID != "" {
-			r.AddAttrs(slog.String("run_id", a.runID))
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	seen := slices.Clone(h.keys)
+	add := func(a slog.Attr) {
+		if !slices.Contains(seen, a.Key) {
+			seen = append(seen, a.Key)
+			out.AddAttrs(a)
 		}
 	}
-	return h.Handler.Handle(ctx, r)
+	r.Attrs(func(a slog.Attr) bool { add(a); return true })
+	if a, ok := ctx.Value(runKey{}).(runAttrs); ok && !h.hasRun {
+		add(slog.String("function", a.function))
+		if a.runID != "" {
+			add(slog.String("run_id", a.runID))
+		}
+	}
+	return h.Handler.Handle(ctx, out)
 }
 
 func (h runHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	has := h.hasRun
+	keys := slices.Clone(h.keys)
+	kept := make([]slog.Attr, 0, len(attrs))
 	for _, a := range attrs {
-		has = has || a.Key == "run_id"
+		if !slices.Contains(keys, a.Key) {
+			keys = append(keys, a.Key)
+			kept = append(kept, a)
+		}
 	}
-	return runHandler{Handler: h.Handler.WithAttrs(attrs), hasRun: has}
+	return runHandler{Handler: h.Handler.WithAttrs(kept), keys: keys, hasRun: h.hasRun || slices.Contains(keys, "run_id")}
 }
 
 func (h runHandler) WithGroup(name string) slog.Handler {

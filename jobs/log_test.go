@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -192,4 +193,52 @@ func TestDefaultLoggerCarriesTheRunFromItsContext(t *testing.T) {
 			t.Errorf("%q: want the run id and function once: %s", msg, line)
 		}
 	}
+}
+
+// TestLogKeysAreUnique: a key the logger carries already (a caller's With("model")
+// and the trainer's own) appears once per JSON line, the first value kept.
+func TestLogKeysAreUnique(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := NewLogger(&buf, "info", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := withRun(context.Background(), "train-gpu", "r1")
+	log = log.With("model", "ncf", "function", "train-gpu").With("model", "ncf", "run", "ncf-1")
+	log.InfoContext(ctx, "epoch", "model", "ncf", "epoch", 1, "epoch", 2)
+	log.WithGroup("g").Info("grouped", "model", "inner")
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if dup := duplicateKey(t, line); dup != "" {
+			t.Errorf("key %q twice in %s", dup, line)
+		}
+	}
+	if !strings.Contains(buf.String(), `"epoch":1`) || !strings.Contains(buf.String(), `"run_id":"r1"`) || !strings.Contains(buf.String(), `"g":{"model":"inner"}`) {
+		t.Errorf("lost an attribute: %s", buf.String())
+	}
+}
+
+// duplicateKey returns a key that a JSON object line holds twice at its top level.
+func duplicateKey(t *testing.T, line string) string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not a JSON object: %s", line)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := tok.(string)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ""
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/recpipe/recpipe/internal/blob"
@@ -141,10 +143,40 @@ func (r *Report) Err() error {
 	var parts []string
 	for _, c := range r.Results {
 		if !c.Success && c.Severity == Error {
-			parts = append(parts, fmt.Sprintf("%s (observed %v, threshold %v)", c.Check, c.ObservedValue, c.Threshold))
+			parts = append(parts, fmt.Sprintf("%s (%s)", c.Check, c.Describe()))
 		}
 	}
 	return fmt.Errorf("day %d: %w: %s", r.Day, ErrGateFailed, strings.Join(parts, "; "))
+}
+
+// Describe says for people what a check saw against what it allows:
+// "observed 0.31, threshold 0.2", "observed statistic=0.4 p_value=0.001, threshold
+// alpha=0.01 max_statistic=0.2", or, when nothing could be measured, why.
+func (r Result) Describe() string {
+	th := formatValue(r.Threshold)
+	switch {
+	case r.ObservedValue != nil:
+		return "observed " + formatValue(r.ObservedValue) + ", threshold " + th
+	case r.Details["reason"] != nil:
+		return fmt.Sprintf("not measured: %v; threshold %s", r.Details["reason"], th)
+	case r.Details["abs_change"] != nil:
+		return fmt.Sprintf("history has no spread: changed by %v (at most %v allowed)", r.Details["abs_change"], r.Details["min_abs_change"])
+	}
+	return "no observed value; threshold " + th
+}
+
+// formatValue writes a scalar as %v and a map as "k=v k=v" in key order.
+func formatValue(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%v", k, m[k])
+	}
+	return strings.Join(parts, " ")
 }
 
 // round keeps reports readable and stable: n decimals, no -0.

@@ -40,3 +40,23 @@ func TestDecodeReport(t *testing.T) {
 		t.Errorf("missing report: %v", err)
 	}
 }
+
+func TestResultDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		r    quality.Result
+		want string
+	}{
+		{quality.Result{ObservedValue: 0.31, Threshold: 0.2}, "observed 0.31, threshold 0.2"},
+		{quality.Result{ObservedValue: map[string]any{"statistic": 0.4, "p_value": 0.001}, Threshold: map[string]any{"max_statistic": 0.2, "alpha": 0.01}},
+			"observed p_value=0.001 statistic=0.4, threshold alpha=0.01 max_statistic=0.2"},
+		{quality.Result{Threshold: 0.2, Details: map[string]any{"reason": "no valid rating in the day or in train"}},
+			"not measured: no valid rating in the day or in train; threshold 0.2"},
+		{quality.Result{Threshold: 3.5, Details: map[string]any{"abs_change": 0.4, "min_abs_change": 0.25, "history_spread": 0}},
+			"history has no spread: changed by 0.4 (at most 0.25 allowed)"},
+	} {
+		got := tc.r.Describe()
+		if got != tc.want || strings.Contains(got, "<nil>") || strings.Contains(got, "map[") {
+			t.Errorf("Describe(%+v) = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}

@@ -134,7 +134,7 @@ func writeSummary(w io.Writer, r *quality.Report) {
 	fmt.Fprintf(w, "day %02d %s: %d/%d checks passed (%.2f%%)\n", r.Day, verdict, r.Statistics.Successful, r.Statistics.Evaluated, r.Statistics.SuccessPercent)
 	for _, c := range r.Results {
 		if !c.Success {
-			fmt.Fprintf(w, "  %-5s %-40s observed %v, threshold %v\n", c.Severity, c.Check, c.ObservedValue, c.Threshold)
+			fmt.Fprintf(w, "  %-5s %-40s %s\n", c.Severity, c.Check, c.Describe())
 		}
 	}
 }

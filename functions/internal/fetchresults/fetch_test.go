@@ -1,4 +1,4 @@
-package main
+package fetchresults
 
 import (
 	"context"
@@ -32,11 +32,11 @@ func TestFetchResults(t *testing.T) {
 		}
 	}
 	dest := t.TempDir()
-	n, err := fetchResults(ctx, b, dest)
+	n, err := Fetch(ctx, b, dest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.objects != 5 || n.written != 5 {
+	if n.Objects != 5 || n.Written != 5 {
 		t.Errorf("first fetch: %+v, want 5 objects, 5 written", n)
 	}
 	for k, copied := range objects {
@@ -50,7 +50,7 @@ func TestFetchResults(t *testing.T) {
 			t.Errorf("%s fetched, but it is not a result (err %v)", k, err)
 		}
 	}
-	if n, err = fetchResults(ctx, b, dest); err != nil || n.written != 0 {
+	if n, err = Fetch(ctx, b, dest); err != nil || n.Written != 0 {
 		t.Errorf("second fetch: %+v, %v; want nothing rewritten", n, err)
 	}
 }

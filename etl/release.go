@@ -41,7 +41,9 @@ const (
 type Releaser struct {
 	Bucket           blob.Bucket
 	Dataset          string
-	MaxRejectedShare float64 // 0 means DefaultMaxRejectedShare
+	// MaxRejectedShare is the share of a day's rows that may be rejected before the
+	// day fails; nil means DefaultMaxRejectedShare, and 0 allows no rejected row.
+	MaxRejectedShare *float64
 	Log              *slog.Logger
 }
 
@@ -53,8 +55,8 @@ func (r *Releaser) log() *slog.Logger {
 }
 
 func (r *Releaser) maxRejected() float64 {
-	if r.MaxRejectedShare > 0 {
-		return r.MaxRejectedShare
+	if r.MaxRejectedShare != nil {
+		return *r.MaxRejectedShare
 	}
 	return DefaultMaxRejectedShare
 }

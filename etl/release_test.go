@@ -240,12 +240,12 @@ func TestCorruptTestObject(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		max      float64
+		max      *float64
 		wantErr  error
 		manifest bool
 	}{
-		{"default threshold fails the day", 0, etl.ErrTooManyRejected, false},
-		{"raised threshold releases the day", 0.5, nil, true},
+		{"default threshold fails the day", nil, etl.ErrTooManyRejected, false},
+		{"raised threshold releases the day", share(0.5), nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,4 +340,36 @@ func dayGolden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%s differs from the dayGolden file:\n got: %s\nwant: %s", name, got, want)
 	}
 	dayValidate(t, got)
+}
+
+func share(v float64) *float64 { return &v }
+
+// A threshold of zero allows no rejected row (it is not the default): one bad row of
+// day 3's 120 (0.8%) passes the default 1% and 10%, and fails at 0; a clean day passes
+// at 0.
+func TestMaxRejectedZeroMeansNone(t *testing.T) {
+	ctx := context.Background()
+	base := releasetest.Synthetic(4*2400, 1200, 2400, 7).Test
+	corrupt := map[int]string{245: "abc," + strings.SplitN(releasetest.Line(base[245]), ",", 2)[1]} // day 3 is rows 240..359
+	tests := []struct {
+		day      int
+		max      *float64
+		wantErr  error
+		rejected int
+	}{
+		{1, share(0), nil, 0},
+		{3, nil, nil, 1},
+		{3, share(0.1), nil, 1},
+		{3, share(0), etl.ErrTooManyRejected, 1},
+	}
+	for _, tt := range tests {
+		b, _ := dayFixture(t, 2400, corrupt)
+		m, _, err := (&etl.Releaser{Bucket: b, Dataset: dayDS, MaxRejectedShare: tt.max}).Release(ctx, tt.day)
+		if !errors.Is(err, tt.wantErr) {
+			t.Errorf("day %d at %v: err = %v, want %v", tt.day, tt.max, err, tt.wantErr)
+		}
+		if err == nil && m.Rejected != tt.rejected {
+			t.Errorf("day %d at %v: %d rejected, want %d", tt.day, tt.max, m.Rejected, tt.rejected)
+		}
+	}
 }

@@ -63,7 +63,7 @@ type Released struct {
 // Run releases what c asks for (env.Bucket records what it reads and writes). When every day is already released, "next" is a no-op: it returns no day
 // and etl.ErrAllReleased.
 func Run(ctx context.Context, env *jobs.Env, c Config) ([]Released, error) {
-	r := &etl.Releaser{Bucket: env.Bucket, Dataset: c.Dataset, MaxRejectedShare: c.MaxRejected, Log: env.Log}
+	r := &etl.Releaser{Bucket: env.Bucket, Dataset: c.Dataset, MaxRejectedShare: &c.MaxRejected, Log: env.Log}
 	if c.Simulate > 0 {
 		ms, err := r.Simulate(ctx, c.Simulate)
 		out := make([]Released, len(ms))

@@ -74,6 +74,10 @@ run-ab-test: build ## ab-eval every day that passed its quality gate
 status: build ## where the pipeline stands, from the bucket alone
 	$(BIN)/pipeline status
 
+.PHONY: dashboard
+dashboard: build ## the read-only web dashboard over BUCKET_URL (the demo's ./data) on http://127.0.0.1:8080/
+	$(BIN)/pipeline dashboard --bucket $(BUCKET_URL)
+
 train: build ## train MODEL (ncf|ss4rec) with CONFIG; PROMOTE=true writes its champion.json
 	$(BIN)/train-gpu --model $(MODEL) --config $(CONFIG) --dataset $(DATASET) $(if $(filter true,$(PROMOTE)),--promote,)
 

@@ -24,6 +24,7 @@ var commands = []command{
 	{"demo", demoPurpose, demoCmd},
 	{"serve", servePurpose, serve},
 	{"status", statusPurpose, status},
+	{"dashboard", dashboardPurpose, dashboardCmd},
 	{"fetch-results", fetchPurpose, fetchResultsCmd},
 	{"report-failure", reportFailurePurpose, reportFailure},
 }

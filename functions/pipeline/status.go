@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -41,9 +40,7 @@ func status(ctx context.Context, inv jobs.IO) int {
 		return 1
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(s)
+		err = pipelinestatus.WriteJSON(stdout, s)
 	} else {
 		err = writeStatus(stdout, s)
 	}

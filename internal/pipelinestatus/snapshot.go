@@ -2,7 +2,9 @@ package pipelinestatus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"sort"
 
 	"github.com/recpipe/recpipe/abtest"
@@ -234,4 +236,12 @@ func readAB(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 	}
 	s.AB = ab
 	return nil
+}
+
+// WriteJSON writes s as the document `pipeline status --json` prints (indented, one
+// trailing newline); the dashboard's /api/status serves the same bytes.
+func WriteJSON(w io.Writer, s *Snapshot) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
 }

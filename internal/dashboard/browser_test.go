@@ -28,6 +28,9 @@ const (
 	envChromium = "CHROMIUM"
 	// envScreenshots, when set to a folder, saves every page at desktop and phone widths there.
 	envScreenshots = "RECPIPE_DASHBOARD_SCREENSHOTS"
+	// envScreenshotBucket, with envScreenshots, makes TestScreenshotsOfBucket take them
+	// over that bucket (e.g. file://$PWD/data after make demo) instead of the fixture.
+	envScreenshotBucket = "RECPIPE_DASHBOARD_BUCKET"
 )
 
 // chromiumPath finds Debian's chromium, or skips the test (fails it under envRequireChromium).
@@ -192,6 +195,35 @@ func TestBrowser(t *testing.T) {
 	if len(foreign) > 0 {
 		t.Errorf("the page requested URLs outside the dashboard: %v", foreign)
 	}
+}
+
+// TestScreenshotsOfBucket saves the pages over a real bucket (README's screenshot:
+// RECPIPE_DASHBOARD_BUCKET=file://$PWD/data RECPIPE_DASHBOARD_SCREENSHOTS=DIR after make demo).
+func TestScreenshotsOfBucket(t *testing.T) {
+	url, dir := os.Getenv(envScreenshotBucket), os.Getenv(envScreenshots)
+	if url == "" || dir == "" {
+		t.Skipf("set %s and %s to take screenshots of a bucket", envScreenshotBucket, envScreenshots)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	b, err := blob.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	srv := New(Options{Bucket: b})
+	go srv.Watch(ctx)
+	hs := httptest.NewServer(srv.Handler())
+	bctx, stop := newBrowser(t, ctx)
+	defer func() { stop(); hs.Close() }()
+	if err := chromedp.Run(bctx, chromedp.Navigate(hs.URL+"/#overview")); err != nil {
+		t.Fatal(err)
+	}
+	var pages []pageCheck
+	for _, v := range []string{"overview", "etl", "quality", "ab", "models"} {
+		pages = append(pages, pageCheck{view: v})
+	}
+	screenshots(t, bctx, dir, pages)
 }
 
 // showView opens view by its tab's hash (no reload) and waits until its data is drawn.

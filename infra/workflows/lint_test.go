@@ -10,7 +10,7 @@ import (
 var workflowsDir = filepath.Join("..", "..", ".github", "workflows")
 
 func lintOptions(t *testing.T) Options {
-	opts := Options{ConfigFile: "actionlint.yaml"}
+	opts := Options{ConfigFile: filepath.Join("..", "..", ".github", "actionlint.yaml")}
 	if sc, err := exec.LookPath("shellcheck"); err == nil {
 		opts.Shellcheck = sc
 	} else {

@@ -57,6 +57,7 @@ func TestETLDailyTwoNights(t *testing.T) {
 	values := map[string]string{ // a cron run: no inputs
 		"BUCKET_URL": bucketURL, "AWS_REGION": os.Getenv("AWS_REGION"),
 		"AWS_ACCESS_KEY_ID": os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY": os.Getenv("AWS_SECRET_ACCESS_KEY"),
+		"AWS_SESSION_TOKEN": os.Getenv("AWS_SESSION_TOKEN"),
 	}
 	for night := 1; night <= 2; night++ {
 		err := RunJob(ctx, w, "etl", RunOptions{Dir: root, Values: values, Stdout: testWriter{t}, Stderr: testWriter{t}})

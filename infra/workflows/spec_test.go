@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -62,9 +64,69 @@ func scopes(p *actionlint.Permissions) map[string]string {
 // checkSetupGo: Go comes from go.mod, with the module cache.
 func checkSetupGo(t *testing.T, w *actionlint.Workflow) {
 	t.Helper()
-	a := action(w, "actions/setup-go@v5")
+	a := action(w, "actions/setup-go@")
 	if a == nil || input(a, "go-version-file") != "go.mod" || input(a, "cache") != "true" {
-		t.Errorf("%s: want actions/setup-go@v5 with go-version-file: go.mod and cache: true", str(w.Name))
+		t.Errorf("%s: want actions/setup-go with go-version-file: go.mod and cache: true", str(w.Name))
+	}
+}
+
+// The credentials a step that reads the bucket gets: the OIDC step's outputs, or the
+// long-lived keys of the fallback when that step was skipped.
+var awsEnv = map[string]string{
+	"AWS_ACCESS_KEY_ID":     "${{ steps.aws.outputs.aws-access-key-id || secrets.AWS_ACCESS_KEY_ID }}",
+	"AWS_SECRET_ACCESS_KEY": "${{ steps.aws.outputs.aws-secret-access-key || secrets.AWS_SECRET_ACCESS_KEY }}",
+	"AWS_SESSION_TOKEN":     "${{ steps.aws.outputs.aws-session-token }}",
+}
+
+// checkAWSCredentials: AWS credentials come through GitHub OIDC (id-token: write, the
+// role of vars.AWS_ROLE_ARN assumed by aws-actions/configure-aws-credentials, the
+// credentials as step outputs only); the long-lived keys are the fallback when the
+// variable is unset. Credentials reach exactly the run: steps in bucketSteps (by id),
+// never the build or an action.
+func checkAWSCredentials(t *testing.T, w *actionlint.Workflow, job string, bucketSteps ...string) {
+	t.Helper()
+	name := str(w.Name)
+	if scopes(w.Permissions)["id-token"] != "write" {
+		t.Errorf("%s: permissions lack id-token: write (GitHub OIDC)", name)
+	}
+	var oidc *actionlint.Step
+	for _, st := range w.Jobs[job].Steps {
+		a, ok := st.Exec.(*actionlint.ExecAction)
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(str(a.Uses), "aws-actions/configure-aws-credentials@") {
+			oidc = st
+			want := map[string]string{"role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION }}",
+				"output-credentials": "true", "output-env-credentials": "false"}
+			for k, v := range want {
+				if got := input(a, k); got != v {
+					t.Errorf("%s: configure-aws-credentials %s = %q, want %q", name, k, got, v)
+				}
+			}
+		}
+		for k, in := range a.Inputs {
+			if strings.Contains(str(in.Value), "secrets.") {
+				t.Errorf("%s: action %s gets a secret in its input %s", name, str(a.Uses), k)
+			}
+		}
+		if st.Env != nil {
+			t.Errorf("%s: action step %s gets env vars; secrets must not reach actions", name, str(st.Name))
+		}
+	}
+	if oidc == nil || str(oidc.ID) != "aws" || str(oidc.If) != "${{ vars.AWS_ROLE_ARN != '' }}" {
+		t.Fatalf("%s: want a step id: aws running aws-actions/configure-aws-credentials if vars.AWS_ROLE_ARN is set", name)
+	}
+	for _, s := range Scripts(w) {
+		if s.Job != job {
+			continue
+		}
+		reads := slices.Contains(bucketSteps, s.Step)
+		for k, v := range awsEnv {
+			if has := s.Env[k] == v; has != reads {
+				t.Errorf("%s: step %s: %s = %q; want %q only in the steps that read the bucket %v", name, s.Step, k, s.Env[k], v, bucketSteps)
+			}
+		}
 	}
 }
 
@@ -117,37 +179,27 @@ func TestETLDailyContract(t *testing.T) {
 	if c := w.Concurrency; c == nil || str(c.Group) == "" || c.CancelInProgress == nil || c.CancelInProgress.Value {
 		t.Errorf("want a concurrency group with cancel-in-progress: false, got %+v", c)
 	}
-	if got, want := scopes(w.Permissions), map[string]string{"contents": "read", "issues": "write"}; !reflect.DeepEqual(got, want) {
+	if got, want := scopes(w.Permissions), map[string]string{"contents": "read", "issues": "write", "id-token": "write"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("permissions = %v, want %v", got, want)
 	}
 	checkSetupGo(t, w)
 	if got, want := targets(t, w), []string{"build", "run-etl", "run-simulation", "run-quality", "run-ab-test", "fetch-results"}; !slices.Equal(got, want) {
 		t.Errorf("make targets in order = %v, want %v", got, want)
 	}
-	up := action(w, "actions/upload-artifact@v4")
+	up := action(w, "actions/upload-artifact@")
 	if input(up, "retention-days") != "30" || input(up, "path") != "results/" {
-		t.Errorf("want actions/upload-artifact@v4 of results/ kept 30 days, got %+v", up)
+		t.Errorf("want actions/upload-artifact of results/ kept 30 days, got %+v", up)
 	}
 	rep := reportStep(t, w)
 	if !strings.Contains(rep.Run, "--function etl-daily") {
 		t.Errorf("report step does not name the function etl-daily:\n%s", rep.Run)
 	}
-	// Credentials reach only the steps that read the bucket, never the build or an action.
 	for _, key := range []string{"BUCKET_URL", "AWS_REGION"} {
 		if v := w.Jobs["etl"].Env; v == nil || v.Vars[strings.ToLower(key)] == nil {
 			t.Errorf("job env lacks %s", key)
 		}
 	}
-	for _, s := range Scripts(w) {
-		if has := s.Env["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_SECRET_ACCESS_KEY }}"; has != (s.Step != "build") {
-			t.Errorf("step %s: has the AWS secret key = %v; only the steps that read the bucket may", s.Step, has)
-		}
-	}
-	for _, st := range w.Jobs["etl"].Steps {
-		if _, ok := st.Exec.(*actionlint.ExecAction); ok && st.Env != nil {
-			t.Errorf("action step %s gets env vars; secrets must not reach actions", str(st.Name))
-		}
-	}
+	checkAWSCredentials(t, w, "etl", "etl", "quality", "abtest", "fetch", "Report the failure as a GitHub issue")
 }
 
 func TestCIContract(t *testing.T) {
@@ -198,6 +250,7 @@ func TestTrainContract(t *testing.T) {
 		t.Errorf("train make targets = %v, want [build-cuda train]", got)
 	}
 	reportStep(t, w)
+	checkAWSCredentials(t, w, "train", "train", "Report the failure as a GitHub issue")
 }
 
 // TestNoExpressionsInScripts: inputs and other contexts reach scripts only through env
@@ -234,6 +287,42 @@ func TestMakeTargets(t *testing.T) {
 	for _, tt := range tests {
 		if got := (Script{Run: tt.run}).MakeTargets(); !slices.Equal(got, tt.want) {
 			t.Errorf("MakeTargets(%q) = %v, want %v", tt.run, got, tt.want)
+		}
+	}
+}
+
+// pinnedUse is a third-party action pinned to a full commit SHA, its release in a comment.
+var pinnedUse = regexp.MustCompile(`^\s*(?:-\s+)?uses:\s+[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}\s+#\s+v\d+(\.\d+)*\s*$`)
+
+// TestActionsPinnedToCommits: every action a workflow uses is pinned to a full commit
+// SHA with its version in a comment (a tag can be moved; a commit cannot).
+func TestActionsPinnedToCommits(t *testing.T) {
+	files, err := Files(workflowsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for i, line := range strings.Split(string(data), "\n") {
+			if !regexp.MustCompile(`^\s*(-\s+)?uses:`).MatchString(line) || strings.Contains(line, "uses: ./") {
+				continue
+			}
+			n++
+			if !pinnedUse.MatchString(line) {
+				t.Errorf("%s:%d: %q is not pinned to a commit SHA with its version in a comment", filepath.Base(f), i+1, strings.TrimSpace(line))
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s uses no action: the check read nothing", filepath.Base(f))
+		}
+	}
+	for _, line := range []string{"      - uses: actions/checkout@v4", "uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "uses: a/b@3d3c42e # v1"} {
+		if pinnedUse.MatchString(line) {
+			t.Errorf("%q passes as pinned", line)
 		}
 	}
 }

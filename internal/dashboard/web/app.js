@@ -158,9 +158,13 @@ function drawChart(box) {
   });
   root.append(svg('text', { x: m.l + pw / 2, y: H - 4, 'text-anchor': 'middle' }, spec.x_label || 'day'));
   root.append(svg('text', { x: 12, y: m.t + ph / 2, 'text-anchor': 'middle', transform: 'rotate(-90 12 ' + (m.t + ph / 2) + ')' }, spec.y_label || ''));
-  for (const l of spec.lines || []) {
+  const labelYs = [];
+  for (const l of (spec.lines || []).slice().sort((p, q) => q.y - p.y)) { // top to bottom
     root.append(svg('line', { class: 'ref', x1: m.l, x2: m.l + pw, y1: y(l.y), y2: y(l.y) }));
-    root.append(svg('text', { class: 'reftext', x: m.l + pw - 2, y: y(l.y) - 4, 'text-anchor': 'end' }, l.label));
+    let ty = y(l.y) - 4;
+    if (labelYs.some(u => Math.abs(u - ty) < 12)) ty = y(l.y) + 12; // a close line above: label below this one
+    labelYs.push(ty);
+    root.append(svg('text', { class: 'reftext', x: m.l + pw - 2, y: ty, 'text-anchor': 'end' }, l.label));
   }
   const n = spec.series.length;
   spec.series.forEach((s, si) => {

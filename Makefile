@@ -15,8 +15,9 @@ CONFIG     ?= configs/$(MODEL).yaml
 PROMOTE    ?= true
 DEST       ?= results
 E2E_BUCKET ?=
+RESULTS_BUCKET ?= .results-bucket
 
-.PHONY: help build build-cuda test lint bench demo run-etl run-simulation run-quality run-ab-test \
+.PHONY: help build build-cuda test lint bench demo results run-etl run-simulation run-quality run-ab-test \
         status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test workflow-e2e report-screenshot \
         cuda-test cuda-typecheck verify-ab clean fuzz
 
@@ -57,6 +58,12 @@ bench: ## the benchmarks behind the figures in the README (minutes; 32M-row synt
 
 demo: build ## the whole life on the shipped MovieLens data, in ./data
 	$(BIN)/pipeline demo --bucket $(BUCKET_URL)
+
+results: build ## every published figure from one run: the committed configs end to end on an empty bucket ($(RESULTS_BUCKET)), then docs/results.json, docs/results.md and README's quote of it
+	rm -rf $(RESULTS_BUCKET)
+	mkdir -p $(RESULTS_BUCKET)
+	$(BIN)/pipeline demo --bucket file://$(abspath $(RESULTS_BUCKET)) --ncf-config configs/ncf.yaml --ss4rec-config configs/ss4rec.yaml
+	$(BIN)/pipeline results --bucket file://$(abspath $(RESULTS_BUCKET)) --out docs --readme README.md
 
 run-etl: build ## release day DAY (etl-day --day)
 	@test -n "$(DAY)" || { echo "usage: make run-etl DAY=N" >&2; exit 2; }

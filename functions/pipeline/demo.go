@@ -18,7 +18,6 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/layout"
-	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/quality"
 )
@@ -101,15 +100,28 @@ func dayOutcome(ctx context.Context, b blob.Bucket, d int) string {
 	if !rep.Success {
 		return "quality FAILED: not evaluated"
 	}
-	var r abtest.Result
-	if err := blob.ReadJSON(ctx, b, layout.ABResult(layout.Day(d)), &r); err != nil {
+	if ok, err := blob.Exists(ctx, b, layout.ABResult(layout.Day(d))); err != nil || !ok {
 		return "quality passed; no A/B result"
 	}
-	s := "quality passed; A/B " + r.Comparison.Winner
-	if pm := pipelinestatus.Primary(r.Comparison); pm != nil {
-		s += fmt.Sprintf(" (%s A-B %s)", pm.Metric, fmtDiff(pm.MeanUserDiff, pm.MeanUserDiffCI))
+	// The verdict after this day: the cumulative comparison's sequential look (the
+	// day's own comparison describes the day, it decides nothing).
+	var sum abtest.Summary
+	if err := blob.ReadJSON(ctx, b, layout.ABSummary, &sum); err != nil {
+		return "quality passed; A/B result, no summary"
 	}
-	return s
+	for _, t := range sum.Days {
+		if t.Day != d {
+			continue
+		}
+		for _, l := range t.Look {
+			if l.Segment == abtest.SegmentAll {
+				return fmt.Sprintf("quality passed; A/B after this day: winner %s (%s per user A-B %s, always-valid)",
+					l.Winner, t.Primary, fmtDiff(l.Diff, l.SequentialCI.Interval()))
+			}
+		}
+		return "quality passed; A/B: " + t.Excluded
+	}
+	return "quality passed; A/B result not yet in the summary"
 }
 
 // writeDemoSummary prints the summary table of a demo run.

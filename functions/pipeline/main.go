@@ -25,6 +25,7 @@ var commands = []command{
 	{"serve", servePurpose, serve},
 	{"status", statusPurpose, status},
 	{"dashboard", dashboardPurpose, dashboardCmd},
+	{"results", resultsPurpose, resultsCmd},
 	{"fetch-results", fetchPurpose, fetchResultsCmd},
 	{"report-failure", reportFailurePurpose, reportFailure},
 }

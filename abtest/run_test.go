@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -18,6 +19,21 @@ import (
 	"github.com/recpipe/recpipe/internal/schemas"
 	"github.com/recpipe/recpipe/model/scoring"
 )
+
+// evaluatedFixture is the fixture after ab-eval --all (alpha against beta), with its summary.
+func evaluatedFixture(t *testing.T) (*fixture, Summary) {
+	t.Helper()
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
+		t.Fatal(err)
+	}
+	return f, sum
+}
 
 func readResult(t *testing.T, b blob.Bucket, d int) Result {
 	t.Helper()
@@ -68,14 +84,7 @@ func TestRunAllSkipsFailedDayAndValidates(t *testing.T) {
 // batches and the predictors.
 func TestResultsRecomputedIndependently(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var sum Summary
-	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
-		t.Fatal(err)
-	}
+	f, sum := evaluatedFixture(t)
 	var se, n float64
 	var p5 []float64
 	for _, d := range []int{1, 2, 4, 5} {
@@ -128,14 +137,7 @@ func TestResultsRecomputedIndependently(t *testing.T) {
 // three segments.
 func TestSegmentsRecomputed(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var sum Summary
-	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
-		t.Fatal(err)
-	}
+	f, sum := evaluatedFixture(t)
 	cum := sum.Cumulative
 	se := map[string]float64{}
 	n := map[string]float64{}
@@ -189,15 +191,17 @@ func TestSegmentsRecomputed(t *testing.T) {
 // uses the verdict's own interval.
 func TestSummaryOneAnswerPerMetric(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	if _, err := f.evaluator("alpha", "beta").RunAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var sum Summary
-	if err := blob.ReadJSON(ctx, f.b, layout.ABSummary, &sum); err != nil {
-		t.Fatal(err)
-	}
+	f, sum := evaluatedFixture(t)
 	cum := sum.Cumulative
+	page, err := blob.ReadAll(ctx, f.b, layout.ABReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := cum.Primary()
+	// The page's verdict box, the verdict table and the last day's row give the same interval.
+	if ci := fmtCI(pv.SequentialCI.Interval()); strings.Count(string(page), ci) < 3 {
+		t.Errorf("the primary verdict's interval %s appears %d times on the page, want the box, the table and the last day", ci, strings.Count(string(page), ci))
+	}
 	last := sum.Days[len(sum.Days)-1]
 	for _, l := range last.Look {
 		v := findVerdict(cum.Verdicts, cum.Stats.Primary, l.Segment, UnitUser)
@@ -223,6 +227,9 @@ func TestSummaryOneAnswerPerMetric(t *testing.T) {
 	v := findVerdict(cum.Verdicts, imp.Metric, SegmentAll, UnitUser)
 	if imp.DeltaBMinusA.Low != -v.SequentialCI[1] || imp.DeltaBMinusA.High != -v.SequentialCI[0] || imp.Winner != v.Winner {
 		t.Errorf("impact %+v from verdict %+v", imp.DeltaBMinusA, v)
+	}
+	if want := fmt.Sprintf("[%.4f, %.4f]", imp.DeltaBMinusA.Low, imp.DeltaBMinusA.High); !strings.Contains(string(page), want) {
+		t.Errorf("the page's impact interval %s is missing", want)
 	}
 }
 

@@ -107,6 +107,7 @@ type pageCheck struct {
 // and the open page shows it without a reload. Every request the page makes goes to
 // the dashboard itself.
 func TestBrowser(t *testing.T) {
+	chromiumPath(t) // skip (or fail) before building the bucket
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	b := newFixture(t)

@@ -110,6 +110,18 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 	days = slices.Clone(days)
 	slices.Sort(days)
 	days = slices.Compact(days)
+	// A day's history is every earlier released day whose quality passed: it is
+	// final once every earlier released day has its verdict. Until then the day
+	// waits (the missing report's event evaluates it), so that a result never
+	// depends on which days were checked first.
+	unchecked := func(d int) int {
+		for _, h := range released {
+			if _, ok := quality[h]; h < d && !ok {
+				return h
+			}
+		}
+		return 0
+	}
 	var todo []int
 	for _, d := range days {
 		switch q, ok := quality[d]; {
@@ -119,6 +131,10 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, layout.QualityReport(layout.Day(d))))
 		case !q.Success:
 			e.skip(fmt.Sprintf("day %d: quality report %s says success=false", d, q.Key))
+		case unchecked(d) > 0:
+			h := unchecked(d)
+			e.skip(fmt.Sprintf("day %d: released day %d has no quality report yet at %s, so day %d's history is not final (that report's event evaluates day %d)",
+				d, h, layout.QualityReport(layout.Day(h)), d, d))
 		default:
 			todo = append(todo, d)
 		}
@@ -160,10 +176,10 @@ func (e *Evaluator) RunAll(ctx context.Context) ([]int, error) {
 	return e.RunDays(ctx, released)
 }
 
-// OnKey runs what an object event on key k asks for. A passing quality report
-// evaluates its day and again every later released day: their history includes this
-// day's rows once it has passed, so whatever order the reports arrive in, the results
-// end the same. A champion of model A or B re-evaluates every released day. Other keys
+// OnKey runs what an object event on key k asks for. A quality report evaluates its
+// day (when it passed) and again every later released day: a day is evaluated only
+// once every earlier released day has its verdict (see RunDays), so whatever order
+// the reports arrive in, each result is written from its final history. A champion of model A or B re-evaluates every released day. Other keys
 // are ignored.
 func (e *Evaluator) OnKey(ctx context.Context, k layout.Key) ([]int, error) {
 	switch k.Kind {
@@ -181,12 +197,12 @@ func (e *Evaluator) onQualityReport(ctx context.Context, d int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Later released days wait for this report (see RunDays): passed or failed, it
+	// completes their history, so they are evaluated again too.
 	days := []int{d}
-	if q, _, err := readQuality(ctx, e.Bucket, d); err == nil && q.Success {
-		for _, h := range released {
-			if h > d {
-				days = append(days, h)
-			}
+	for _, h := range released {
+		if h > d {
+			days = append(days, h)
 		}
 	}
 	return e.RunDays(ctx, days) // reports the failed or missing report of d

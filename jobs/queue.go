@@ -122,7 +122,13 @@ func Embedded(b blob.Bucket, d *Dispatcher) (blob.Bucket, *Queue) {
 
 // EmbeddedWorkers is Embedded with at most workers events dispatched at once.
 func EmbeddedWorkers(b blob.Bucket, d *Dispatcher, workers int) (blob.Bucket, *Queue) {
-	q := NewQueue(d, QueueOptions{Workers: workers})
+	return EmbeddedWith(b, d, QueueOptions{Workers: workers})
+}
+
+// EmbeddedWith is Embedded with the queue's options: with an inbox, the commits'
+// events are received durably and retried as a receiver's are.
+func EmbeddedWith(b blob.Bucket, d *Dispatcher, o QueueOptions) (blob.Bucket, *Queue) {
+	q := NewQueue(d, o)
 	hooked := blob.WithCommitHook(b, q.onCommit)
 	d.bucket = hooked
 	return hooked, q

@@ -10,7 +10,8 @@ import (
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl/releasetest"
-	"github.com/recpipe/recpipe/functions/internal/handlers"
+	"github.com/recpipe/recpipe/functions/internal/abeval"
+	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
@@ -80,13 +81,12 @@ const orderDataset = "synthetic-order"
 func releasedFixture(t *testing.T) *blob.Mem {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
 	b := blob.NewMem()
 	if _, err := releasetest.Write(ctx, b, orderDataset, releasetest.Synthetic(16000, 2000, 4000, 7)); err != nil {
 		t.Fatal(err)
 	}
 	for d := 1; d <= layout.Days; d++ {
-		if _, _, err := releaseDay(ctx, b, orderDataset, d, log); err != nil {
+		if err := releaseDay(ctx, b, orderDataset, d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,8 +94,8 @@ func releasedFixture(t *testing.T) *blob.Mem {
 }
 
 // orderFunctions are quality-check and ab-eval with the test's settings.
-func orderFunctions() (handlers.QualityConfig, handlers.ABEvalConfig) {
-	return handlers.QualityConfig{}, handlers.ABEvalConfig{Dataset: orderDataset, ModelA: "baseline:user-item-bias",
+func orderFunctions() (qualitycheck.Config, abeval.Config) {
+	return qualitycheck.Config{Dataset: orderDataset}, abeval.Config{Dataset: orderDataset, ModelA: "baseline:user-item-bias",
 		ModelB: "baseline:history-aware-bias", Primary: "rmse", Seed: 1, Resamples: abtest.MinResamples}
 }
 
@@ -106,13 +106,13 @@ func runAll(t *testing.T, b blob.Bucket) {
 	log := slog.New(slog.DiscardHandler)
 	qc, ac := orderFunctions()
 	if err := jobs.Execute(ctx, b, log, jobs.QualityCheck, []string{"--all"}, func(ctx context.Context, env *jobs.Env) error {
-		_, err := handlers.RunQualityCheck(ctx, env, qc, 0)
+		_, err := qualitycheck.Run(ctx, env, qc, 0)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := jobs.Execute(ctx, b, log, jobs.ABEval, []string{"--all"}, func(ctx context.Context, env *jobs.Env) error {
-		return handlers.RunABEval(ctx, env, ac, handlers.ABTarget{All: true})
+		return abeval.Run(ctx, env, ac, abeval.Target{All: true})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func deliverManifests(t *testing.T, raw blob.Bucket, days []int) {
 	defer cancel()
 	d := jobs.NewDispatcher(raw, slog.New(slog.DiscardHandler))
 	qc, ac := orderFunctions()
-	for _, f := range []jobs.Function{handlers.QualityCheckFunction(qc), handlers.ABEvalFunction(ac)} {
+	for _, f := range []jobs.Function{qualitycheck.Function(qc), abeval.Function(ac)} {
 		if err := d.Register(f); err != nil {
 			t.Fatal(err)
 		}

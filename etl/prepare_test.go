@@ -12,29 +12,14 @@ import (
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/blob/blobtest"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/internal/schemas"
 )
 
 // prepSnapshot returns every object of the bucket by key.
-func prepSnapshot(t *testing.T, b blob.Bucket) map[string][]byte {
-	t.Helper()
-	ctx := context.Background()
-	list, err := b.List(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, a := range list {
-		data, err := blob.ReadAll(ctx, b, a.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[a.Key] = data
-	}
-	return out
-}
+func prepSnapshot(t *testing.T, b blob.Bucket) map[string][]byte { return blobtest.Objects(t, b, "") }
 
 // TestPrepareMovieLensSmall checks the "done when" on the shipped release.
 func TestPrepareMovieLensSmall(t *testing.T) {

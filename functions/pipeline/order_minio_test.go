@@ -13,6 +13,7 @@ import (
 	"github.com/recpipe/recpipe/functions/internal/abeval"
 	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/blob/blobtest"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/miniotest"
 	"github.com/recpipe/recpipe/jobs"
@@ -49,7 +50,7 @@ func TestFirstDeliveryOrderDoesNotChangeResults(t *testing.T) {
 
 	var n int
 	for _, prefix := range []string{"quality/", "abtest/"} {
-		want, got := objects(t, inOrder, prefix), objects(t, reversed, prefix)
+		want, got := blobtest.Objects(t, inOrder, prefix), blobtest.Objects(t, reversed, prefix)
 		for key, w := range want {
 			g, ok := got[key]
 			switch {
@@ -66,7 +67,7 @@ func TestFirstDeliveryOrderDoesNotChangeResults(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := objects(t, reversed, "abtest/")[layout.ABResult(layout.Days)]; !ok || n < 2*layout.Days+4 {
+	if _, ok := blobtest.Objects(t, reversed, "abtest/")[layout.ABResult(layout.Days)]; !ok || n < 2*layout.Days+4 {
 		t.Fatalf("compared %d objects: the chain did not run", n)
 	}
 	t.Logf("%d objects under quality/ and abtest/ identical", n)
@@ -163,23 +164,4 @@ func copyAll(t *testing.T, src, dst blob.Bucket) {
 	for _, a := range list {
 		copyObject(t, src, dst, a.Key)
 	}
-}
-
-// objects maps every key under prefix to its bytes.
-func objects(t *testing.T, b blob.Bucket, prefix string) map[string][]byte {
-	t.Helper()
-	ctx := context.Background()
-	list, err := b.List(ctx, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, a := range list {
-		data, err := blob.ReadAll(ctx, b, a.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[a.Key] = data
-	}
-	return out
 }

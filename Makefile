@@ -18,7 +18,7 @@ E2E_BUCKET ?=
 RESULTS_BUCKET ?= .results-bucket
 
 .PHONY: help build build-cuda test lint bench demo results run-etl run-simulation run-quality run-ab-test \
-        status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test workflow-e2e report-screenshot \
+        status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test lambda-bench workflow-e2e report-screenshot \
         cuda-test cuda-typecheck verify-ab clean fuzz
 
 help: ## list the targets
@@ -46,6 +46,9 @@ test: build lambda lambda-rie ## vet and the whole suite (race detector) against
 
 lambda-rie: ## install the pinned AWS Lambda Runtime Interface Emulator into .tools/ (about a minute)
 	scripts/lambda-rie.sh >/dev/null
+
+lambda-bench: build lambda lambda-rie ## the template's sizing figures: both functions under the emulator at ML-32M scale (an hour or more)
+	scripts/with-minio.sh bash -c '$(LAMBDA_TEST_ENV) RECPIPE_REQUIRE_MINIO=1 $(GO) test -count=1 -run "^$$" -bench EmulatorScale -benchtime 1x -timeout 300m -v ./infra/aws/lambdatest'
 
 lambda-test: build lambda lambda-rie ## the Lambda zips under the Runtime Interface Emulator against MinIO, compared with the CLI (needs strace)
 	scripts/with-minio.sh bash -c '$(LAMBDA_TEST_ENV) RECPIPE_REQUIRE_STRACE=1 RECPIPE_REQUIRE_MINIO=1 $(GO) test -count=1 -v -timeout 20m -run . ./infra/aws/lambdatest'

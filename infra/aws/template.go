@@ -14,16 +14,14 @@ import (
 // Access is what one function may do in the bucket: read everything under the key
 // prefix, write only under these prefixes.
 type Access struct {
-	Writes     []string // key prefixes it writes (relative to the key prefix)
-	MemoryMB   int
-	TimeoutSec int
+	Writes []string // key prefixes it writes (relative to the key prefix)
 }
 
 // FunctionAccess lists, for every function the routing table leads to, what it writes.
 // TestEveryRoutedFunctionHasAccess keeps it complete.
 var FunctionAccess = map[string]Access{
-	jobs.QualityCheck: {Writes: []string{layout.QualityPrefix, layout.Runs(jobs.QualityCheck)}, MemoryMB: 1024, TimeoutSec: 300},
-	jobs.ABEval:       {Writes: []string{layout.ABPrefix, layout.Runs(jobs.ABEval)}, MemoryMB: 3008, TimeoutSec: 900},
+	jobs.QualityCheck: {Writes: []string{layout.QualityPrefix, layout.Runs(jobs.QualityCheck)}},
+	jobs.ABEval:       {Writes: []string{layout.ABPrefix, layout.Runs(jobs.ABEval)}},
 }
 
 type m = map[string]any
@@ -51,8 +49,12 @@ func Template() ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("function %s has no entry in FunctionAccess", fn)
 		}
+		size, ok := FunctionSizing[fn]
+		if !ok {
+			return nil, fmt.Errorf("function %s has no entry in FunctionSizing", fn)
+		}
 		id := LogicalName(fn)
-		addFunction(resources, fn, id, acc)
+		addFunction(resources, fn, id, acc, size)
 		bucketDeps = append(bucketDeps, id+"Permission")
 	}
 	for _, r := range jobs.Routes {
@@ -99,16 +101,23 @@ func Template() ([]byte, error) {
 			"FailureQueue": m{"Value": m{"Ref": "FailureQueue"}, "Description": "events whose function failed after Lambda's retries"},
 		},
 	}
+	var node yaml.Node
+	if err := node.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := addSizingComments(&node, FunctionSizing); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(&node); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), enc.Close()
 }
 
-func addFunction(res m, fn, id string, acc Access) {
+func addFunction(res m, fn, id string, acc Access, size Sizing) {
 	var writeARNs []any
 	for _, p := range acc.Writes {
 		writeARNs = append(writeARNs, sub("arn:${AWS::Partition}:s3:::${BucketName}/${KeyPrefix}"+p+"*"))
@@ -152,8 +161,8 @@ func addFunction(res m, fn, id string, acc Access) {
 			"Runtime":       "provided.al2023",
 			"Handler":       "bootstrap",
 			"Architectures": []string{"x86_64"},
-			"MemorySize":    acc.MemoryMB,
-			"Timeout":       acc.TimeoutSec,
+			"MemorySize":    size.MemoryMB,
+			"Timeout":       size.TimeoutSec,
 			"Role":          m{"Fn::GetAtt": []string{id + "Role", "Arn"}},
 			"Code":          m{"S3Bucket": m{"Ref": "CodeBucket"}, "S3Key": sub("${CodeKeyPrefix}" + fn + ".zip")},
 			"Environment":   m{"Variables": m{"BUCKET_URL": sub("s3://${BucketName}/${KeyPrefix}")}},

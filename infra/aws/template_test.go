@@ -39,6 +39,9 @@ func TestEveryRoutedFunctionHasAccess(t *testing.T) {
 		if _, ok := FunctionAccess[fn]; !ok {
 			t.Errorf("routed function %s has no FunctionAccess entry", fn)
 		}
+		if _, ok := FunctionSizing[fn]; !ok {
+			t.Errorf("routed function %s has no FunctionSizing entry", fn)
+		}
 	}
 }
 

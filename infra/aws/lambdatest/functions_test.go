@@ -107,7 +107,7 @@ type underTest struct {
 
 // emulated is the function's settings from the template, with the bucket URL pointing
 // at the test MinIO through the proxy.
-func emulated(t *testing.T, s *site, name, endpoint string) Function {
+func emulated(t testing.TB, s *site, name, endpoint string) Function {
 	t.Helper()
 	fn, err := TemplateFunction(name, map[string]string{"BucketName": s.bucket, "KeyPrefix": lambdaPrefix})
 	if err != nil {

@@ -39,7 +39,7 @@ type tools struct {
 	strace         string // "" when strace is not installed
 }
 
-func needTools(t *testing.T) tools {
+func needTools(t testing.TB) tools {
 	t.Helper()
 	tl := tools{dist: os.Getenv(EnvDist), bin: os.Getenv(EnvBin), rie: os.Getenv(EnvRIE)}
 	var missing []string
@@ -84,7 +84,7 @@ const (
 	cliPrefix    = "cli/"
 )
 
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	s := miniotest.Shared(t)
 	st := &site{srv: s, bucket: s.NewBucket(t)}
@@ -103,7 +103,7 @@ func (s *site) url(prefix, endpoint string) string {
 	return "s3://" + s.bucket + "/" + strings.TrimSuffix(prefix, "/") + "?" + q.Encode()
 }
 
-func (s *site) open(t *testing.T, prefix string) blob.Bucket {
+func (s *site) open(t testing.TB, prefix string) blob.Bucket {
 	t.Helper()
 	b, err := blob.Open(t.Context(), s.url(prefix, ""))
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *site) cliEnv() []string {
 }
 
 // runCLI runs bin/<name> args on the CLI side and fails the test unless it exits 0.
-func runCLI(t *testing.T, tl tools, s *site, name string, args ...string) {
+func runCLI(t testing.TB, tl tools, s *site, name string, args ...string) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), filepath.Join(tl.bin, name), args...)
 	cmd.Env = s.cliEnv()
@@ -174,7 +174,7 @@ func (s *site) release(t *testing.T, tl tools, d int) {
 }
 
 // mirror copies every object under from to the same key under to.
-func (s *site) mirror(t *testing.T, from, to string) {
+func (s *site) mirror(t testing.TB, from, to string) {
 	t.Helper()
 	ctx := t.Context()
 	list, err := s.raw.List(ctx, from)
@@ -193,7 +193,7 @@ func (s *site) mirror(t *testing.T, from, to string) {
 }
 
 // object is the event of an object of the functions' side (key without the prefix).
-func (s *site) object(t *testing.T, key string) Object {
+func (s *site) object(t testing.TB, key string) Object {
 	t.Helper()
 	a, err := s.lambda.Stat(t.Context(), key)
 	if err != nil {
@@ -203,7 +203,7 @@ func (s *site) object(t *testing.T, key string) Object {
 }
 
 // state maps every key under prefix to its ETag.
-func (s *site) state(t *testing.T, prefix string) map[string]string {
+func (s *site) state(t testing.TB, prefix string) map[string]string {
 	t.Helper()
 	list, err := s.raw.List(t.Context(), prefix)
 	if err != nil {
@@ -265,7 +265,7 @@ func union(a, b map[string]string) []string {
 }
 
 // runRecords returns the run records of function on the functions' side, by id.
-func (s *site) runRecords(t *testing.T, function string) map[string]*jobs.Record {
+func (s *site) runRecords(t testing.TB, function string) map[string]*jobs.Record {
 	t.Helper()
 	list, err := s.lambda.List(t.Context(), "runs/"+function+"/")
 	if err != nil {

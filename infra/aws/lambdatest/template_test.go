@@ -2,6 +2,9 @@ package lambdatest
 
 import (
 	"archive/zip"
+	"slices"
+
+	"github.com/recpipe/recpipe/internal/ratings"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,9 +22,9 @@ func TestTemplateFunction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		acc := awsinfra.FunctionAccess[name]
+		size := awsinfra.FunctionSizing[name]
 		if f.FunctionName != "recpipe-"+name || f.Env["BUCKET_URL"] != "s3://data/p/" ||
-			f.MemoryMB != acc.MemoryMB || f.Timeout != time.Duration(acc.TimeoutSec)*time.Second {
+			f.MemoryMB != size.MemoryMB || f.Timeout != time.Duration(size.TimeoutSec)*time.Second {
 			t.Errorf("%s: %+v", name, f)
 		}
 	}
@@ -100,5 +103,15 @@ func TestUnpack(t *testing.T) {
 				t.Errorf("changes %v, want [created new]", d)
 			}
 		})
+	}
+}
+
+func TestLastPerUser(t *testing.T) {
+	r := func(u, it int32, ts int64) ratings.Rating { return ratings.Rating{User: u, Item: it, Time: ts} }
+	in := []ratings.Rating{r(2, 1, 5), r(1, 1, 3), r(1, 2, 1), r(2, 2, 1), r(1, 3, 2), r(3, 9, 1)}
+	got := lastPerUser(in, 2)
+	want := []ratings.Rating{r(1, 3, 2), r(1, 1, 3), r(2, 2, 1), r(2, 1, 5), r(3, 9, 1)}
+	if !slices.Equal(got, want) {
+		t.Errorf("lastPerUser = %v, want %v", got, want)
 	}
 }

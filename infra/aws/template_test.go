@@ -90,3 +90,16 @@ func TestLogicalName(t *testing.T) {
 		}
 	}
 }
+
+// Every function's memory and timeout come with the measurement behind them.
+func TestSizingIsMeasured(t *testing.T) {
+	for fn, s := range FunctionSizing {
+		if !strings.HasPrefix(s.Measured, measuredBy) || !strings.Contains(s.Measured, "peak RSS") {
+			t.Errorf("%s: MemorySize %d and Timeout %d without the measurement behind them (Measured %q)",
+				fn, s.MemoryMB, s.TimeoutSec, s.Measured)
+		}
+		if s.MemoryMB < 128 || s.MemoryMB > 10240 || s.TimeoutSec < 1 || s.TimeoutSec > 900 {
+			t.Errorf("%s: MemorySize %d / Timeout %d outside Lambda's limits (128-10240 MB, 1-900 s)", fn, s.MemoryMB, s.TimeoutSec)
+		}
+	}
+}

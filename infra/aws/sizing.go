@@ -63,22 +63,25 @@ func lookup(n *yaml.Node, path ...string) *yaml.Node {
 // FunctionSizing gives every routed function its memory and timeout on Lambda, from
 // `make lambda-bench` (BenchmarkEmulatorScale in infra/aws/lambdatest: both functions
 // under the Lambda Runtime Interface Emulator on synthetic-32000000, ML-32M scale, in
-// a MinIO on the same 2-core machine, load average 3-17, 2026-12-05). Lambda gives a
-// function one vCPU per 1769 MB. TestEveryRoutedFunctionHasAccess keeps it complete;
-// TestSizingIsMeasured keeps each figure's measurement beside it.
+// a MinIO on the same 2-core machine, 2026-12-05, shared with other work: load average
+// 13-25, so wall times are upper bounds and CPU seconds the steadier figure). Lambda
+// gives a function one vCPU per 1769 MB. TestEveryRoutedFunctionHasAccess keeps it
+// complete; TestSizingIsMeasured keeps each figure's measurement beside it.
 var FunctionSizing = map[string]Sizing{
 	jobs.QualityCheck: {MemoryMB: 1024, TimeoutSec: 120, Measured: measuredBy + `
 quality-check on synthetic-32000000: day 1 (cold start, builds the train profile)
-11.2 s wall, 9.5 CPU-s; days 2-20 (warm) 0.32 s median, 0.48 s max; peak RSS 79 MiB.
-MemorySize 1024: 13x the peak, and 0.58 vCPU, so day 1 takes about 16 s.
-Timeout 120: 7x that.`},
-	jobs.ABEval: {MemoryMB: 6144, TimeoutSec: 600, Measured: measuredBy + `
+11.6 CPU-s (46 s wall at load 13-25; 11 s at load 2-17); days 2-20 (warm) 0.2-0.4 CPU-s,
+3 s wall at most; peak RSS 81 MiB.
+MemorySize 1024: 12x the peak, and 0.58 vCPU: day 1 about 20 s.
+Timeout 120: 6x that.`},
+	jobs.ABEval: {MemoryMB: 6144, TimeoutSec: 900, Measured: measuredBy + `
 ab-eval on synthetic-32000000, the 20-day re-evaluation a champion's event starts
 (NCF and SS4Rec of the committed configs, trained one epoch on a sample: scoring
-costs what the nets cost, however trained): cold start 110 s wall, 179 CPU-s, peak RSS
-3420 MiB; again in the same warm process 150 s wall, 173 CPU-s, peak RSS 4449 MiB.
-MemorySize 6144: 1.38x the warm peak (3008 would be exceeded), 3.5 vCPU.
-Timeout 600: 4x the slowest run; all of its CPU time on one vCPU would be 179 s.`},
+costs what the nets cost, however trained): cold start 203 CPU-s, peak RSS 3425 MiB;
+again in the same warm process 199 CPU-s, peak RSS 4480 MiB. Wall 551 s and 559 s at
+load 13-25 (110 s and 150 s at load 2-17, before abtest's sequential verdict).
+MemorySize 6144: 1.37x the warm peak (3008 would be exceeded), 3.5 vCPU.
+Timeout 900 (Lambda's most): 4.4x its CPU time on one vCPU, 1.6x the loaded wall.`},
 }
 
 // measuredBy opens every Measured text.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -51,10 +52,13 @@ const timeoutForTest = 6 * time.Second
 //     and another key prefix, runs once and writes byte for byte what the command
 //     line writes (the other two records are ignored); the same event again runs
 //     nothing and changes nothing;
-//   - day 2: a run whose output writes fail returns an error payload (so Lambda
-//     retries it) and leaves no output and no event marker; the retry succeeds;
+//   - day 2: an event whose runs keep failing returns an error payload (so Lambda's
+//     retries and on-failure destination see it) after the runtime's own retries,
+//     leaves no output, and is marked given up (Lambda's retry of it fails without a
+//     run); the day's event whose first run fails succeeds through the runtime's
+//     retry, and its outputs equal the command line's;
 //   - day 3: a run held at its first output write past its timeout is reported as
-//     timed out and leaves no output, no event marker and no process; the retry
+//     timed out and leaves no output, no event marker and no process; Lambda's retry
 //     succeeds;
 //   - the function writes nothing outside its /tmp (strace), leaves its task folder
 //     as unpacked and its /tmp empty after each run, and prints no secret.
@@ -93,16 +97,18 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 // underTest is one function and what the days did with it.
 type underTest struct {
 	function
-	top  *testing.T // the emulators live as long as it
-	tl   tools
-	s    *site
-	g    *gate
-	fn   Function
-	emu  *Emulator   // the function as the template configures it
-	slow *Emulator   // the same with timeoutForTest, for day 3
-	cold *Invocation // day 1's
-	warm []*Invocation
-	runs []*jobs.Record
+	top    *testing.T // the emulators live as long as it
+	tl     tools
+	s      *site
+	g      *gate
+	fn     Function
+	emu    *Emulator   // the function as the template configures it
+	slow   *Emulator   // the same with timeoutForTest, for day 3
+	cold   *Invocation // day 1's
+	dup    *Invocation // day 1's again: a warm round trip that runs nothing
+	second *Invocation // day 2's: one failed run and the runtime's retry
+	late   *Invocation // day 3's retry after the timeout
+	runs   []*jobs.Record
 }
 
 // emulated is the function's settings from the template, with the bucket URL pointing
@@ -218,31 +224,75 @@ func (u *underTest) day1(t *testing.T) {
 	u.sameAsCLI(t, 1)
 
 	state := s.state(t, lambdaPrefix)
-	u.mustRun(t, u.invoke(t, u.emu, u.body(t, s.object(t, k))), "day 1 again")
+	u.dup = u.invoke(t, u.emu, u.body(t, s.object(t, k)))
+	u.mustRun(t, u.dup, "day 1 again")
 	if after := s.state(t, lambdaPrefix); !maps.Equal(state, after) {
 		t.Fatalf("the redelivered day 1 event changed the bucket: %v", diffKeys(state, after))
 	}
 }
 
-// day2: the output writes fail, then the retry succeeds.
+// day2: first an earlier version of the day's object (another ETag, as an event
+// delayed past an overwrite carries) whose output writes keep failing: the runtime
+// retries it within the invocation (jobs.DefaultRetryPolicy), gives up, marks the event
+// failed for good and returns an error payload, which Lambda's retries and on-failure
+// destination see; Lambda's retry of it then fails at once without a run (jobs: a
+// given-up event is final). Then the day's event meets writes that fail for one run:
+// the runtime retries it within the invocation, which succeeds, and the outputs equal
+// the command line's.
 func (u *underTest) day2(t *testing.T) {
 	s := u.s
 	k := u.event(2)
-	ev := u.body(t, s.object(t, k))
+	older := s.object(t, k)
+	older.ETag = md5hex("an earlier version of " + k)
+	evOld := u.body(t, older)
 	state := s.state(t, lambdaPrefix)
 	u.g.set(gateFail, s.bucket, lambdaPrefix+u.outputs)
-	failed := u.invoke(t, u.emu, ev)
+	failed := u.invoke(t, u.emu, evOld)
 	u.g.set(gatePass, s.bucket, lambdaPrefix+u.outputs)
 	if failed.Err == nil {
-		t.Fatalf("day 2 with failing writes: %s, want an error payload", failed)
+		t.Fatalf("day 2 (earlier version) with failing writes: %s, want an error payload", failed)
 	}
-	t.Logf("day 2, writes failing: error payload %s: %.200s", failed.Err.Type, failed.Err.Message)
-	noOutputChange(t, s, u.function, state, "the failed day 2 run")
-	u.retry(t, 2, ev)
+	t.Logf("day 2 (earlier version), writes failing: error payload %s after %s: %.160s",
+		failed.Err.Type, failed.Elapsed.Round(time.Millisecond), failed.Err.Message)
+	marker := layout.EventMarker(u.name, k, older.ETag)
+	var m jobs.Marker
+	if err := blob.ReadJSON(t.Context(), s.lambda, marker, &m); err != nil || !m.GaveUp || m.Status != jobs.StatusFailed {
+		t.Fatalf("event marker of the given-up event: %+v, %v; want status failed, gave up", m, err)
+	}
+	noOutputChange(t, s, u.function, state, "the failed day 2 run", marker)
+	before := s.runRecords(t, u.name)
+	again := u.invoke(t, u.emu, evOld)
+	if again.Err == nil || len(newRecords(before, s.runRecords(t, u.name))) != 0 {
+		t.Fatalf("Lambda's retry of the given-up event: %s with %d new runs, want an error payload and no run",
+			again, len(newRecords(before, s.runRecords(t, u.name))))
+	}
+
+	before = s.runRecords(t, u.name)
+	u.g.failNext(blobAttempts, s.bucket, lambdaPrefix+u.outputs)
+	inv := u.invoke(t, u.emu, u.body(t, s.object(t, k)))
+	u.mustRun(t, inv, "day 2 with one failing run")
+	u.second = inv
+	var statuses []string
+	for _, r := range newRecords(before, s.runRecords(t, u.name)) {
+		statuses = append(statuses, r.Status)
+		if r.Status == jobs.StatusOK {
+			u.runs = append(u.runs, r)
+		}
+	}
+	slices.Sort(statuses)
+	if !slices.Equal(statuses, []string{jobs.StatusFailed, jobs.StatusOK}) {
+		t.Fatalf("day 2 with one failing run: runs %v, want one failed and one ok", statuses)
+	}
+	t.Logf("day 2: one run failed, the runtime's retry succeeded; the invocation took %s", inv.Elapsed.Round(time.Millisecond))
+	u.sameAsCLI(t, 2)
 }
 
+// blobAttempts is how often the storage layer tries a write (blob.DefaultRetryPolicy):
+// failing that many writes fails one run.
+const blobAttempts = 6
+
 // day3: the run is held at its first output write until its timeout stops it; then
-// the retry succeeds.
+// Lambda's retry succeeds (after the killed run's claim on the event has lapsed).
 func (u *underTest) day3(t *testing.T) {
 	s := u.s
 	k := u.event(3)
@@ -270,9 +320,8 @@ func (u *underTest) day3(t *testing.T) {
 func (u *underTest) retry(t *testing.T, d int, body []byte) {
 	t.Helper()
 	before := u.s.runRecords(t, u.name)
-	warm := u.invoke(t, u.emu, body)
-	u.mustRun(t, warm, fmt.Sprintf("day %d retried", d))
-	u.warm = append(u.warm, warm)
+	u.late = u.invoke(t, u.emu, body)
+	u.mustRun(t, u.late, fmt.Sprintf("day %d retried", d))
 	u.onlyRun(t, before, u.event(d))
 	u.sameAsCLI(t, d)
 }
@@ -306,31 +355,38 @@ func (u *underTest) checkDisk(t *testing.T) {
 // report logs the figures: cold start and warm invocations as the caller saw them,
 // and the process's peak memory from the run records.
 func (u *underTest) report(t *testing.T) {
+	if u.cold == nil {
+		return
+	}
 	var peak int64
-	var walls, warms []string
+	var walls []string
 	for _, r := range u.runs {
 		peak = max(peak, r.Usage.PeakRSSBytes)
 		walls = append(walls, fmt.Sprintf("%.2fs", r.Usage.WallSeconds))
 	}
-	for _, w := range u.warm {
-		warms = append(warms, w.Elapsed.Round(time.Millisecond).String())
+	ms := func(inv *Invocation) string {
+		if inv == nil {
+			return "-"
+		}
+		return inv.Elapsed.Round(time.Millisecond).String()
 	}
-	if u.cold == nil {
-		return
-	}
-	t.Logf("EMULATOR %s (ml-latest-small, template: %d MB, %s; strace %v): cold start %s (runtime init %s), warm %s; runs %s; peak RSS %d MiB",
-		u.name, u.fn.MemoryMB, u.fn.Timeout, u.tl.strace != "", u.cold.Elapsed.Round(time.Millisecond),
-		u.cold.Init.Round(time.Millisecond), strings.Join(warms, ", "), strings.Join(walls, ", "), peak>>20)
+	t.Logf("EMULATOR %s (ml-latest-small, template: %d MB, %s; strace %v): cold start %s (runtime init %s); "+
+		"warm duplicate %s; day 2 with one failed run and the runtime's retry %s; day 3 retry after the timeout %s; "+
+		"successful runs %s; peak RSS %d MiB",
+		u.name, u.fn.MemoryMB, u.fn.Timeout, u.tl.strace != "", ms(u.cold), u.cold.Init.Round(time.Millisecond),
+		ms(u.dup), ms(u.second), ms(u.late), strings.Join(walls, ", "), peak>>20)
 }
 
-// noOutputChange fails the test if the functions' side changed other than by run
-// records: no output, no event marker.
-func noOutputChange(t *testing.T, s *site, f function, before map[string]string, what string) {
+// noOutputChange fails the test if the functions' side changed other than by the
+// runtime's records of the attempt (its run records, its receipt of the event in the
+// inbox, its claims on it) and the keys expected: no output, no event marker.
+func noOutputChange(t *testing.T, s *site, f function, before map[string]string, what string, expected ...string) {
 	t.Helper()
 	after := s.state(t, lambdaPrefix)
 	var changed []string
 	for _, k := range diffKeys(before, after) {
-		if layout.IsKind(k, layout.KindRunRecord) && strings.HasPrefix(k, "runs/"+f.name+"/") {
+		if key, err := layout.Parse(k); slices.Contains(expected, k) || err == nil && key.Function == f.name &&
+			(key.Kind == layout.KindRunRecord || key.Kind == layout.KindClaim || key.Kind == layout.KindInboxEntry) {
 			continue
 		}
 		changed = append(changed, k)
@@ -378,15 +434,17 @@ func tail(s string, n int) string {
 // changes and then fail them (the write never reaches the store, as when the
 // function is stopped in the middle of it).
 type gate struct {
-	mode    atomic.Int32
-	path    atomic.Value // "/<bucket>/<prefix>"
-	held    atomic.Int32
-	release atomic.Value // chan struct{}
+	mode     atomic.Int32
+	failLeft atomic.Int32 // gateFailNext: writes still to fail
+	path     atomic.Value // "/<bucket>/<prefix>"
+	held     atomic.Int32
+	release  atomic.Value // chan struct{}
 }
 
 const (
 	gatePass = iota
 	gateFail
+	gateFailNext
 	gateStall
 )
 
@@ -404,6 +462,12 @@ func (g *gate) set(mode int32, bucket, prefix string) int {
 	return int(g.held.Swap(0))
 }
 
+// failNext fails the next n writes under bucket/prefix, then passes them.
+func (g *gate) failNext(n int, bucket, prefix string) {
+	g.failLeft.Store(int32(n))
+	g.set(gateFailNext, bucket, prefix)
+}
+
 func (g *gate) plan(r *http.Request, _ int) faultproxy.Fault {
 	p, _ := g.path.Load().(string)
 	if r.Method != http.MethodPut || p == "" || !strings.HasPrefix(r.URL.Path, p) {
@@ -412,6 +476,10 @@ func (g *gate) plan(r *http.Request, _ int) faultproxy.Fault {
 	switch g.mode.Load() {
 	case gateFail:
 		return faultproxy.Unavailable
+	case gateFailNext:
+		if g.failLeft.Add(-1) >= 0 {
+			return faultproxy.Unavailable
+		}
 	case gateStall:
 		g.held.Add(1)
 		ch, _ := g.release.Load().(chan struct{})

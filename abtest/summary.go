@@ -53,10 +53,15 @@ type DayTrend struct {
 	// Look is the sequential verdict on the primary metric (unit user) over the
 	// included days up to this one, per segment (absent for an excluded day).
 	Look []LookVerdict `json:"look,omitempty"`
+	// MetricLooks is the same look for every metric (unit user, every segment, in
+	// Metrics order): how each metric's sequential verdict evolved day after day.
+	MetricLooks []LookVerdict `json:"metric_looks,omitempty"`
 }
 
-// LookVerdict is the primary metric's per-user verdict in one segment at one look.
+// LookVerdict is a metric's per-user verdict in one segment at one look (Metric is
+// set in MetricLooks; Look is the primary metric's).
 type LookVerdict struct {
+	Metric       string   `json:"metric,omitempty"`
 	Segment      string   `json:"segment"`
 	Users        int      `json:"users"`
 	Diff         *float64 `json:"diff"`
@@ -171,6 +176,7 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 		u = Merge(parts[:k]...)
 		verdicts = judge(u, st, a, b, k == len(parts))
 		s.Days[i].Look = lookOf(verdicts, st.Primary)
+		s.Days[i].MetricLooks = metricLooks(verdicts)
 	}
 	c := &Cumulative{Users: u.Len(), Metrics: aggregateMetrics(incl), Stats: st, Method: VerdictMethod, Verdicts: verdicts}
 	for _, r := range incl {
@@ -193,6 +199,19 @@ func lookOf(vs []Verdict, primary string) []LookVerdict {
 	for _, seg := range Segments {
 		if v := findVerdict(vs, primary, seg, UnitUser); v != nil {
 			out = append(out, LookVerdict{Segment: seg, Users: v.Users, Diff: v.Diff, SequentialCI: v.SequentialCI, PHolm: v.PHolm, Winner: v.Winner})
+		}
+	}
+	return out
+}
+
+// metricLooks extracts every metric's per-user verdict of every segment, metric by
+// metric in Metrics order.
+func metricLooks(vs []Verdict) []LookVerdict {
+	var out []LookVerdict
+	for _, m := range Metrics {
+		for _, l := range lookOf(vs, m.Name) {
+			l.Metric = m.Name
+			out = append(out, l)
 		}
 	}
 	return out

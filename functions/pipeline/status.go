@@ -134,6 +134,12 @@ func writeStatus(w io.Writer, s *pipelinestatus.Snapshot) error {
 			p("  %s\t%s\t%s\t%s\t%s\n", r.Function, r.ID, state, orDash(r.Key), orDash(oneLine(r.Error, 80)))
 		}
 	}
+	if len(s.GatesFailed) > 0 {
+		p("\nQUALITY GATE FAILED\tREPORT\tFAILED CHECKS\n")
+		for _, g := range s.GatesFailed {
+			p("  day %02d\t%s\t%s\n", g.Day, g.Report, orDash(oneLine(strings.Join(g.Checks, "; "), 120)))
+		}
+	}
 	return tw.Flush()
 }
 

@@ -53,6 +53,8 @@ func goldenSnapshot() *pipelinestatus.Snapshot {
 			{Function: "ab-eval", ID: "20261126T103501.200Z-4a1b2c3d", State: "abandoned", Key: "quality/day=01/report.json",
 				Error: "abandoned: its claim (holder h/1/x) expired at 2026-11-26T10:35:20Z without an end; run 20261126T103527.549Z-85d31261 took the event over"},
 		},
+		GatesFailed: []pipelinestatus.GateRef{{Day: 2, Report: layout.QualityReport(layout.Day(2)),
+			Checks: []string{"validity_rating: observed 3, threshold 0"}}},
 		Report: layout.ABReport,
 	}
 }

@@ -135,10 +135,11 @@ func TestBrowser(t *testing.T) {
 	}
 
 	pages := []pageCheck{
-		{"overview", []string{"7 / 20", "5 passed, 2 failed", "A/B verdict", verdict, "quality-check", "Runs by function", "Needing attention"}, 0},
+		{"overview", []string{"7 / 20", "5 passed, 2 failed", "A/B verdict", verdict, "quality-check", "Runs by function", "Needing attention",
+			"Quality gates failed", "day 02", "rejected_share: observed"}, 0},
 		{"etl", []string{"Rows released per day", "day 02", "rating off the 0.5-5.0 half-step scale", "17,abc,4.0,1000001234"}, 2},
 		{"quality", []string{"Failed gates", "rejected_share: 0.01 / 0.005", "drift_rating_psi", "Drift against train"}, 4},
-		{"ab", []string{verdict, "The cumulative verdict as it evolved", "Against the baselines", "history-aware-bias", "cold-start RMSE"}, 3},
+		{"ab", []string{verdict, "The cumulative verdict as it evolved", "rmse ★", "ndcg@10", "hit_rate@20", "Against the baselines", "history-aware-bias", "cold-start RMSE"}, 3},
 		{"models", []string{"ncf", "ss4rec", "champion", "Training loss per epoch", "config.yaml"}, 2},
 	}
 	for _, p := range pages {
@@ -165,6 +166,20 @@ func TestBrowser(t *testing.T) {
 	if looks != len(sum.Cumulative.Days) {
 		t.Errorf("the all-users look chart has %d points, want one per evaluated day (%d)", looks, len(sum.Cumulative.Days))
 	}
+	// Another metric picked: its own look chart, one point per evaluated day, and its
+	// row marked in the verdict matrix.
+	var picked string
+	err := chromedp.Run(bctx,
+		chromedp.SetValue(`#ab-metric`, "ndcg@10", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#ab-metric').dispatchEvent(new Event('change'))`, nil),
+		chromedp.Poll(`document.querySelectorAll('[data-chart="ab-look-ndcg@10-all"] circle').length`, &looks, chromedp.WithPollingInterval(50*time.Millisecond)),
+		chromedp.Evaluate(`document.querySelector('table.matrix tr.chosen td.name').innerText`, &picked))
+	if err != nil {
+		t.Fatalf("pick ndcg@10: %v", err)
+	}
+	if looks != len(sum.Cumulative.Days) || picked != "ndcg@10" {
+		t.Errorf("ndcg@10 picked: its look chart has %d points (want %d), the matrix marks %q", looks, len(sum.Cumulative.Days), picked)
+	}
 	if dir := os.Getenv(envScreenshots); dir != "" {
 		screenshots(t, bctx, dir, pages)
 	}
@@ -179,7 +194,7 @@ func TestBrowser(t *testing.T) {
 	}
 	wctx, wcancel := context.WithTimeout(bctx, 30*time.Second)
 	defer wcancel()
-	err := chromedp.Run(wctx, chromedp.Poll(`document.querySelector('main').innerText.includes('8 / 20') &&
+	err = chromedp.Run(wctx, chromedp.Poll(`document.querySelector('main').innerText.includes('8 / 20') &&
 		document.querySelector('.strip [data-day="8"]').classList.contains('st-evaluated')`, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err != nil {
 		t.Fatalf("the overview did not show day 8 after its release: %v\n%s", err, clip(pageText(t, bctx), 2000))

@@ -90,6 +90,16 @@ func TestViewsOverTheFixture(t *testing.T) {
 	if f := fns["etl-day"]; f.Runs != 7 || f.ByState["ok"] != 7 || ov.MeanWall["etl-day"] <= 0 {
 		t.Errorf("etl-day runs: %+v (mean wall %v), want 7 ok", f, ov.MeanWall["etl-day"])
 	}
+	var gateDays []int
+	for _, g := range ov.Status.GatesFailed {
+		gateDays = append(gateDays, g.Day)
+		if len(g.Checks) == 0 || !strings.HasPrefix(g.Checks[0], "rejected_share: observed") {
+			t.Errorf("day %d's failed gate lists %q, want the rejected_share check with what it saw", g.Day, g.Checks)
+		}
+	}
+	if !slices.Equal(gateDays, []int{2, 5}) {
+		t.Errorf("failed gates on days %v, want [2 5] needing attention", gateDays)
+	}
 	if len(ov.Recent) != recentRuns || ov.Recent[0].Start.Before(ov.Recent[len(ov.Recent)-1].Start) {
 		t.Errorf("recent runs: %d, newest first? %+v", len(ov.Recent), ov.Recent)
 	}
@@ -149,12 +159,37 @@ func TestViewsOverTheFixture(t *testing.T) {
 	if last.Segment != abtest.SegmentAll || !eqPtr(last.Diff, pv.Diff) || last.Winner != pv.Winner || *last.SequentialCI != *pv.SequentialCI {
 		t.Errorf("last look %+v, summary's primary verdict %+v", last, pv)
 	}
+	// Every metric's look after every evaluated day, in every segment; its last look
+	// is that metric's per-user verdict of the summary.
+	if len(av.Metrics) != len(abtest.Metrics) || av.Metrics[0] != sum.Cumulative.Stats.Primary {
+		t.Errorf("metrics with a look history %v, want all %d, the primary first", av.Metrics, len(abtest.Metrics))
+	}
+	for _, l := range av.Looks {
+		if len(l.Metrics) != len(abtest.Metrics)*len(abtest.Segments) {
+			t.Errorf("day %d: %d metric looks, want %d", l.Day, len(l.Metrics), len(abtest.Metrics)*len(abtest.Segments))
+		}
+	}
+	for _, lv := range av.Looks[4].Metrics {
+		i := slices.IndexFunc(sum.Cumulative.Verdicts, func(v abtest.Verdict) bool {
+			return v.Metric == lv.Metric && v.Segment == lv.Segment && v.Unit == abtest.UnitUser
+		})
+		if i < 0 {
+			t.Errorf("look of %s/%s: no such verdict in the summary", lv.Metric, lv.Segment)
+			continue
+		}
+		if v := sum.Cumulative.Verdicts[i]; !eqPtr(lv.Diff, v.Diff) || lv.Winner != v.Winner || (lv.SequentialCI == nil) != (v.SequentialCI == nil) {
+			t.Errorf("last look of %s/%s %+v, the summary's verdict %+v", lv.Metric, lv.Segment, lv, v)
+		}
+	}
 	byID := map[string]chart{}
 	for _, c := range av.Charts {
 		byID[c.ID] = c
 	}
 	if c := byID["ab-look-all"]; len(c.Series) != 1 || len(c.Series[0].Points) != 5 || c.Series[0].Points[4].Hi == nil {
 		t.Errorf("the all-users look chart: %+v, want 5 points with their sequence", c.Series)
+	}
+	if c := byID["ab-look-ndcg@10-returning_users"]; len(c.Series) != 1 || len(c.Series[0].Points) == 0 {
+		t.Errorf("ndcg@10's returning-users look chart: %+v, want its points", c.Series)
 	}
 
 	var mv modelsView

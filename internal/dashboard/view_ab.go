@@ -11,13 +11,15 @@ import (
 )
 
 // abView is the A/B page, from abtest/summary.json alone: the sequential verdict of
-// every metric, segment and unit, how the primary metric's verdict evolved look after
-// look (day after day), the per-day results, the segments and the baselines.
+// every metric, segment and unit, how each metric's verdict evolved look after look
+// (day after day) with its interval, the per-day results, the segments and the
+// baselines.
 type abView struct {
 	Present    bool               `json:"present"` // abtest/summary.json exists
 	Dataset    string             `json:"dataset,omitempty"`
 	Models     abtest.Models      `json:"models"`
 	Primary    string             `json:"primary_metric,omitempty"`
+	Metrics    []string           `json:"metrics"` // those with a recorded look history, the primary first
 	Segments   []string           `json:"segments"`
 	Cumulative *abtest.Cumulative `json:"cumulative,omitempty"`
 	Looks      []abLook           `json:"looks"` // one per included day, in day order
@@ -25,15 +27,17 @@ type abView struct {
 	Charts     []chart            `json:"charts"`
 }
 
-// abLook is the primary metric's sequential verdict, per segment, as it stood after
-// one day: ab-eval records it in the day's line of the trend.
+// abLook is the sequential verdict of every metric, per segment, as it stood after
+// one day: ab-eval records it in the day's line of the trend (Look the primary
+// metric's, MetricLooks every metric's, each naming its metric).
 type abLook struct {
-	Day  int                  `json:"day"`
-	Look []abtest.LookVerdict `json:"look"`
+	Day     int                  `json:"day"`
+	Look    []abtest.LookVerdict `json:"look"`
+	Metrics []abtest.LookVerdict `json:"metrics"`
 }
 
 func (s *Server) abView(ctx context.Context) (any, error) {
-	v := &abView{Segments: abtest.Segments, Looks: []abLook{}, Days: []abtest.DayTrend{}, Charts: []chart{}}
+	v := &abView{Segments: abtest.Segments, Metrics: []string{}, Looks: []abLook{}, Days: []abtest.DayTrend{}, Charts: []chart{}}
 	var sum abtest.Summary
 	switch err := blob.ReadJSON(ctx, s.b, layout.ABSummary, &sum); {
 	case errors.Is(err, blob.ErrNotFound):
@@ -50,46 +54,64 @@ func (s *Server) abView(ctx context.Context) (any, error) {
 	}
 	for _, d := range sum.Days {
 		if d.InCumulative && len(d.Look) > 0 {
-			v.Looks = append(v.Looks, abLook{Day: d.Day, Look: d.Look})
+			l := abLook{Day: d.Day, Look: d.Look, Metrics: d.MetricLooks}
+			if len(l.Metrics) == 0 { // a summary written before ab-eval recorded every metric's look
+				for _, lv := range d.Look {
+					lv.Metric = v.Primary
+					l.Metrics = append(l.Metrics, lv)
+				}
+			}
+			v.Looks = append(v.Looks, l)
 		}
 	}
+	v.Metrics = lookMetrics(v)
 	v.Charts = abCharts(v)
 	return v, nil
 }
 
-// abCharts: the primary metric's sequential interval look after look, one chart per
-// segment; the day-alone difference; and every model's RMSE per day.
+// lookMetrics are the metrics the looks record, the primary first, then in
+// abtest.Metrics order.
+func lookMetrics(v *abView) []string {
+	seen := map[string]bool{}
+	for _, l := range v.Looks {
+		for _, lv := range l.Metrics {
+			seen[lv.Metric] = true
+		}
+	}
+	out := []string{}
+	if seen[v.Primary] {
+		out = append(out, v.Primary)
+	}
+	for _, m := range abtest.Metrics {
+		if seen[m.Name] && m.Name != v.Primary {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+// lookChartID names the chart of a metric's cumulative verdict in one segment.
+func lookChartID(metric, primary, segment string) string {
+	if metric == primary {
+		return "ab-look-" + segment
+	}
+	return "ab-look-" + metric + "-" + segment
+}
+
+// abCharts: every metric's sequential interval look after look, one chart per metric
+// and segment; the day-alone difference; and every model's RMSE per day.
 func abCharts(v *abView) []chart {
 	if v.Cumulative == nil {
 		return nil
 	}
 	xs := days(layout.Days)
 	st := v.Cumulative.Stats
-	lower := true
-	if i := abtest.MetricIndex(v.Primary); i >= 0 {
-		lower = abtest.Metrics[i].LowerIsBetter
-	}
+	lower := lowerIsBetter(v.Primary)
 	var out []chart
-	for _, seg := range v.Segments {
-		c := chart{ID: "ab-look-" + seg, Title: fmt.Sprintf("%s, %s: mean per-user difference A − B after each day", v.Primary, segmentName(seg)),
-			XLabel: "day (cumulative through)", YLabel: "A − B", Kind: "line", XS: xs, Lines: []refLine{{Y: 0, Label: "no difference"}},
-			Note: fmt.Sprintf("band: always-valid %.0f%% confidence sequence (valid at every look); %s", st.Confidence*100, betterNote(lower))}
-		for _, l := range v.Looks {
-			for _, lv := range l.Look {
-				if lv.Segment != seg || lv.Diff == nil {
-					continue
-				}
-				p := point{X: l.Day, Y: *lv.Diff}
-				if lv.SequentialCI != nil {
-					p.Lo, p.Hi = &lv.SequentialCI[0], &lv.SequentialCI[1]
-				}
-				c.add(v.Primary+" A − B", p)
-			}
+	for _, metric := range v.Metrics {
+		for _, seg := range v.Segments {
+			out = append(out, lookChart(v, metric, seg, st.Confidence))
 		}
-		for i := range c.Series {
-			c.Series[i].Band = true
-		}
-		out = append(out, c)
 	}
 	day := chart{ID: "ab-day-primary", Title: "Each day alone: " + v.Primary + " mean per-user difference A − B", XLabel: "day",
 		YLabel: "A − B", Kind: "line", XS: xs, Lines: []refLine{{Y: 0, Label: "no difference"}},
@@ -114,6 +136,38 @@ func abCharts(v *abView) []chart {
 		rmse.Series[i].Dashed = i >= 2 // the baselines
 	}
 	return append(out, day, rmse)
+}
+
+// lookChart is one metric's cumulative per-user A − B in one segment after each
+// day, with its always-valid interval as a band.
+func lookChart(v *abView, metric, seg string, confidence float64) chart {
+	c := chart{ID: lookChartID(metric, v.Primary, seg), Title: fmt.Sprintf("%s, %s: mean per-user difference A − B after each day", metric, segmentName(seg)),
+		XLabel: "day (cumulative through)", YLabel: "A − B", Kind: "line", XS: days(layout.Days), Lines: []refLine{{Y: 0, Label: "no difference"}},
+		Note: fmt.Sprintf("band: always-valid %.0f%% confidence sequence (valid at every look); %s", confidence*100, betterNote(lowerIsBetter(metric)))}
+	for _, l := range v.Looks {
+		for _, lv := range l.Metrics {
+			if lv.Metric != metric || lv.Segment != seg || lv.Diff == nil {
+				continue
+			}
+			p := point{X: l.Day, Y: *lv.Diff}
+			if lv.SequentialCI != nil {
+				p.Lo, p.Hi = &lv.SequentialCI[0], &lv.SequentialCI[1]
+			}
+			c.add(metric+" A − B", p)
+		}
+	}
+	for i := range c.Series {
+		c.Series[i].Band = true
+	}
+	return c
+}
+
+// lowerIsBetter says whether a smaller value of metric is better (RMSE, MAE).
+func lowerIsBetter(metric string) bool {
+	if i := abtest.MetricIndex(metric); i >= 0 {
+		return abtest.Metrics[i].LowerIsBetter
+	}
+	return true
 }
 
 func betterNote(lowerIsBetter bool) string {

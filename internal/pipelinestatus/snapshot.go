@@ -34,7 +34,10 @@ type Snapshot struct {
 	// and abandoned runs whose work no later run has done, newest first.
 	Running   []RunRef `json:"running"`
 	Attention []RunRef `json:"attention"`
-	Report    string   `json:"report,omitempty"` // abtest/report.html when present
+	// GatesFailed are the days whose quality gate failed (an error-severity check),
+	// in day order: their batch goes no further down the chain until it is fixed.
+	GatesFailed []GateRef `json:"gates_failed"`
+	Report      string    `json:"report,omitempty"` // abtest/report.html when present
 }
 
 // DatasetState is one prepared dataset.
@@ -66,6 +69,14 @@ type DayState struct {
 	ABCI         *abtest.Interval `json:"ab_primary_ci,omitempty"`
 }
 
+// GateRef is one day whose quality gate failed: its report and the error-severity
+// checks that failed, each as "check: what it saw".
+type GateRef struct {
+	Day    int      `json:"day"`
+	Report string   `json:"report"`
+	Checks []string `json:"checks"`
+}
+
 // ABState is the cumulative A/B comparison of abtest/summary.json.
 type ABState struct {
 	Models  abtest.Models    `json:"models"`
@@ -80,7 +91,7 @@ type ABState struct {
 // Read reads every part of the pipeline's state that exists; a part that is
 // missing is left empty, a part that is unreadable is an error naming its key.
 func Read(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
-	s := &Snapshot{Schema: Schema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}, Running: []RunRef{}, Attention: []RunRef{}}
+	s := &Snapshot{Schema: Schema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}, Running: []RunRef{}, Attention: []RunRef{}, GatesFailed: []GateRef{}}
 	steps := []func(context.Context, blob.Bucket, *Snapshot) error{readDatasets, readModels, readETL, readDays, readAB, readRuns}
 	for _, step := range steps {
 		if err := step(ctx, b, s); err != nil {
@@ -172,10 +183,18 @@ func readDays(ctx context.Context, b blob.Bucket, s *Snapshot) error {
 		if !r.Success {
 			d.Quality = "failed"
 		}
+		gate := GateRef{Day: r.Day, Report: layout.QualityReport(layout.Day(r.Day)), Checks: []string{}}
 		for _, res := range r.Results {
-			if !res.Success {
-				d.ChecksFailed = append(d.ChecksFailed, string(res.Severity)+":"+res.Check)
+			if res.Success {
+				continue
 			}
+			d.ChecksFailed = append(d.ChecksFailed, string(res.Severity)+":"+res.Check)
+			if res.Severity == quality.Error {
+				gate.Checks = append(gate.Checks, res.Check+": "+res.Describe())
+			}
+		}
+		if !r.Success {
+			s.GatesFailed = append(s.GatesFailed, gate)
 		}
 	}
 	results, err := layout.ListDays(ctx, b, layout.KindABResult)

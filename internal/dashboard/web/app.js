@@ -283,7 +283,14 @@ render.overview = function (v) {
     { label: 'error', wrap: true, get: r => r.error || '' },
     { label: 'object', get: r => h('span', 'mono', r.key || '—') },
     { label: 'run id', get: r => h('span', 'mono', r.run_id) },
-  ], st.attention) : empty('None: no failed or abandoned run whose work is still undone.'));
+  ], st.attention) : empty('No failed or abandoned run whose work is still undone.'));
+  if (st.gates_failed && st.gates_failed.length) {
+    out.push(h('h3', null, 'Quality gates failed: these days stop before A/B'), table([
+      { label: 'day', num: true, get: g => 'day ' + String(g.day).padStart(2, '0') },
+      { label: 'failed checks', wrap: true, get: g => g.checks.join('; ') },
+      { label: 'report', get: g => h('span', 'mono', g.report) },
+    ], st.gates_failed));
+  }
 
   out.push(h('h2', null, 'Latest runs'));
   out.push(v.recent.length ? table([
@@ -395,6 +402,11 @@ const SEGMENT_NAMES = { all: 'all users', new_users: 'new users', returning_user
 const segName = s => SEGMENT_NAMES[s] || s;
 const bounds = b => b ? '[' + fmt.signed(b[0]) + ', ' + fmt.signed(b[1]) + ']' : '—';
 
+function metricPicker(id, metrics, chosen, primary) {
+  return h('select', { id, onchange: e => { state.ui.abMetric = e.target.value; show(); } },
+    metrics.map(m => { const o = h('option', { value: m }, m + (m === primary ? ' (primary)' : '')); o.selected = m === chosen; return o; }));
+}
+
 function segmentPicker(id, segments, chosen) {
   return h('select', { id, onchange: e => { state.ui.abSegment = e.target.value; show(); } },
     segments.map(sg => { const o = h('option', { value: sg }, segName(sg)); o.selected = sg === chosen; return o; }));
@@ -413,20 +425,27 @@ render.ab = function (v) {
       conf + ' always-valid confidence sequences, read after every day')));
 
   const segment = state.ui.abSegment && v.segments.includes(state.ui.abSegment) ? state.ui.abSegment : 'all';
+  const metrics = v.metrics || [];
+  const metric = state.ui.abMetric && metrics.includes(state.ui.abMetric) ? state.ui.abMetric : v.primary_metric;
+  const lookID = (m, sg) => 'ab-look-' + (m === v.primary_metric ? '' : m + '-') + sg;
   out.push(h('h2', null, 'The cumulative verdict as it evolved'));
-  out.push(h('div', 'toolbar', h('label', { for: 'ab-segment' }, 'users '), segmentPicker('ab-segment', v.segments, segment)));
-  const lookChart = v.charts.find(ch => ch.id === 'ab-look-' + segment);
+  out.push(h('div', 'toolbar',
+    h('label', { for: 'ab-metric' }, 'metric '), metricPicker('ab-metric', metrics, metric, v.primary_metric),
+    h('label', { for: 'ab-segment' }, ' users '), segmentPicker('ab-segment', v.segments, segment)));
+  const lookChart = v.charts.find(ch => ch.id === lookID(metric, segment));
   if (lookChart) out.push(h('div', 'charts', chartBox(lookChart, { height: 260 })));
   if (v.looks.length) {
-    const head = h('tr', null, h('th', 'name', v.primary_metric + ' after day'), v.looks.map(l => h('th', 'day', String(l.day))));
-    const body = v.segments.map(sg => h('tr', null, h('td', 'name', segName(sg)), v.looks.map(l => {
-      const lv = l.look.find(x => x.segment === sg);
-      if (!lv) return h('td', 'c', h('span', 'c-none', ''));
-      const tip = segName(sg) + ' through day ' + l.day + ': A − B ' + fmt.signed(lv.diff) + ' ' + bounds(lv.sequential_ci) + ', Holm p ' + fmt.p(lv.p_holm) + ', ' + lv.users + ' users';
-      return h('td', 'c', h('span', { class: lv.winner === 'none' ? 'c-none' : 'c-' + lv.winner, title: tip }, lv.winner === 'none' ? '·' : lv.winner.toUpperCase()));
-    })));
+    const head = h('tr', null, h('th', 'name', segName(segment) + ', after day'), v.looks.map(l => h('th', 'day', String(l.day))));
+    const body = metrics.map(m => h('tr', m === metric ? { class: 'chosen' } : null,
+      h('td', 'name', h('a', { href: '#ab', onclick: e => { e.preventDefault(); state.ui.abMetric = m; show(); } }, m + (m === v.primary_metric ? ' ★' : ''))),
+      v.looks.map(l => {
+        const lv = (l.metrics || []).find(x => x.metric === m && x.segment === segment);
+        if (!lv) return h('td', 'c', h('span', 'c-none', ''));
+        const tip = m + ', ' + segName(segment) + ' through day ' + l.day + ': A − B ' + fmt.signed(lv.diff) + ' ' + bounds(lv.sequential_ci) + ', Holm p ' + fmt.p(lv.p_holm) + ', ' + lv.users + ' users';
+        return h('td', 'c', h('span', { class: lv.winner === 'none' ? 'c-none' : 'c-' + lv.winner, title: tip }, lv.winner === 'none' ? '·' : lv.winner.toUpperCase()));
+      })));
     out.push(h('div', 'tablewrap', h('table', 'matrix', h('thead', null, head), h('tbody', null, body))),
-      h('p', 'muted small', 'A or B: that side wins ' + v.primary_metric + ' on the days up to this one (the sequence excludes 0 and the Holm p is below ' + (1 - st.confidence).toFixed(2) + '); ·: no winner yet. ab-eval records every look for the primary metric; the other metrics below are at the last look.'));
+      h('p', 'muted small', 'Each metric per user, read again after every day: A or B, that side wins the metric on the days up to this one (the always-valid sequence excludes 0 and the Holm p across metrics is below ' + (1 - st.confidence).toFixed(2) + '); ·: no winner yet. ★ the primary metric, which decides. Pick a metric to chart its difference and interval; hover a cell for its numbers.'));
   }
 
   out.push(h('h2', null, 'Every metric at the last look: ' + segName(segment)));

@@ -3,91 +3,15 @@ package abtest
 import (
 	"math"
 	"sort"
+
+	"gonum.org/v1/gonum/mathext"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// RegIncBeta is the regularized incomplete beta function I_x(a, b), evaluated with the
-// continued fraction of Numerical Recipes (3rd ed., §6.4) by the modified Lentz method.
-func RegIncBeta(x, a, b float64) float64 {
-	switch {
-	case math.IsNaN(x) || a <= 0 || b <= 0:
-		return math.NaN()
-	case x <= 0:
-		return 0
-	case x >= 1:
-		return 1
-	}
-	la, _ := math.Lgamma(a + b)
-	lb, _ := math.Lgamma(a)
-	lc, _ := math.Lgamma(b)
-	front := math.Exp(la - lb - lc + a*math.Log(x) + b*math.Log1p(-x))
-	// The continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry
-	// I_x(a,b) = 1 − I_{1−x}(b,a) otherwise.
-	if x < (a+1)/(a+b+2) {
-		return front * betaCF(x, a, b) / a
-	}
-	return 1 - front*betaCF(1-x, b, a)/b
-}
-
-func betaCF(x, a, b float64) float64 {
-	const (
-		maxIter = 10000
-		eps     = 1e-15
-		tiny    = 1e-300
-	)
-	qab, qap, qam := a+b, a+1, a-1
-	c, d := 1.0, 1-qab*x/qap
-	if math.Abs(d) < tiny {
-		d = tiny
-	}
-	d = 1 / d
-	h := d
-	for m := 1; m <= maxIter; m++ {
-		fm := float64(m)
-		m2 := 2 * fm
-		aa := fm * (b - fm) * x / ((qam + m2) * (a + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		h *= d * c
-		aa = -(a + fm) * (qab + fm) * x / ((a + m2) * (qap + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		del := d * c
-		h *= del
-		if math.Abs(del-1) < eps {
-			break
-		}
-	}
-	return h
-}
-
-// StudentTCDF is P(T ≤ t) for Student's t distribution with df degrees of freedom:
-// with x = df/(df+t²), P(|T| > |t|) = I_x(df/2, 1/2).
+// StudentTCDF is P(T ≤ t) for Student's t distribution with df degrees of freedom
+// (gonum's distuv.StudentsT, standard location and scale).
 func StudentTCDF(t, df float64) float64 {
-	if math.IsInf(t, 1) {
-		return 1
-	}
-	if math.IsInf(t, -1) {
-		return 0
-	}
-	tail := 0.5 * RegIncBeta(df/(df+t*t), df/2, 0.5)
-	if t > 0 {
-		return 1 - tail
-	}
-	return tail
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.CDF(t)
 }
 
 // TTest is the outcome of a paired t-test on differences.
@@ -124,7 +48,7 @@ func PairedTTest(d []float64) TTest {
 		return r
 	}
 	r.T = r.Mean / (r.SD / math.Sqrt(float64(n)))
-	r.P = RegIncBeta(r.DF/(r.DF+r.T*r.T), r.DF/2, 0.5)
+	r.P = mathext.RegIncBeta(r.DF/2, 0.5, r.DF/(r.DF+r.T*r.T)) // P(|T| > |t|) = I_{df/(df+t²)}(df/2, 1/2)
 	return r
 }
 

@@ -7,25 +7,29 @@ import "math"
 // with the rounding done by the 1.5·2²³ trick, then a degree-6 polynomial. The
 // selective scan calls it B·T·E·N times per pass.
 func expf(x float32) float32 {
-	if !(x >= -87.3 && x <= 88) {
+	if !(x >= expLow && x <= 88) {
 		return expSlow(x)
 	}
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693359375
-		ln2lo = -2.12194440e-4
-		magic = 12582912 // 1.5·2²³: adding it rounds to an integer
-	)
-	f := x*log2e + magic
+	f := x*expLog2e + expMagic
 	k := int32(math.Float32bits(f)) - 0x4b400000
-	kf := f - magic
-	r := x - kf*ln2hi - kf*ln2lo
+	kf := f - expMagic
+	r := x - kf*expLn2hi - kf*expLn2lo
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
 	return p * math.Float32frombits(uint32(k+127)<<23)
 }
 
+// The constants of expf: Cody–Waite reduction by ln 2 (hi and lo parts); adding
+// expMagic = 1.5·2²³ rounds to an integer; below expLow the result is 0.
+const (
+	expLog2e = 1.44269504088896341
+	expLn2hi = 0.693359375
+	expLn2lo = -2.12194440e-4
+	expMagic = 12582912
+	expLow   = -87.3
+)
+
 func expSlow(x float32) float32 {
-	if x < -87.3 {
+	if x < expLow {
 		return 0
 	}
 	return float32(math.Exp(float64(x)))

@@ -22,34 +22,83 @@ func NegExp(aLog []float32) []float32 {
 	return a
 }
 
-// MambaForward runs the selective scan; see Backend.
+// MambaForward runs the selective scan; see Backend. Each position's state update
+// runs over all E·N states at once (mambaFwdPos); the output sums over n in order.
 func (c CPU) MambaForward(d MambaDims, in MambaIn, y, hs []float32) {
 	E, N, T := d.E, d.N, d.T
 	A := NegExp(in.ALog)
 	parallel(d.B, c.workers(d.B), func(_, lo, hi int) {
-		h := make([]float32, E*N)
+		zero := make([]float32, E*N)
+		dt, dx := make([]float32, E), make([]float32, E)
 		for b := lo; b < hi; b++ {
-			clear(h)
+			prev := zero
 			for t := range T {
 				bt := b*T + t
 				bm, cm := in.Bm[bt*N:bt*N+N], in.Cm[bt*N:bt*N+N]
+				xs := in.X[bt*E : bt*E+E]
+				for e, raw := range in.DtRaw[bt*E : bt*E+E] {
+					dt[e] = Softplus(raw)
+					dx[e] = dt[e] * xs[e]
+				}
 				hrow := hs[bt*E*N : bt*E*N+E*N]
-				for e := range E {
-					xv := in.X[bt*E+e]
-					dt := Softplus(in.DtRaw[bt*E+e])
-					dx := dt * xv
-					he, ae, hse := h[e*N:e*N+N], A[e*N:e*N+N], hrow[e*N:e*N+N]
+				mambaFwdPos(hrow, prev, A, dt, dx, bm, N)
+				yt := y[bt*E : bt*E+E]
+				for e, xv := range xs {
 					s := in.D[e] * xv
-					for n := range N {
-						v := expf(dt*ae[n])*he[n] + dx*bm[n]
-						he[n], hse[n] = v, v
+					for n, v := range hrow[e*N : e*N+N] {
 						s += cm[n] * v
 					}
-					y[bt*E+e] = s
+					yt[e] = s
 				}
+				prev = hrow
 			}
 		}
 	})
+}
+
+// mambaFwdPosGo is mambaFwdPos in plain Go.
+func mambaFwdPosGo(next, prev, a, dt, dx, bm []float32, n int) {
+	for i, d := range dt {
+		nx, pv, ai := next[i*n:i*n+n], prev[i*n:i*n+n], a[i*n:i*n+n]
+		for k, av := range ai {
+			nx[k] = expf(d*av)*pv[k] + dx[i]*bm[k]
+		}
+	}
+}
+
+// mambaBwdArgs are the operands of one position of the backward: per channel i the
+// step dt, the output gradient dy and dt·x (dtx); the state adjoint gh and the
+// states he (this position) and prev (the one before; zeros at the first) [E·n];
+// the position's B and C rows cm, bm [n]; accumulators da [E·n], dcm, dbm [n]; and
+// the per-channel sums s1, s2 it writes.
+type mambaBwdArgs struct {
+	gh, he, prev, a, da []float32
+	cm, bm, dcm, dbm    []float32
+	dt, dy, dtx, s1, s2 []float32
+}
+
+// mambaBwdPosGo: with G = gh + dy[i]·cm and ex = expf(dt[i]·a), per channel i:
+// dcm += dy[i]·he; da += G·prev·ex·dt[i]; dbm += G·dtx[i]; gh = G·ex;
+// s1[i] = Σ G·prev·ex·a (the step's gradient through the decay) and s2[i] = Σ G·bm.
+func mambaBwdPosGo(p *mambaBwdArgs, n int) {
+	for i, dt := range p.dt {
+		dyv, dtx := p.dy[i], p.dtx[i]
+		gh, he, prev := p.gh[i*n:i*n+n], p.he[i*n:i*n+n], p.prev[i*n:i*n+n]
+		a, da := p.a[i*n:i*n+n], p.da[i*n:i*n+n]
+		var s1, s2 float32
+		for k := range n {
+			G := gh[k] + dyv*p.cm[k]
+			p.dcm[k] += dyv * he[k]
+			ex := expf(dt * a[k])
+			dav := G * prev[k] * ex
+			s1 += dav * a[k]
+			da[k] += dav * dt
+			s2 += G * p.bm[k]
+			p.dbm[k] += G * dtx
+			gh[k] = G * ex
+		}
+		p.s1[i], p.s2[i] = s1, s2
+	}
 }
 
 // MambaBackward is the hand-written backward of MambaForward; see Backend.
@@ -61,43 +110,33 @@ func (c CPU) MambaBackward(d MambaDims, in MambaIn, hs, dy []float32, g MambaIn)
 	parallel(d.B, w, func(k, lo, hi int) {
 		da, ddk := make([]float32, E*N), make([]float32, E)
 		dA[k], dD[k] = da, ddk
-		gh := make([]float32, E*N)
+		zero := make([]float32, E*N)
+		p := &mambaBwdArgs{a: A, da: da, gh: make([]float32, E*N),
+			dt: make([]float32, E), dtx: make([]float32, E), s1: make([]float32, E), s2: make([]float32, E)}
 		for b := lo; b < hi; b++ {
-			clear(gh)
+			clear(p.gh)
 			for t := T - 1; t >= 0; t-- {
 				bt := b*T + t
-				bm, cm := in.Bm[bt*N:bt*N+N], in.Cm[bt*N:bt*N+N]
-				dbm, dcm := g.Bm[bt*N:bt*N+N], g.Cm[bt*N:bt*N+N]
-				hrow := hs[bt*E*N : bt*E*N+E*N]
-				var prow []float32
-				if t > 0 {
-					prow = hs[(bt-1)*E*N : bt*E*N]
+				xs, raws := in.X[bt*E:bt*E+E], in.DtRaw[bt*E:bt*E+E]
+				for e, raw := range raws {
+					p.dt[e] = Softplus(raw)
+					p.dtx[e] = p.dt[e] * xs[e]
 				}
-				for e := range E {
-					dyv := dy[bt*E+e]
-					xv := in.X[bt*E+e]
-					raw := in.DtRaw[bt*E+e]
-					dt := Softplus(raw)
-					dxv := dyv * in.D[e]
+				p.dy = dy[bt*E : bt*E+E]
+				p.cm, p.bm = in.Cm[bt*N:bt*N+N], in.Bm[bt*N:bt*N+N]
+				p.dcm, p.dbm = g.Cm[bt*N:bt*N+N], g.Bm[bt*N:bt*N+N]
+				p.he = hs[bt*E*N : bt*E*N+E*N]
+				p.prev = zero
+				if t > 0 {
+					p.prev = hs[(bt-1)*E*N : bt*E*N]
+				}
+				mambaBwdPos(p, N)
+				gx, gdt := g.X[bt*E:bt*E+E], g.DtRaw[bt*E:bt*E+E]
+				for e, dyv := range p.dy {
+					xv := xs[e]
 					ddk[e] += dyv * xv
-					var ddt float32
-					ghe, ae, he, dae := gh[e*N:e*N+N], A[e*N:e*N+N], hrow[e*N:e*N+N], da[e*N:e*N+N]
-					for n := range N {
-						G := ghe[n] + dyv*cm[n]
-						dcm[n] += dyv * he[n]
-						a := expf(dt * ae[n])
-						if prow != nil {
-							dav := G * prow[e*N+n] * a
-							ddt += dav * ae[n]
-							dae[n] += dav * dt
-						}
-						ddt += G * bm[n] * xv
-						dbm[n] += G * dt * xv
-						dxv += G * dt * bm[n]
-						ghe[n] = G * a
-					}
-					g.X[bt*E+e] += dxv
-					g.DtRaw[bt*E+e] += ddt * Sigmoid(raw)
+					gx[e] += dyv*in.D[e] + p.dt[e]*p.s2[e]
+					gdt[e] += (p.s1[e] + xv*p.s2[e]) * Sigmoid(raws[e])
 				}
 			}
 		}

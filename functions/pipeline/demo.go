@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -59,9 +60,21 @@ func demoCmd(ctx context.Context, inv jobs.IO) int {
 	}
 	if runErr != nil {
 		log.Error("demo failed", "err", runErr)
+		writeDemoFailure(inv.Stdout, runErr)
 		return 1
 	}
 	return 0
+}
+
+// writeDemoFailure says on stdout, below the step lines, why the demo stopped and how
+// to go on: a rerun resumes an interrupted demo where it stopped.
+func writeDemoFailure(w io.Writer, err error) {
+	fmt.Fprintf(w, "\nFAILED: %s\n", oneLine(jobs.Redact(err.Error()), 400))
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(w, "interrupted: run the demo again (same flags) to resume where it stopped")
+	} else {
+		fmt.Fprintln(w, "a rerun (same flags) resumes from here once the cause is fixed; the log on stderr has the details")
+	}
 }
 
 // demoStages sets the stages' settings: each from the environment, as its binary

@@ -100,3 +100,26 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// A demo that stops says so on stdout, below its step lines, with how to go on; the
+// interrupted one (Ctrl-C: its context ends) says a rerun resumes it.
+func TestDemoFailureOnStdout(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // interrupted before prepare writes anything
+	var stdout, stderr bytes.Buffer
+	inv := jobs.IO{Args: []string{"demo", "--bucket", "mem://", "--days", "1",
+		"--ncf-config", "testdata/ncf-tiny.yaml", "--ss4rec-config", "testdata/ss4rec-tiny.yaml"},
+		Getenv: func(string) string { return "" }, Stdout: &stdout, Stderr: &stderr}
+	if code := run(ctx, inv); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"1/4 prepare", "FAILED: ", "context canceled", "run the demo again (same flags) to resume"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "FAILED") < strings.Index(out, "1/4 prepare") {
+		t.Errorf("the failure is not below the step lines:\n%s", out)
+	}
+}

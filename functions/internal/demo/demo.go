@@ -13,6 +13,7 @@ import (
 	"github.com/recpipe/recpipe/functions/internal/prepare"
 	"github.com/recpipe/recpipe/functions/internal/traingpu"
 	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/event"
@@ -24,11 +25,12 @@ import (
 // Options configure a demo run.
 type Options struct {
 	Prepare   prepare.Config
-	Train     []traingpu.Config // trained (and promoted: Promote is set) in order
-	Release   etlday.Config     // Day is set for each day released
-	Days      int               // days released, 1..etl.Days
-	Workers   int               // events run at once
-	Functions []jobs.Function   // the functions events start
+	Train     []traingpu.Config    // trained (and promoted: Promote is set) in order; an unfinished run is continued
+	Release   etlday.Config        // Day is set for each day released
+	Days      int                  // days released, 1..etl.Days
+	Workers   int                  // events run at once
+	Functions []jobs.Function      // the functions events start
+	Delivery  jobs.DeliveryOptions // leases and polling of the event runs (zero: the defaults)
 	Progress  func(*slog.Logger) trainer.Progress
 	// Host is the command line that hosts the stages, for their run records' trigger.
 	Host []string
@@ -58,6 +60,7 @@ func Run(ctx context.Context, raw blob.Bucket, o Options, log *slog.Logger) (*Re
 			return nil, err
 		}
 	}
+	d.SetOptions(o.Delivery)
 	b, q := jobs.EmbeddedWorkers(raw, d, max(o.Workers, 1))
 	say := o.Say
 	if say == nil {
@@ -80,7 +83,7 @@ func Run(ctx context.Context, raw blob.Bucket, o Options, log *slog.Logger) (*Re
 	say("    train %d, val %d, test %d rows (%s)", m.Splits.Train.Rows, m.Splits.Val.Rows, m.Splits.Test.Rows, prepState(prep))
 
 	for i, tc := range o.Train {
-		tc.Promote = true
+		tc.Promote, tc.Continue = true, true // a rerun after an interruption resumes the run
 		if tc.Dataset == "" {
 			tc.Dataset = m.Dataset
 		}
@@ -100,7 +103,11 @@ func Run(ctx context.Context, raw blob.Bucket, o Options, log *slog.Logger) (*Re
 		}
 		say("    %s run %s: %d epochs, validation RMSE %.4f, test RMSE %.4f", c.Model, c.Run, s.Epochs, c.ValRMSE, s.Test[s.Model].All.RMSE)
 	}
-	if err := waitQueue(ctx, q, say); err != nil {
+	var champions []string
+	for _, tc := range o.Train {
+		champions = append(champions, layout.Champion(tc.Model))
+	}
+	if err := catchUp(ctx, b, q, say, champions...); err != nil {
 		return nil, err
 	}
 
@@ -117,7 +124,7 @@ func Run(ctx context.Context, raw blob.Bucket, o Options, log *slog.Logger) (*Re
 			return nil, fmt.Errorf("release day %d: %w", day, err)
 		}
 		// One day at a time, as the nightly feed: each day's checks see the days before.
-		if err := waitQueue(ctx, q, say); err != nil {
+		if err := catchUp(ctx, b, q, say, layout.ETLManifest(layout.Day(day)), layout.QualityReport(layout.Day(day))); err != nil {
 			return nil, err
 		}
 		outcome := ""
@@ -184,6 +191,32 @@ func waitQueue(ctx context.Context, q *jobs.Queue, say func(string, ...any)) err
 	}
 }
 
+// catchUp waits for the queue to drain, then queues again the events of those keys
+// that exist and waits for them too. After an uninterrupted step they are duplicates;
+// after a rerun of an interrupted one they are the events the interruption lost (the
+// step found its objects committed and committed nothing, so no event fired), which
+// run now, in the order an uninterrupted run runs them.
+func catchUp(ctx context.Context, b blob.Bucket, q *jobs.Queue, say func(string, ...any), keys ...string) error {
+	if err := waitQueue(ctx, q, say); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		a, err := b.Stat(ctx, k)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("catch up %s: %w", k, err)
+		}
+		q.Enqueue(ctx, createdEvent(a))
+	}
+	return waitQueue(ctx, q, say)
+}
+
+func createdEvent(a blob.Attrs) event.Object {
+	return event.Object{Name: event.Created, Key: a.Key, ETag: a.ETag, Size: a.Size, Time: a.ModTime}
+}
+
 // redeliverPrefixes hold every key a route matches.
 var redeliverPrefixes = func() []string {
 	var out []string
@@ -208,7 +241,7 @@ func redeliver(ctx context.Context, b blob.Bucket, q *jobs.Queue) error {
 		}
 		for _, a := range list {
 			if len(jobs.Match(a.Key)) > 0 {
-				q.Enqueue(ctx, event.Object{Name: event.Created, Key: a.Key, ETag: a.ETag, Size: a.Size, Time: a.ModTime})
+				q.Enqueue(ctx, createdEvent(a))
 			}
 		}
 	}

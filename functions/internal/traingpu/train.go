@@ -30,6 +30,10 @@ type Config struct {
 	Resume     string   // continue this run with its saved config
 	Promote    bool     // make the run its model's champion
 	Force      bool     // retrain a finished run, or restart an unfinished one from scratch
+	// Continue resumes an unfinished run of this config from its last checkpoint
+	// instead of refusing it (ErrRunExists): what a stage that calls train-gpu wants,
+	// so that an interrupted pipeline ends, when rerun, where it would have ended.
+	Continue bool
 }
 
 // DefaultConfig trains NCF with configs/ncf.yaml.
@@ -128,7 +132,7 @@ func Run(ctx context.Context, env *jobs.Env, c Config, prog trainer.Progress) (*
 	env.Log.Info("training", "model", cfg.Model, "run", id, "dataset", cfg.Dataset,
 		"train", len(data.Train), "val", len(data.Val), "test", len(data.Test))
 	s, err := trainer.TrainRun(ctx, env.Bucket, cfg, data, trainer.RunOptions{
-		Resume: c.Resume != "", Force: c.Force, Log: env.Log, Progress: prog})
+		Resume: c.Resume != "" || c.Continue, Force: c.Force, Log: env.Log, Progress: prog})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -78,12 +78,18 @@ type SegmentPopulation struct {
 }
 
 // Scored is the evaluation of one day's rows: every model's metrics and the paired
-// per-user units of A against B.
+// per-user units of A against B (and both against the bar, when a scorer is the bar).
 type Scored struct {
 	Population Population
 	Models     []ModelMetrics
 	Units      *Units
+	Bar        string // the bar's name: BarName when a baseline scorer is it, else ""
 }
+
+// BarName is the baseline every model's verdict is also given against (tuned on
+// validation like the models): the history-aware bias, which uses the feed's history
+// as the deployed models may.
+const BarName = "history-aware-bias"
 
 // TrainIndex says which users and items the training split holds (cold start), and
 // which users rated anything before the cutoff (train or validation: returning users).
@@ -114,14 +120,16 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 	if len(rows) == 0 {
 		return nil, errors.New("score day: no rows")
 	}
-	ia, ib := -1, -1
+	ia, ib, ibar := -1, -1, -1
 	preds := make([][]float64, len(scorers))
 	for i, s := range scorers {
-		switch s.Role {
-		case RoleA:
+		switch {
+		case s.Role == RoleA:
 			ia = i
-		case RoleB:
+		case s.Role == RoleB:
 			ib = i
+		case s.Role == RoleBaseline && s.P.Name() == BarName:
+			ibar = i
 		}
 		p, err := s.P.Predict(ctx, hist, rows)
 		if err != nil {
@@ -182,6 +190,10 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 	}
 
 	out := &Scored{Units: NewUnits(users)}
+	side := map[int]int{ia: SideA, ib: SideB}
+	if ibar >= 0 {
+		out.Bar, side[ibar] = BarName, SideBar
+	}
 	// rankSums[scorer][segment][metric]: sums of the per-user-day ranking metrics.
 	rankSums := make([][][]float64, len(scorers))
 	for i := range rankSums {
@@ -201,12 +213,12 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 		segPop[us].Rows += len(idx)
 		row := out.Units.Row(ui)
 		row[WRows] = float64(len(idx))
-		for _, j := range idx {
-			ea, eb := preds[ia][j]-truth[j], preds[ib][j]-truth[j]
-			row[aIdx(0)] += ea * ea
-			row[bIdx(0)] += eb * eb
-			row[aIdx(1)] += math.Abs(ea)
-			row[bIdx(1)] += math.Abs(eb)
+		for si, sd := range side {
+			for _, j := range idx {
+				e := preds[si][j] - truth[j]
+				row[sideIdx(sd, 0)] += e * e
+				row[sideIdx(sd, 1)] += math.Abs(e)
+			}
 		}
 		items = items[:0]
 		relevant := 0
@@ -238,11 +250,8 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 				for f, v := range vals {
 					mi := 2 + f*len(Ks) + ki
 					rankSums[si][us][mi] += v
-					switch si {
-					case ia:
-						row[aIdx(mi)] += v
-					case ib:
-						row[bIdx(mi)] += v
+					if sd, ok := side[si]; ok {
+						row[sideIdx(sd, mi)] += v
 					}
 				}
 			}

@@ -57,33 +57,61 @@ func MetricIndex(name string) int {
 }
 
 // Units are the per-user paired sums of a comparison of model A with model B: for each
-// user, the weights of each group and, for each metric, the sum of A's and of B's value
-// (squared errors for RMSE, absolute errors for MAE, per-user-day ranking metrics).
-// Users are the resampling unit: one user's rows are not independent. Returning[i] says
-// whether user i had a rating before the cutoff (a row in train or validation); the
-// others are new users (see Segments).
+// user, the weights of each group and, for each metric, the sum of A's, of B's and of
+// the bar's value (squared errors for RMSE, absolute errors for MAE, per-user-day
+// ranking metrics). The bar is the tuned history-aware baseline (BarName): every model
+// is also judged against it (Pair). Users are the resampling unit: one user's rows are
+// not independent. Returning[i] says whether user i had a rating before the cutoff (a
+// row in train or validation); the others are new users (see Segments).
 type Units struct {
 	Users     []int32
 	Returning []bool
-	data      []float64 // stride Stride(): weights, then A sums, then B sums
+	data      []float64 // stride Stride(): weights, then A sums, B sums, bar sums
 }
 
+// The sides of Units, in the order their sums are stored.
+const (
+	SideA   = 0
+	SideB   = 1
+	SideBar = 2
+	sides   = 3
+)
+
 // Stride is the number of values stored per user.
-func Stride() int { return weights + 2*len(Metrics) }
+func Stride() int { return weights + sides*len(Metrics) }
 
 // NewUnits allocates zeroed units for n users, all new (no rating before the cutoff).
 func NewUnits(users []int32) *Units {
 	return &Units{Users: users, Returning: make([]bool, len(users)), data: make([]float64, len(users)*Stride())}
 }
 
-// Row returns user i's values: [weights..., A sums..., B sums...]. Callers may write it.
+// Row returns user i's values: [weights..., A sums..., B sums..., bar sums...]. Callers
+// may write it.
 func (u *Units) Row(i int) []float64 { s := Stride(); return u.data[i*s : (i+1)*s] }
 
 // Len is the number of users.
 func (u *Units) Len() int { return len(u.Users) }
 
-func aIdx(m int) int { return weights + m }
-func bIdx(m int) int { return weights + len(Metrics) + m }
+func aIdx(m int) int { return sideIdx(SideA, m) }
+func bIdx(m int) int { return sideIdx(SideB, m) }
+
+// sideIdx is the position of side's sum of metric m in a row.
+func sideIdx(side, m int) int { return weights + side*len(Metrics) + m }
+
+// Pair returns the units of side x against side y (x as A, y as B, no bar): the bar
+// comparisons are Pair(SideA, SideBar) and Pair(SideB, SideBar).
+func (u *Units) Pair(x, y int) *Units {
+	out := NewUnits(slices.Clone(u.Users))
+	copy(out.Returning, u.Returning)
+	for i := range u.Users {
+		src, dst := u.Row(i), out.Row(i)
+		copy(dst[:weights], src[:weights])
+		for m := range Metrics {
+			dst[aIdx(m)], dst[bIdx(m)] = src[sideIdx(x, m)], src[sideIdx(y, m)]
+		}
+	}
+	return out
+}
 
 // stat aggregates metric m from summed values.
 func stat(m int, sumW, sum float64) float64 {

@@ -1,5 +1,7 @@
 package abtest
 
+import "github.com/recpipe/recpipe/model/scoring"
+
 // Input is one object an output was computed from, with its checksum: outputs carry
 // these instead of wall-clock times.
 type Input struct {
@@ -52,6 +54,10 @@ type Result struct {
 	Population  Population     `json:"population"`
 	Metrics     []ModelMetrics `json:"metrics"`    // A, B, then the baselines
 	Comparison  Comparison     `json:"comparison"` // this day's rows alone, fixed-horizon: descriptive
-	Units       Input          `json:"units"`
+	// Bar is the baseline the units also hold (BarName), "" when none was scored.
+	Bar string `json:"bar,omitempty"`
+	// BaselineTuning is the baselines' hyper-parameter choice on validation.
+	BaselineTuning []scoring.Tuning `json:"baseline_tuning,omitempty"`
+	Units          Input            `json:"units"`
 	Inputs      []Input        `json:"inputs"`
 }

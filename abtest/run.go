@@ -85,6 +85,7 @@ type state struct {
 	histDays   []int
 	batches    map[int][]ratings.Rating
 	batchIn    map[int]Input
+	tuning     []scoring.Tuning
 }
 
 // RunDays evaluates the given days (released, quality passed) and rebuilds the summary
@@ -248,10 +249,11 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	}
 	st.trainIx = IndexTrain(st.train, st.val)
 	st.hist = scoring.NewHistory(st.train, st.val)
-	base, err := scoring.Baselines(st.train)
+	base, tuning, err := scoring.TunedBaselines(ctx, st.train, st.val)
 	if err != nil {
 		return nil, fmt.Errorf("fit baselines on %s: %w", layout.Prepared(e.Opt.Dataset, layout.TrainName), err)
 	}
+	st.tuning = tuning
 	a, refA, err := e.resolve(ctx, e.Opt.ModelA, base)
 	if err != nil {
 		return nil, fmt.Errorf("model A: %w", err)
@@ -336,6 +338,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 		Schema: ResultSchema, Day: d, Dataset: e.Opt.Dataset, Models: st.models, Quality: q,
 		HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
 		Comparison: cmp, Units: inputOf(layout.ABUnits(layout.Day(d)), units),
+		Bar: sc.Bar, BaselineTuning: st.tuning,
 	}
 	res.Inputs = append(slices.Clone(st.inputs), qIn)
 	for _, h := range st.histDays {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // Summary is abtest/summary.json: the per-day trend and the cumulative comparison over
@@ -87,7 +88,12 @@ type Cumulative struct {
 	Winner   string    `json:"winner"`
 	Verdict  string    `json:"verdict"`
 	Verdicts []Verdict `json:"verdicts"`
-	Impact   *Impact   `json:"impact,omitempty"`
+	// Bar is the baseline every model is also judged against (BarName); BarVerdicts are
+	// A's and B's verdicts against it, in the form of Verdicts (B = the bar).
+	Bar            string           `json:"bar,omitempty"`
+	BarVerdicts    []Verdict        `json:"bar_verdicts,omitempty"`
+	BaselineTuning []scoring.Tuning `json:"baseline_tuning,omitempty"`
+	Impact         *Impact          `json:"impact,omitempty"`
 }
 
 // Primary returns the verdict that decides: the primary metric, all users, per user.
@@ -186,11 +192,31 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 		c.ColdRows += r.Population.ColdRows
 	}
 	c.Segments = cumulativeSegments(incl, u)
+	c.Bar, c.BaselineTuning = last.Bar, last.BaselineTuning
+	c.BarVerdicts = judgeBar(u, st, a, b, last.Bar)
 	pv := c.Primary()
 	c.Winner, c.Verdict = pv.Winner, pv.Sentence(st)
 	c.Impact = Project(c.Verdicts, impact)
 	s.Cumulative = c
 	return s, nil
+}
+
+// judgeBar gives A's and B's verdicts against the bar (none when there is no bar; a side
+// that is the bar itself is not compared with itself).
+func judgeBar(u *Units, st Stats, a, b, bar string) []Verdict {
+	if bar == "" {
+		return nil
+	}
+	var out []Verdict
+	for _, side := range []struct {
+		name string
+		side int
+	}{{a, SideA}, {b, SideB}} {
+		if side.name != bar {
+			out = append(out, judge(u.Pair(side.side, SideBar), st, side.name, bar, true)...)
+		}
+	}
+	return out
 }
 
 // lookOf extracts the primary metric's per-user verdict of every segment.

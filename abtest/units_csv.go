@@ -13,7 +13,7 @@ var ErrBadUnits = errors.New("bad units file")
 
 func unitsHeader() string {
 	cols := []string{"user", "returning", "w_rows", "w_rank"}
-	for _, side := range []string{"a", "b"} {
+	for _, side := range []string{"a", "b", "bar"} {
 		for _, m := range Metrics {
 			cols = append(cols, side+"_"+m.Name)
 		}

@@ -31,6 +31,7 @@ func Markdown(d *Doc) []byte {
 	}
 	w("\nValidation: history train + val; test: every released row with the history before it (the protocol of README's\n")
 	w("\"Models and the evaluation protocol\"). New users: no rating before the cutoff (no row in train or validation).\n\n")
+	writeTuning(w, d)
 
 	w("**Verdict** (%s, all users, per user, read after every day): %s.\n\n", d.Primary, d.Verdict)
 	w("A = %s, B = %s. A − B: for errors (↓) negative favours A; for ranking metrics (↑) positive favours A. A winner needs the\n", d.A, d.B)
@@ -50,10 +51,11 @@ func Markdown(d *Doc) []byte {
 					arrow = "↓"
 				}
 				w("| %s %s | %s | %s | %s | %s | %s | %s | %s |\n", v.Metric, arrow, segmentName(seg), v.Unit, f4(v.Diff),
-					bounds(v.SequentialCI), bounds(v.FixedCI), p3(v.PHolm), winnerName(v, d))
+					bounds(v.SequentialCI), bounds(v.FixedCI), p3(v.PHolm), winnerName(v))
 			}
 		}
 	}
+	writeBar(w, d)
 	if im := d.Impact; im != nil {
 		var ph []string
 		for _, a := range im.Assumptions {
@@ -72,6 +74,55 @@ func Markdown(d *Doc) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// barMetrics are the metrics results.md tabulates against the bar.
+var barMetrics = []string{"rmse", "ndcg@10"}
+
+// writeTuning states the baselines' hyper-parameters and the budget they were chosen with.
+func writeTuning(w func(string, ...any), d *Doc) {
+	if len(d.BaselineTuning) == 0 {
+		return
+	}
+	var parts []string
+	for _, t := range d.BaselineTuning {
+		keys := make([]string, 0, len(t.Params))
+		for k := range t.Params {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var ps []string
+		for _, k := range keys {
+			ps = append(ps, fmt.Sprintf("%s %g", k, t.Params[k]))
+		}
+		if len(ps) == 0 {
+			ps = []string{"no hyper-parameter"}
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s (%d candidates, val RMSE %.4f)", t.Name, strings.Join(ps, ", "), t.Budget, t.ValRMSE))
+	}
+	w("Baselines tuned like the models, on validation RMSE over a grid: %s.\n\n", strings.Join(parts, "; "))
+}
+
+// writeBar tabulates A's and B's verdicts against the bar.
+func writeBar(w func(string, ...any), d *Doc) {
+	if d.Bar == "" || len(d.BarVerdicts) == 0 {
+		return
+	}
+	w("\n**Against the bar** (%s, tuned): model − bar; the same rules (always-valid interval, Holm across the metrics of\n", d.Bar)
+	w("a segment and unit). Every verdict is in results.json's bar_verdicts.\n\n")
+	w("| model | metric | users | unit | model − bar | 95%% always-valid CI | fixed-horizon 95%% CI | Holm p | winner |\n")
+	w("|---|---|---|---|---|---|---|---|---|\n")
+	for _, v := range d.BarVerdicts {
+		if !slices.Contains(barMetrics, v.Metric) {
+			continue
+		}
+		arrow := "↑"
+		if v.LowerIsBetter {
+			arrow = "↓"
+		}
+		w("| %s | %s %s | %s | %s | %s | %s | %s | %s | %s |\n", v.A, v.Metric, arrow, segmentName(v.Segment), v.Unit, f4(v.Diff),
+			bounds(v.SequentialCI), bounds(v.FixedCI), p3(v.PHolm), winnerName(v))
+	}
 }
 
 func modelOrder(d *Doc) []string {
@@ -132,12 +183,13 @@ func segmentCounts(ps []abtest.SegmentPopulation) string {
 	return strings.Join(parts, " and ")
 }
 
-func winnerName(v abtest.Verdict, d *Doc) string {
+// winnerName is the verdict's winner by name (bold), or none.
+func winnerName(v abtest.Verdict) string {
 	switch v.Winner {
 	case abtest.WinnerA:
-		return "**" + d.A + "**"
+		return "**" + v.A + "**"
 	case abtest.WinnerB:
-		return "**" + d.B + "**"
+		return "**" + v.B + "**"
 	}
 	return "none"
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
+	"github.com/recpipe/recpipe/model/scoring"
 )
 
 // Schema is the document's schema name.
@@ -45,7 +46,12 @@ type Doc struct {
 	Winner   string           `json:"winner"`
 	Verdict  string           `json:"verdict"`
 	Verdicts []abtest.Verdict `json:"verdicts"`
-	Stats    abtest.Stats     `json:"stats"`
+	// Bar is the tuned baseline every model is also judged against; BarVerdicts are
+	// A's and B's verdicts against it (b = the bar).
+	Bar            string           `json:"bar,omitempty"`
+	BarVerdicts    []abtest.Verdict `json:"bar_verdicts,omitempty"`
+	BaselineTuning []scoring.Tuning `json:"baseline_tuning,omitempty"`
+	Stats          abtest.Stats     `json:"stats"`
 	Method   string           `json:"method"`
 	Impact   *abtest.Impact   `json:"impact,omitempty"`
 	Sources  []abtest.Input   `json:"sources"`
@@ -73,6 +79,8 @@ type Model struct {
 	Role              string   `json:"role"`             // a | b | baseline | reference
 	Run               string   `json:"run,omitempty"`    // a trained model's run
 	Config            string   `json:"config,omitempty"` // its effective config in the bucket
+	// Params are a baseline's hyper-parameters, chosen on validation (BaselineTuning).
+	Params            map[string]float64 `json:"params,omitempty"`
 	ValRMSE           *float64 `json:"val_rmse"`
 	TestRMSE          *float64 `json:"test_rmse"`
 	TestRMSENew       *float64 `json:"test_rmse_new_users"`
@@ -156,7 +164,8 @@ func Build(ctx context.Context, b blob.Bucket) (*Doc, error) {
 		Split: Split{Train: prep.Splits["train"].Rows, Val: prep.Splits["val"].Rows, Test: prep.Splits["test"].Rows},
 		Feed:  Feed{Days: c.Days, Rows: c.Rows, Users: c.Users, Segments: c.Segments},
 		A:     sum.Models.A.Name, B: sum.Models.B.Name, Primary: c.Stats.Primary, Winner: c.Winner, Verdict: c.Verdict,
-		Verdicts: c.Verdicts, Stats: c.Stats, Method: c.Method, Impact: c.Impact, Models: map[string]Model{}}
+		Verdicts: c.Verdicts, Stats: c.Stats, Method: c.Method, Impact: c.Impact, Models: map[string]Model{},
+		Bar: c.Bar, BarVerdicts: c.BarVerdicts, BaselineTuning: c.BaselineTuning}
 	if d.Feed.Rows != d.Split.Test {
 		return nil, fmt.Errorf("the feed compared %d rows, the test split holds %d: %w", d.Feed.Rows, d.Split.Test, ErrIncomplete)
 	}
@@ -168,6 +177,11 @@ func Build(ctx context.Context, b blob.Bucket) (*Doc, error) {
 				fig.TestRMSENew = s.RMSE
 			case abtest.SegmentReturning:
 				fig.TestRMSEReturning = s.RMSE
+			}
+		}
+		for _, t := range c.BaselineTuning {
+			if t.Name == m.Name && m.Role == abtest.RoleBaseline {
+				fig.Params = t.Params
 			}
 		}
 		d.Models[m.Name] = fig

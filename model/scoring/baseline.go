@@ -85,37 +85,10 @@ type UserItemBias struct {
 // FitUserItemBias fits the bias model on train with the given lambdas and rounds
 // (pass the Default* constants for the documented baseline).
 func FitUserItemBias(train []ratings.Rating, itemLambda, userLambda float64, rounds int) (*UserItemBias, error) {
-	gm, err := FitGlobalMean(train)
-	if err != nil {
-		return nil, fmt.Errorf("fit user+item bias: %w", err)
+	if len(train) == 0 {
+		return nil, fmt.Errorf("fit user+item bias: %w", ErrNoTrain)
 	}
-	m := &UserItemBias{Mean: gm.Mean, ItemLambda: itemLambda, UserLambda: userLambda,
-		User: map[int32]float64{}, Item: map[int32]float64{}}
-	sum := map[int32]float64{}
-	cnt := map[int32]int{}
-	for round := 0; round < rounds; round++ {
-		// Items given users.
-		clear(sum)
-		clear(cnt)
-		for _, r := range train {
-			sum[r.Item] += float64(r.Rating) - m.Mean - m.User[r.User]
-			cnt[r.Item]++
-		}
-		for it, s := range sum {
-			m.Item[it] = s / (itemLambda + float64(cnt[it]))
-		}
-		// Users given items.
-		clear(sum)
-		clear(cnt)
-		for _, r := range train {
-			sum[r.User] += float64(r.Rating) - m.Mean - m.Item[r.Item]
-			cnt[r.User]++
-		}
-		for u, s := range sum {
-			m.User[u] = s / (userLambda + float64(cnt[u]))
-		}
-	}
-	return m, nil
+	return indexRatings(train).fit(itemLambda, userLambda, rounds), nil
 }
 
 func (m *UserItemBias) Name() string { return "user-item-bias" }
@@ -164,11 +137,7 @@ func (m *HistoryAwareBias) Predict(ctx context.Context, hist *History, rows []ra
 	for i, r := range rows {
 		ps, ok := prefix[r.User]
 		if !ok {
-			all := hist.All(r.User)
-			ps = make([]float64, len(all)+1)
-			for j, h := range all {
-				ps[j+1] = ps[j] + float64(h.Rating) - m.Base.Mean - m.Base.Item[h.Item]
-			}
+			ps = residualPrefix(m.Base, hist.All(r.User))
 			prefix[r.User] = ps
 		}
 		n := len(hist.Before(r.User, r.Time))

@@ -71,6 +71,8 @@ type Summary struct {
 	StoppedEarly bool                           `json:"stopped_early"`
 	Validation   map[string]scoring.SplitScores `json:"validation"`
 	Test         map[string]scoring.SplitScores `json:"test"`
+	// BaselineTuning is the baselines' hyper-parameter choice on validation.
+	BaselineTuning []scoring.Tuning `json:"baseline_tuning,omitempty"`
 }
 
 // TrainRun trains cfg's model on data as the run named by cfg.RunID, or returns the
@@ -255,7 +257,7 @@ func (r *Run) finish(ctx context.Context, t *session) (*Summary, error) {
 		s.Parameters += len(p.Value)
 	}
 	var err error
-	if s.Validation, s.Test, err = EvaluateAll(ctx, t.m, d); err != nil {
+	if s.Validation, s.Test, s.BaselineTuning, err = EvaluateAll(ctx, t.m, d); err != nil {
 		return nil, err
 	}
 	if _, _, err := blob.WriteJSON(ctx, r.Bucket, r.Key(layout.RunSummaryName), s); err != nil {
@@ -265,12 +267,13 @@ func (r *Run) finish(ctx context.Context, t *session) (*Summary, error) {
 	return s, nil
 }
 
-// EvaluateAll scores p and the three baselines (fitted on d.Train) on validation and
-// on test (when d.Test is not empty), keyed by predictor name.
-func EvaluateAll(ctx context.Context, p scoring.Predictor, d *Data) (val, test map[string]scoring.SplitScores, err error) {
-	bases, err := scoring.Baselines(d.Train)
+// EvaluateAll scores p and the three baselines (fitted on d.Train, tuned on d.Val:
+// scoring.TunedBaselines) on validation and on test (when d.Test is not empty), keyed
+// by predictor name, and returns the baselines' tuning.
+func EvaluateAll(ctx context.Context, p scoring.Predictor, d *Data) (val, test map[string]scoring.SplitScores, tuning []scoring.Tuning, err error) {
+	bases, tuning, err := scoring.TunedBaselines(ctx, d.Train, d.Val)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	known := scoring.NewKnown(d.Train)
 	valHist := scoring.NewHistory(d.Train, d.Val)
@@ -278,15 +281,15 @@ func EvaluateAll(ctx context.Context, p scoring.Predictor, d *Data) (val, test m
 	val, test = map[string]scoring.SplitScores{}, map[string]scoring.SplitScores{}
 	for _, q := range append([]scoring.Predictor{p}, bases...) {
 		if val[q.Name()], err = scoring.Evaluate(ctx, q, valHist, d.Val, known); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if len(d.Test) > 0 {
 			if test[q.Name()], err = scoring.Evaluate(ctx, q, testHist, d.Test, known); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 	}
-	return val, test, nil
+	return val, test, tuning, nil
 }
 
 // LogSummary prints the model's and the baselines' figures, one line each.

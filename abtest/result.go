@@ -50,6 +50,7 @@ type Result struct {
 	Dataset     string         `json:"dataset"`
 	Models      Models         `json:"models"`
 	Quality     QualityRef     `json:"quality"`
+	History     string         `json:"history"`      // HistoryRow or HistoryDay
 	HistoryDays []int          `json:"history_days"` // released days in the scoring history
 	Population  Population     `json:"population"`
 	Metrics     []ModelMetrics `json:"metrics"`    // A, B, then the baselines

@@ -35,11 +35,40 @@ type Options struct {
 	Stats   Stats
 	Impact  ImpactConfig
 	Load    LoadFunc // loads non-baseline models; required for them
+	// History is the granularity of the scoring history (HistoryRow, the default
+	// when empty, or HistoryDay).
+	History string
+}
+
+// History granularities: what a scored row's predictors may see of the feed.
+const (
+	// HistoryRow: every released row strictly before the row's time, its own day's
+	// earlier rows included (train and validation always).
+	HistoryRow = "row"
+	// HistoryDay: only the released days before the row's day (a deployed model
+	// refreshed once a day sees no more).
+	HistoryDay = "day"
+)
+
+// CheckHistory reports whether h names a history granularity.
+func CheckHistory(h string) error {
+	if h != HistoryRow && h != HistoryDay {
+		return fmt.Errorf("unknown history %q (have %s, %s)", h, HistoryRow, HistoryDay)
+	}
+	return nil
+}
+
+// history is the options' granularity, HistoryRow when unset.
+func (o Options) history() string {
+	if o.History == "" {
+		return HistoryRow
+	}
+	return o.History
 }
 
 // DefaultOptions: NCF against SS4Rec on ml-latest-small, DefaultStats, DefaultImpact.
 func DefaultOptions() Options {
-	return Options{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec", Stats: DefaultStats, Impact: DefaultImpact()}
+	return Options{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec", Stats: DefaultStats, Impact: DefaultImpact(), History: HistoryRow}
 }
 
 // BaselinePrefix marks a baseline given as a model spec: baseline:<name> with a name of
@@ -140,6 +169,9 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 			todo = append(todo, d)
 		}
 	}
+	if err := CheckHistory(e.Opt.history()); err != nil {
+		return nil, err
+	}
 	var done []int
 	if len(todo) > 0 {
 		st, err := e.load(ctx)
@@ -147,12 +179,18 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 			return nil, err
 		}
 		for _, d := range todo {
-			// History: train + val + every released day up to d whose quality passed.
+			// History: train + val + every released day up to d (row) or before d (day)
+			// whose quality passed.
 			for _, h := range released {
-				if h > d || slices.Contains(st.histDays, h) || !quality[h].Success {
+				if h > d || (h == d && e.Opt.history() == HistoryDay) || slices.Contains(st.histDays, h) || !quality[h].Success {
 					continue
 				}
 				if err := e.addBatch(ctx, st, h); err != nil {
+					return nil, err
+				}
+			}
+			if _, ok := st.batches[d]; !ok {
+				if err := e.readBatch(ctx, st, d); err != nil {
 					return nil, err
 				}
 			}
@@ -298,7 +336,21 @@ func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Pre
 	return p, ModelRef{Spec: spec, Name: p.Name(), Champion: &in}, nil
 }
 
+// addBatch reads day d's batch (once) and adds it to the scoring history.
 func (e *Evaluator) addBatch(ctx context.Context, st *state, d int) error {
+	if _, ok := st.batches[d]; !ok {
+		if err := e.readBatch(ctx, st, d); err != nil {
+			return err
+		}
+	}
+	st.hist.Add(st.batches[d])
+	st.histDays = append(st.histDays, d)
+	slices.Sort(st.histDays)
+	return nil
+}
+
+// readBatch reads day d's batch and its checksum into st.
+func (e *Evaluator) readBatch(ctx context.Context, st *state, d int) error {
 	man, err := etl.ReadDayManifest(ctx, e.Bucket, d)
 	if err != nil {
 		return fmt.Errorf("day %d: %w", d, err)
@@ -311,9 +363,6 @@ func (e *Evaluator) addBatch(ctx context.Context, st *state, d int) error {
 	if err != nil {
 		return err
 	}
-	st.hist.Add(rows)
-	st.histDays = append(st.histDays, d)
-	slices.Sort(st.histDays)
 	st.batches[d], st.batchIn[d] = rows, in
 	return nil
 }
@@ -336,16 +385,17 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 	units := EncodeUnits(sc.Units)
 	res := Result{
 		Schema: ResultSchema, Day: d, Dataset: e.Opt.Dataset, Models: st.models, Quality: q,
-		HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
+		History: e.Opt.history(), HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
 		Comparison: cmp, Units: inputOf(layout.ABUnits(layout.Day(d)), units),
 		Bar: sc.Bar, BaselineTuning: st.tuning,
 	}
 	res.Inputs = append(slices.Clone(st.inputs), qIn)
 	for _, h := range st.histDays {
-		if h <= d {
+		if h < d {
 			res.Inputs = append(res.Inputs, st.batchIn[h])
 		}
 	}
+	res.Inputs = append(res.Inputs, st.batchIn[d])
 	for _, m := range []ModelRef{st.models.A, st.models.B} {
 		if m.Champion != nil {
 			res.Inputs = append(res.Inputs, *m.Champion)

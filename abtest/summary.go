@@ -20,6 +20,7 @@ type Summary struct {
 	Schema     string      `json:"schema"`
 	Dataset    string      `json:"dataset"`
 	Models     Models      `json:"models"`
+	History    string      `json:"history,omitempty"` // the latest day's history granularity
 	Days       []DayTrend  `json:"days"`
 	Cumulative *Cumulative `json:"cumulative,omitempty"`
 	Inputs     []Input     `json:"inputs"`
@@ -153,7 +154,7 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 		return s, nil
 	}
 	last := results[len(results)-1]
-	s.Dataset, s.Models = last.Dataset, last.Models
+	s.Dataset, s.Models, s.History = last.Dataset, last.Models, last.History
 	a, b := last.Models.A.Name, last.Models.B.Name
 	var parts []*Units
 	var incl []Result
@@ -164,6 +165,8 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 			t.Excluded = fmt.Sprintf("dataset %s, latest day has %s", r.Dataset, last.Dataset)
 		case !r.Models.Same(last.Models):
 			t.Excluded = "evaluated with other champions than the latest day; rerun ab-eval --all"
+		case r.History != last.History:
+			t.Excluded = fmt.Sprintf("history %q, latest day has %q; rerun ab-eval --all", r.History, last.History)
 		default:
 			t.InCumulative = true
 			parts = append(parts, units[i])

@@ -30,7 +30,14 @@ func Markdown(d *Doc) []byte {
 		w("| %s | %s | %s | %s | %s | %s | %s |\n", name, roleWords(m.Role), f4(m.ValRMSE), f4(m.TestRMSE), f4(m.TestRMSENew), f4(m.TestRMSEReturning), f4(m.TestMAE))
 	}
 	w("\nValidation: history train + val; test: every released row with the history before it (the protocol of README's\n")
-	w("\"Models and the evaluation protocol\"). New users: no rating before the cutoff (no row in train or validation).\n\n")
+	w("\"Models and the evaluation protocol\"). New users: no rating before the cutoff (no row in train or validation).\n")
+	switch d.History {
+	case abtest.HistoryDay:
+		w("History setting `day`: a test row's predictors see only the released days before its day.\n")
+	case abtest.HistoryRow:
+		w("History setting `row`: a test row's predictors see every released row strictly before it, its own day's earlier rows\nincluded (`AB_HISTORY=day` limits them to the days before).\n")
+	}
+	w("\n")
 	writeTuning(w, d)
 
 	w("**Verdict** (%s, all users, per user, read after every day): %s.\n\n", d.Primary, d.Verdict)

@@ -46,6 +46,8 @@ type Doc struct {
 	Winner   string           `json:"winner"`
 	Verdict  string           `json:"verdict"`
 	Verdicts []abtest.Verdict `json:"verdicts"`
+	// History is the scoring history's granularity (abtest.HistoryRow or HistoryDay).
+	History string `json:"history,omitempty"`
 	// Bar is the tuned baseline every model is also judged against; BarVerdicts are
 	// A's and B's verdicts against it (b = the bar).
 	Bar            string           `json:"bar,omitempty"`
@@ -165,7 +167,7 @@ func Build(ctx context.Context, b blob.Bucket) (*Doc, error) {
 		Feed:  Feed{Days: c.Days, Rows: c.Rows, Users: c.Users, Segments: c.Segments},
 		A:     sum.Models.A.Name, B: sum.Models.B.Name, Primary: c.Stats.Primary, Winner: c.Winner, Verdict: c.Verdict,
 		Verdicts: c.Verdicts, Stats: c.Stats, Method: c.Method, Impact: c.Impact, Models: map[string]Model{},
-		Bar: c.Bar, BarVerdicts: c.BarVerdicts, BaselineTuning: c.BaselineTuning}
+		History: sum.History, Bar: c.Bar, BarVerdicts: c.BarVerdicts, BaselineTuning: c.BaselineTuning}
 	if d.Feed.Rows != d.Split.Test {
 		return nil, fmt.Errorf("the feed compared %d rows, the test split holds %d: %w", d.Feed.Rows, d.Split.Test, ErrIncomplete)
 	}

@@ -25,13 +25,14 @@ type Config struct {
 	Seed         uint64
 	Resamples    int
 	PlannedUsers float64 // where the verdict's confidence sequence is tightest (t*)
+	History      string  // abtest.HistoryRow or HistoryDay
 }
 
 // DefaultConfig compares NCF with SS4Rec on ml-latest-small with abtest.DefaultStats.
 func DefaultConfig() Config {
 	return Config{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec",
 		Primary: abtest.DefaultStats.Primary, Seed: abtest.DefaultStats.Seed, Resamples: abtest.DefaultStats.Resamples,
-		PlannedUsers: abtest.DefaultStats.Sequential.PlannedUsers}
+		PlannedUsers: abtest.DefaultStats.Sequential.PlannedUsers, History: abtest.HistoryRow}
 }
 
 // Declare declares the settings on s. Unknown models or baselines, an unknown
@@ -53,6 +54,7 @@ func (c *Config) Declare(s *envflag.Set) {
 	s.Uint64(&c.Seed, "seed", "AB_SEED", "bootstrap seed")
 	s.Int(&c.Resamples, "resamples", "AB_RESAMPLES", "bootstrap resamples of users", envflag.AtLeast(abtest.MinResamples))
 	s.Float64(&c.PlannedUsers, "planned-users", "AB_PLANNED_USERS", "`USERS` at which the verdict's always-valid confidence sequence is tightest; fixed before the test, never from its outcomes", envflag.AtLeast(1.0))
+	s.String(&c.History, "history", "AB_HISTORY", "`GRANULARITY` of the scoring history: row (every released row strictly before the scored row) or day (only the released days before its day)", abtest.CheckHistory)
 	s.Rule(func() error {
 		_, err := c.Options()
 		return err
@@ -71,6 +73,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func (c Config) Options() (abtest.Options, error) {
 	o := abtest.DefaultOptions()
 	o.Dataset, o.ModelA, o.ModelB = c.Dataset, c.ModelA, c.ModelB
+	if c.History != "" {
+		o.History = c.History
+	}
 	o.Stats.Seed, o.Stats.Resamples, o.Stats.Primary = c.Seed, c.Resamples, c.Primary
 	if c.PlannedUsers != 0 { // 0: a Config built without DefaultConfig keeps the default
 		o.Stats.Sequential.PlannedUsers = c.PlannedUsers

@@ -12,7 +12,18 @@ import (
 )
 
 func TestModelBinRoundTrip(t *testing.T) {
+	t.Run("current", func(t *testing.T) { roundTrip(t, func(*Net) {}) })
+	// A model.bin written before the time-input fields: its header lacks them, it
+	// decodes, and it forms τ as it was trained (1 + log1p(hours), inputs as they are).
+	t.Run("before_time_fields", func(t *testing.T) {
+		roundTrip(t, func(c *Net) { c.Gap, c.DtMin, c.DtMax, c.InputPerTime, c.SSMLRScale = "", 0, 0, false, 0 })
+	})
+}
+
+func roundTrip(t *testing.T, mod func(*Net)) {
 	m, rows := tinyModel(t, func(*Net) {})
+	mod(&m.cfg)
+	mod(&m.net.cfg)
 	var buf bytes.Buffer
 	if err := scoring.Save(&buf, m); err != nil {
 		t.Fatal(err)

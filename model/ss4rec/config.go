@@ -29,7 +29,33 @@ type Net struct {
 	S5Only    bool `yaml:"s5_only" json:"s5_only"`       // blocks without the Mamba layer
 	MambaOnly bool `yaml:"mamba_only" json:"mamba_only"` // blocks without the S5 layer
 	TimeBlind bool `yaml:"time_blind" json:"time_blind"` // every τ forced to 1 (as for a zero gap)
+
+	// Gap is how a gap between interactions becomes the S5 time input τ (the step is
+	// Δ = τ·exp(log_step) per state): GapDays, the raw interval in days, or
+	// GapLogHours, 1 + log1p(hours). Empty (a model.bin written before the field)
+	// means GapLogHours.
+	Gap string `yaml:"gap" json:"gap,omitempty"`
+	// DtMin and DtMax bound the initial steps exp(log_step), drawn log-uniformly per
+	// state, in units of τ⁻¹ (zero in a model.bin written before the fields).
+	DtMin float64 `yaml:"dt_min" json:"dt_min,omitempty"`
+	DtMax float64 `yaml:"dt_max" json:"dt_max,omitempty"`
+	// InputPerTime divides each position's S5 input by its τ, so that under the
+	// zero-order hold an interaction enters a slow state with the same weight whatever
+	// the gap after it (the hold integrates the input over the interval: without this,
+	// an interaction followed by a year's absence outweighs one followed by the next
+	// minute's a thousandfold). False in a model.bin written before the field.
+	InputPerTime bool `yaml:"s5_input_per_time" json:"s5_input_per_time,omitempty"`
+	// SSMLRScale multiplies the learning rate of the S5 eigenvalues Λ and steps, which
+	// also take no weight decay (as S5 trains them). Zero in a model.bin written
+	// before the field (it only matters in training).
+	SSMLRScale float64 `yaml:"ssm_lr_scale" json:"ssm_lr_scale,omitempty"`
 }
+
+// The time inputs (Net.Gap).
+const (
+	GapDays     = "days"
+	GapLogHours = "log1p_hours"
+)
 
 // EngineGraph is the training path (Net.Engine): a gorgonia graph.
 const EngineGraph = "graph"
@@ -40,7 +66,8 @@ const enginePlainRetired = "plain"
 
 // DefaultNet is the net section for ml-latest-small.
 func DefaultNet() *Net {
-	return &Net{Dim: 32, S5States: 16, Expand: 2, MambaN: 8, Blocks: 2, MaxSeqLen: 50, Dropout: 0.1, Engine: EngineGraph}
+	return &Net{Dim: 32, S5States: 16, Expand: 2, MambaN: 8, Blocks: 2, MaxSeqLen: 50, Dropout: 0.1, Engine: EngineGraph,
+		Gap: GapDays, DtMin: 0.002, DtMax: 2, InputPerTime: true, SSMLRScale: 1}
 }
 
 // Validate checks the sizes and switches.
@@ -57,17 +84,66 @@ func (c Net) Validate() error {
 		return fmt.Errorf("%w: ss4rec net: engine %q: want %q (the hand-written engine is a test reference now)", trainer.ErrConfig, c.Engine, EngineGraph)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("%w: ss4rec net: dropout %v not in [0,1)", trainer.ErrConfig, c.Dropout)
+	case c.Gap != GapDays && c.Gap != GapLogHours:
+		return fmt.Errorf("%w: ss4rec net: gap %q: want %q or %q", trainer.ErrConfig, c.Gap, GapDays, GapLogHours)
+	case !(c.DtMin > 0 && c.DtMax >= c.DtMin):
+		return fmt.Errorf("%w: ss4rec net: dt_min %v, dt_max %v: want 0 < dt_min ≤ dt_max", trainer.ErrConfig, c.DtMin, c.DtMax)
+	case !(c.SSMLRScale > 0):
+		return fmt.Errorf("%w: ss4rec net: ssm_lr_scale %v must be > 0", trainer.ErrConfig, c.SSMLRScale)
 	}
 	return nil
 }
 
 // validateDecoded is Validate for the net of a model.bin, which may name the
-// retired engine (inference does not depend on how the model was trained).
+// retired engine (inference does not depend on how the model was trained) and, when
+// written before the fields, lacks gap (then GapLogHours), the initial step range
+// and the SSM learning-rate scale (training settings).
 func (c Net) validateDecoded() error {
 	if c.Engine == enginePlainRetired {
 		c.Engine = EngineGraph
 	}
+	if c.Gap == "" {
+		c.Gap = GapLogHours
+	}
+	if c.DtMax == 0 {
+		c.DtMin, c.DtMax = legacyDtMin, legacyDtMax
+	}
+	if c.SSMLRScale == 0 {
+		c.SSMLRScale = 1
+	}
 	return c.Validate()
+}
+
+// The initial step range of models written before Net.DtMin and Net.DtMax (S5's default).
+const (
+	legacyDtMin = 0.001
+	legacyDtMax = 0.1
+)
+
+// s5InScale is the factor of a position's S5 input for its τ: 1/τ with
+// InputPerTime (nil: inputs enter as they are).
+func (c Net) s5InScale() func(tau float32) float32 {
+	if !c.InputPerTime {
+		return nil
+	}
+	return func(tau float32) float32 {
+		if tau <= 0 { // padding
+			return 0
+		}
+		return 1 / tau
+	}
+}
+
+// scaleRows writes into dst the rows of u (of width H) times scale(τ) of their row.
+func scaleRows(dst, u, tau []float32, H int, scale func(float32) float32) []float32 {
+	dst = grow(dst, len(u))
+	for r, t := range tau {
+		s := scale(t)
+		for j, v := range u[r*H : r*H+H] {
+			dst[r*H+j] = v * s
+		}
+	}
+	return dst
 }
 
 func (c Net) e() int { return c.Expand * c.Dim }
@@ -77,8 +153,11 @@ func (c Net) dtRank() int { return (c.Dim + 15) / 16 }
 
 // gap is the τ the model uses for a gap in seconds (1 for every gap when time-blind).
 func (c Net) gap(seconds int64) float32 {
-	if c.TimeBlind {
+	switch {
+	case c.TimeBlind:
 		return 1
+	case c.Gap == GapDays:
+		return 1 + float32(max(seconds, 0))/86400
 	}
 	return GapScale(seconds)
 }

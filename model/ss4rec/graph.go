@@ -100,7 +100,7 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 			if len(ps) != 8 {
 				return nil, fmt.Errorf("ss4rec: block %d has %d S5 params, want 8", l, len(ps))
 			}
-			y3 := G.Must(s5Scan(pre+"s5", be, G.Must(reshape(x, nb, T, H)), tau, ps))
+			y3 := G.Must(s5Scan(pre+"s5", be, G.Must(reshape(x, nb, T, H)), tau, ps, n.cfg.s5InScale()))
 			y := G.Must(reshape(y3, rows, H))
 			if dropout {
 				y = G.Must(G.HadamardProd(y, mask(pre+"dropout1")))

@@ -30,7 +30,7 @@ type scanCache struct{ buf []float32 }
 // s5Scan is the time-aware S5 layer: u [B,T,H], tau [B,T] (not differentiated) and
 // the eight S5 params (LogA, ImA, LogStep [P], BRe, BIm [P,H], CRe, CIm [H,P], D [H])
 // → y [B,T,H].
-func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes) (*G.Node, error) {
+func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale func(float32) float32) (*G.Node, error) {
 	us := u.Shape()
 	if us.Dims() != 3 || len(ps) != 8 || ps[0].Shape().Dims() != 1 {
 		return nil, fmt.Errorf("S5 %s: want u [B,T,H] and 8 params, got %v and %d", label, us, len(ps))
@@ -44,9 +44,17 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes) (*G.No
 	cache := &scanCache{buf: make([]float32, kernels.S5CacheLen(d))}
 	diff := []bool{true, false, true, true, true, true, true, true, true, true}
 	name := fmt.Sprintf("S5(%s)%v", label, d)
+	var scaled []float32 // the scaled input, when scale is set
+	input := func(v [][]float32) []float32 {
+		if scale == nil {
+			return v[0]
+		}
+		scaled = scaleRows(scaled, v[0], v[1], H, scale)
+		return scaled
+	}
 	return apply(&kop{name: name, in: in, out: in[0],
 		fwd: func(out []float32, v [][]float32) error {
-			be.S5Forward(d, params(v), v[0], v[1], out, cache.buf)
+			be.S5Forward(d, params(v), input(v), v[1], out, cache.buf)
 			return nil
 		},
 		diff: diff,
@@ -54,7 +62,10 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes) (*G.No
 			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32) [][]float32 {
 				du := make([]float32, len(v[0]))
 				g := kernels.NewS5Params(H, P)
-				be.S5Backward(d, params(v), v[0], v[1], cache.buf, dy, du, g)
+				be.S5Backward(d, params(v), input(v), v[1], cache.buf, dy, du, g)
+				if scale != nil {
+					scaleRows(du, du, v[1], H, scale)
+				}
 				return append([][]float32{du, nil}, g.Slices()...)
 			})
 		},

@@ -1,6 +1,7 @@
 package ss4rec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -83,7 +84,7 @@ func TestScanOpsMatchKernelsAtModelSize(t *testing.T) {
 		leaves := append([][]float32{u, tau}, p.Slices()...)
 		shapes := []tensor.Shape{{d.B, d.T, d.H}, {d.B, d.T}, {d.P}, {d.P}, {d.P}, {d.P, d.H}, {d.P, d.H}, {d.H, d.P}, {d.H, d.P}, {d.H}}
 		diff := []bool{true, false, true, true, true, true, true, true, true, true}
-		got := scanGrads(t, leaves, shapes, diff, w, func(in G.Nodes) (*G.Node, error) { return s5Scan("t", be, in[0], in[1], in[2:]) })
+		got := scanGrads(t, leaves, shapes, diff, w, func(in G.Nodes) (*G.Node, error) { return s5Scan("t", be, in[0], in[1], in[2:], nil) })
 		xs := make([]float32, kernels.S5CacheLen(d))
 		be.S5Forward(d, p, u, tau, make([]float32, len(u)), xs)
 		du, gp := make([]float32, len(u)), kernels.NewS5Params(d.H, d.P)
@@ -122,20 +123,24 @@ func TestScanOpsMatchKernelsAtModelSize(t *testing.T) {
 func TestScanOpsMatchFiniteDifferences(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
 	be := kernels.CPU{Workers: 1}
-	t.Run("s5", func(t *testing.T) {
-		const B, T, H, P = 1, 4, 3, 2
-		tau := []float32{0, 1.5, 1, 2.5}
-		p := kernels.NewS5Params(H, P)
-		for _, s := range p.Slices() {
-			copy(s, randSlice(r, len(s), 0.5))
-		}
-		leaves := append([][]float32{randSlice(r, B*T*H, 1)}, p.Slices()...)
-		shapes := []tensor.Shape{{B, T, H}, {P}, {P}, {P}, {P, H}, {P, H}, {H, P}, {H, P}, {H}}
-		fdCheckOp(t, leaves, shapes, func(in G.Nodes) (*G.Node, error) {
-			tn := inputNode(in[0].Graph(), "tau", tau, B, T)
-			return s5Scan("t", be, in[0], tn, in[1:])
+	// The S5 op with its input as it is, and divided by τ (Net.InputPerTime).
+	for _, perTime := range []bool{false, true} {
+		t.Run(fmt.Sprintf("s5_input_per_time=%v", perTime), func(t *testing.T) {
+			const B, T, H, P = 1, 4, 3, 2
+			tau := []float32{0, 1.5, 1, 2.5}
+			p := kernels.NewS5Params(H, P)
+			for _, s := range p.Slices() {
+				copy(s, randSlice(r, len(s), 0.5))
+			}
+			leaves := append([][]float32{randSlice(r, B*T*H, 1)}, p.Slices()...)
+			shapes := []tensor.Shape{{B, T, H}, {P}, {P}, {P}, {P, H}, {P, H}, {H, P}, {H, P}, {H}}
+			scale := Net{InputPerTime: perTime}.s5InScale()
+			fdCheckOp(t, leaves, shapes, func(in G.Nodes) (*G.Node, error) {
+				tn := inputNode(in[0].Graph(), "tau", tau, B, T)
+				return s5Scan("t", be, in[0], tn, in[1:], scale)
+			})
 		})
-	})
+	}
 	t.Run("selective_scan", func(t *testing.T) {
 		const B, T, E, N = 1, 4, 3, 2
 		leaves := [][]float32{randSlice(r, B*T*E, 1), randSlice(r, B*T*E, 1), randSlice(r, B*T*N, 1),

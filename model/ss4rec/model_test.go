@@ -58,6 +58,7 @@ func TestWholeModelGradient(t *testing.T) {
 	}{
 		{"full", func(*Net) {}},
 		{"s5_only", func(c *Net) { c.S5Only = true }},
+		{"log1p_hours_input_held", func(c *Net) { c.Gap, c.InputPerTime = GapLogHours, false }},
 		{"mamba_only", func(c *Net) { c.MambaOnly = true }},
 	}
 	for _, v := range variants {

@@ -49,6 +49,16 @@ func (n *net) dense(name string, shape ...int) *param {
 	return n.add(trainer.NewParam(name, false, shape...))
 }
 
+// ssm adds an S5 dynamics tensor (Λ, step): its own learning rate, no weight decay.
+func (n *net) ssm(name string, shape ...int) *param {
+	p := n.dense(name, shape...)
+	if s := n.cfg.SSMLRScale; s > 0 { // zero: a decoded model written before the field
+		p.LRScale = s
+	}
+	p.NoDecay = true
+	return p
+}
+
 func normalFill(r *rand.Rand, s []float32, std float64) {
 	for i := range s {
 		s[i] = float32(r.NormFloat64() * std)
@@ -82,7 +92,7 @@ func newNet(cfg Net, nItems int) *net {
 		pre := "block" + strconv.Itoa(l) + "."
 		if !cfg.MambaOnly {
 			ps := []*param{
-				n.dense(pre+"s5.log_a", P), n.dense(pre+"s5.im_a", P), n.dense(pre+"s5.log_step", P),
+				n.ssm(pre+"s5.log_a", P), n.ssm(pre+"s5.im_a", P), n.ssm(pre+"s5.log_step", P),
 				n.dense(pre+"s5.b_re", P, H), n.dense(pre+"s5.b_im", P, H),
 				n.dense(pre+"s5.c_re", H, P), n.dense(pre+"s5.c_im", H, P), n.dense(pre+"s5.d", H),
 			}
@@ -119,9 +129,9 @@ func (n *net) init(seed uint64) {
 		if !cfg.MambaOnly {
 			for q := range P {
 				b.s5W.LogA[q] = float32(math.Log(0.5))
-				b.s5W.ImA[q] = float32(math.Pi * float64(q) / float64(P))
-				// steps log-uniform in [0.001, 0.1] per unit of τ = 1 + log1p(hours) (S5's default range)
-				b.s5W.LogStep[q] = float32(math.Log(0.001) + r.Float64()*(math.Log(0.1)-math.Log(0.001)))
+				b.s5W.ImA[q] = 0 // real decays to start (S4D-Real); Im Λ trains
+				// steps log-uniform in [dt_min, dt_max] per unit of τ (S5's default range 0.001–0.1)
+				b.s5W.LogStep[q] = float32(math.Log(cfg.DtMin) + r.Float64()*(math.Log(cfg.DtMax)-math.Log(cfg.DtMin)))
 			}
 			normalFill(r, b.s5W.BRe, 1/math.Sqrt(float64(2*H)))
 			normalFill(r, b.s5W.BIm, 1/math.Sqrt(float64(2*H)))

@@ -97,6 +97,7 @@ type worker struct {
 	tau                    []float32
 	slots                  []int32
 	x, y, h, bu, xs5       []float32 // [T×H], [T×H], [T×H], [T×2P], [T×2P]
+	s5u                    []float32 // [T×H] the S5 input scaled per τ (Net.s5InScale)
 	xi, z, xc, xs, ysc, gt []float32 // [T×E]
 	dtl, dtr, bm, cm, m    []float32
 	xp                     []float32 // [T×wxW] x-projections

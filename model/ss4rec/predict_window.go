@@ -238,8 +238,13 @@ func (w *worker) s5(l int, blk *block, x, hb []float32, T int) {
 	// The state recurrence first (float64, in order), then the outputs of all
 	// positions at once.
 	w.bu, w.xs5, w.y = grow(w.bu, T*2*P), grow(w.xs5, T*2*P), grow(w.y, T*H)
+	u := x
+	if sc := cfg.s5InScale(); sc != nil {
+		w.s5u = scaleRows(w.s5u, x, w.tau[:T], H, sc)
+		u = w.s5u
+	}
 	// B·u at every position at once: bu[t] = [Re Bu | Im Bu], summed over h in order.
-	matmulWide(w.bu, x, w.e.s5B[l], T, H, 2*P)
+	matmulWide(w.bu, u, w.e.s5B[l], T, H, 2*P)
 	w.sr, w.si = growF64(w.sr, P), growF64(w.si, P)
 	xr, xim := w.sr, w.si
 	clear(xr)
@@ -269,7 +274,7 @@ func (w *worker) s5(l int, blk *block, x, hb []float32, T int) {
 		copy(w.save.s5[l][:P], xr)
 		copy(w.save.s5[l][P:], xim)
 	}
-	s5Out(w.y, x, p.D, w.e.cT[l], w.e.cT[l][P*H:], w.xs5, T, H, P)
+	s5Out(w.y, u, p.D, w.e.cT[l], w.e.cT[l][P*H:], w.xs5, T, H, P)
 	for t := range T {
 		ut, yt := x[t*H:t*H+H], w.y[t*H:t*H+H]
 		for j := range H {

@@ -5,6 +5,7 @@ import "github.com/recpipe/recpipe/model/kernels"
 // grads holds backward scratch buffers, reused across batches.
 type grads struct {
 	dx, dh, da, dm, dgt, dysc, dz, dxc, dxi, ddtl, tmp []float32
+	dsc                                                []float32 // gradient of the scaled S5 input
 	dO, dU, dE, dib                                    []float32
 	idx                                                []int32
 	mg                                                 kernels.MambaIn
@@ -120,8 +121,17 @@ func (ps *pass) backward(dpred []float32, s *grads) {
 				}
 			}
 			dxNew := grow(s.dx, rows*H)
-			copy(dxNew, s.da) // residual
-			ps.be.S5Backward(kernels.S5Dims{B: b.nb, T: b.T, H: H, P: P}, blk.s5W, c.x, b.tau, c.s5xs, s.tmp, dxNew, blk.s5G)
+			if sc := cfg.s5InScale(); sc != nil {
+				s.dsc = zeroed(s.dsc, rows*H)
+				ps.be.S5Backward(kernels.S5Dims{B: b.nb, T: b.T, H: H, P: P}, blk.s5W, c.s5in, b.tau, c.s5xs, s.tmp, s.dsc, blk.s5G)
+				scaleRows(dxNew, s.dsc, b.tau, H, sc)
+				for i, v := range s.da {
+					dxNew[i] += v // residual
+				}
+			} else {
+				copy(dxNew, s.da) // residual
+				ps.be.S5Backward(kernels.S5Dims{B: b.nb, T: b.T, H: H, P: P}, blk.s5W, c.s5in, b.tau, c.s5xs, s.tmp, dxNew, blk.s5G)
+			}
 			dx = dxNew
 		} else {
 			dx = dh

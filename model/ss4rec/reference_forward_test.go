@@ -17,6 +17,7 @@ import (
 // blockCache holds one block's activations for backward.
 type blockCache struct {
 	x, s5y, s5xs, drop1, a1, h    []float32
+	s5in, s5in0                   []float32 // the S5 input (x, or x scaled per τ)
 	ln1, ln2                      layerNorm
 	xi, z, xc, xs, dtl, dtr       []float32
 	bm, cm, ysc, hs, gt, m, drop2 []float32
@@ -96,7 +97,12 @@ func (ps *pass) forward(b *batch, train bool, rng *rand.Rand) []float32 {
 		if !cfg.MambaOnly {
 			P := cfg.S5States
 			c.s5y, c.s5xs = grow(c.s5y, rows*H), grow(c.s5xs, 2*rows*P)
-			ps.be.S5Forward(kernels.S5Dims{B: b.nb, T: b.T, H: H, P: P}, blk.s5W, x, tau, c.s5y, c.s5xs)
+			c.s5in = x
+			if sc := cfg.s5InScale(); sc != nil {
+				c.s5in = scaleRows(c.s5in0, x, tau, H, sc)
+				c.s5in0 = c.s5in
+			}
+			ps.be.S5Forward(kernels.S5Dims{B: b.nb, T: b.T, H: H, P: P}, blk.s5W, c.s5in, tau, c.s5y, c.s5xs)
 			c.a1 = grow(c.a1, rows*H)
 			copy(c.a1, c.s5y)
 			if train && cfg.Dropout > 0 {

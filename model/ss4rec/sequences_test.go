@@ -3,6 +3,7 @@ package ss4rec
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/recpipe/recpipe/model/scoring"
@@ -105,5 +106,45 @@ func TestBuildWindowsTargets(t *testing.T) {
 	}
 	if total != want {
 		t.Fatalf("%d targets, want %d (one per interaction with history)", total, want)
+	}
+}
+
+// Net.gap forms τ: the raw interval in days plus one (a tie is one unit, as
+// time-blind), 1 + log1p(hours) for GapLogHours and for a model.bin without the field,
+// 1 for every gap when time-blind.
+func TestNetGap(t *testing.T) {
+	for _, tc := range []struct {
+		gap   string
+		blind bool
+		secs  int64
+		want  float32
+	}{
+		{GapDays, false, 0, 1}, {GapDays, false, 86400, 2}, {GapDays, false, 365 * 86400, 366}, {GapDays, false, -5, 1},
+		{GapDays, true, 86400, 1}, {GapLogHours, false, 3600, GapScale(3600)}, {"", false, 3600, GapScale(3600)},
+	} {
+		if got := (Net{Gap: tc.gap, TimeBlind: tc.blind}).gap(tc.secs); got != tc.want {
+			t.Errorf("gap %q blind %v, %d s: τ = %v, want %v", tc.gap, tc.blind, tc.secs, got, tc.want)
+		}
+	}
+}
+
+// The S5 dynamics (Λ and step) take the net's SSM learning-rate scale and no weight
+// decay; the other tensors keep the run's.
+func TestSSMParamsOwnRate(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.SSMLRScale = 0.25
+	n := newNet(cfg, 4)
+	ssm := 0
+	for _, p := range n.params {
+		isSSM := strings.HasSuffix(p.Name, "s5.log_a") || strings.HasSuffix(p.Name, "s5.im_a") || strings.HasSuffix(p.Name, "s5.log_step")
+		if isSSM {
+			ssm++
+		}
+		if isSSM != (p.LRScale == 0.25 && p.NoDecay) || !isSSM && (p.LRScale != 1 || p.NoDecay) {
+			t.Errorf("%s: LRScale %v NoDecay %v", p.Name, p.LRScale, p.NoDecay)
+		}
+	}
+	if ssm != 3*cfg.Blocks {
+		t.Fatalf("%d SSM tensors, want %d", ssm, 3*cfg.Blocks)
 	}
 }

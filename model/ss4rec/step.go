@@ -38,6 +38,7 @@ func (st *netState) copyFrom(o *netState) {
 // stepScratch holds one step's temporaries.
 type stepScratch struct {
 	x, y, a, h, xi, z, xc, xs, dtl, dtr, bm, cm, ysc, m []float32
+	u                                                   []float32 // the S5 input scaled per τ
 }
 
 func (n *net) newScratch() *stepScratch {
@@ -93,7 +94,12 @@ func (n *net) step(st *netState, sc *stepScratch, aNeg [][]float32, item int32, 
 	for l := range n.blocks {
 		blk := &n.blocks[l]
 		if !cfg.MambaOnly {
-			kernels.S5Step(blk.s5W, st.s5[l], x, tau, sc.y)
+			u := x
+			if scale := cfg.s5InScale(); scale != nil {
+				sc.u = scaleRows(sc.u, x, []float32{tau}, H, scale)
+				u = sc.u
+			}
+			kernels.S5Step(blk.s5W, st.s5[l], u, tau, sc.y)
 			for j := range H {
 				sc.a[j] = x[j] + sc.y[j]
 			}

@@ -23,8 +23,8 @@ func NewAdam(params []*Param, beta1, beta2, eps float64) *Adam {
 	return a
 }
 
-// Update applies one step with learning rate lr, scaling every gradient by scale
-// (gradient clipping) and adding each Param's Decay·value first.
+// Update applies one step with learning rate lr (times each Param's LRScale), scaling
+// every gradient by scale (gradient clipping) and adding each Param's Decay·value first.
 func (a *Adam) Update(params []*Param, lr, scale float64) {
 	a.Step++
 	bc1 := 1 - math.Pow(a.Beta1, float64(a.Step))
@@ -35,6 +35,10 @@ func (a *Adam) Update(params []*Param, lr, scale float64) {
 	sc := float32(scale)
 	for i, p := range params {
 		m, v := a.M[i], a.V[i]
+		stepSize := stepSize
+		if p.LRScale != 1 {
+			stepSize = float32(lr * p.LRScale * math.Sqrt(bc2) / bc1)
+		}
 		if !p.Sparse {
 			adamSpan(p.Value, p.Grad, m, v, sc, p.Decay, b1, b2, stepSize, eps)
 			continue

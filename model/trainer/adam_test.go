@@ -32,3 +32,24 @@ func TestAdamLazyRows(t *testing.T) {
 		t.Error("ZeroGrad left touched rows")
 	}
 }
+
+// A tensor's LRScale scales its first step (lr·sign(g) from zero moments), and a
+// scale of 1 leaves the step as it was.
+func TestAdamLRScale(t *testing.T) {
+	a, b := NewParam("a", false, 1), NewParam("b", false, 1)
+	b.LRScale = 0.25
+	a.Grad[0], b.Grad[0] = 2, -3
+	NewAdam([]*Param{a, b}, 0.9, 0.999, 1e-8).Update([]*Param{a, b}, 0.1, 1)
+	if math.Abs(float64(a.Value[0]+0.1)) > 1e-6 || math.Abs(float64(b.Value[0]-0.025)) > 1e-6 {
+		t.Fatalf("values %v, %v; want -0.1, 0.025", a.Value[0], b.Value[0])
+	}
+}
+
+func TestSetDecay(t *testing.T) {
+	emb, w, lam := NewParam("emb", true, 2, 2), NewParam("w", false, 2), NewParam("lambda", false, 2)
+	lam.NoDecay = true
+	setDecay([]*Param{emb, w, lam}, TrainConfig{WeightDecay: 0.1, EmbeddingDecay: 0.01})
+	if emb.Decay != 0.01 || w.Decay != 0.1 || lam.Decay != 0 {
+		t.Fatalf("decays %v %v %v, want 0.01 0.1 0", emb.Decay, w.Decay, lam.Decay)
+	}
+}

@@ -21,6 +21,11 @@ type Param struct {
 	// Decay is this tensor's L2 weight decay, added to its gradient before Adam
 	// (for a Sparse table, only on the touched rows).
 	Decay float32
+	// LRScale multiplies the run's learning rate for this tensor (NewParam: 1). A model
+	// sets it where a tensor needs its own rate (SS4Rec's Λ and step, as S5 trains them).
+	LRScale float64
+	// NoDecay exempts the tensor from the run's weight decay (TrainRun leaves Decay 0).
+	NoDecay bool
 
 	touched []int32 // rows with a gradient this step (Sparse only), in first-touch order
 	mark    []bool  // mark[row] ⇔ row ∈ touched
@@ -32,7 +37,7 @@ func NewParam(name string, sparse bool, shape ...int) *Param {
 	for _, d := range shape {
 		n *= d
 	}
-	p := &Param{Name: name, Shape: append([]int(nil), shape...), Value: make([]float32, n), Grad: make([]float32, n), Sparse: sparse}
+	p := &Param{Name: name, Shape: append([]int(nil), shape...), Value: make([]float32, n), Grad: make([]float32, n), Sparse: sparse, LRScale: 1}
 	if sparse {
 		if len(shape) != 2 {
 			panic(fmt.Sprintf("param %s: a sparse table needs shape [rows, cols], got %v", name, shape))

@@ -109,12 +109,7 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 	}
 	t := &session{run: run, cfg: cfg, m: m, params: m.Params(), data: data, valHist: scoring.NewHistory(data.Train, data.Val),
 		log: log, prog: opt.Progress, onBatch: opt.OnBatch}
-	for _, p := range t.params {
-		p.Decay = float32(cfg.Train.WeightDecay)
-		if p.Sparse {
-			p.Decay = float32(cfg.Train.EmbeddingDecay)
-		}
-	}
+	setDecay(t.params, cfg.Train)
 	t.adam = NewAdam(t.params, cfg.Train.Beta1, cfg.Train.Beta2, cfg.Train.Eps)
 	if err := run.start(ctx, t, opt); err != nil {
 		return nil, err
@@ -126,6 +121,21 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 		return nil, err
 	}
 	return run.finish(ctx, t)
+}
+
+// setDecay gives each tensor the run's weight decay: EmbeddingDecay for a Sparse
+// table, WeightDecay for a dense one, none where the model says NoDecay.
+func setDecay(params []*Param, tc TrainConfig) {
+	for _, p := range params {
+		switch {
+		case p.NoDecay:
+			p.Decay = 0
+		case p.Sparse:
+			p.Decay = float32(tc.EmbeddingDecay)
+		default:
+			p.Decay = float32(tc.WeightDecay)
+		}
+	}
 }
 
 // start writes the config, and resumes from the last checkpoint when asked.

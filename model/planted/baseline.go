@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model/scoring"
@@ -18,9 +19,10 @@ import (
 // over the user's ratings h strictly before t, where f is the shape's feature computed
 // from the history (Gap: GapOffset of the gap to the previous rating; Return: the
 // decayed boost since the last return) and w is 1. For Drift there is no feature and
-// the user term is the Kalman filter of a random walk observed with noise over the
-// same residuals. μ, b_i and c are fitted on train by alternating least squares; the
-// prior (Drift: the walk and noise variances) are chosen on train.
+// the user term adds to that mean a deviation tracked by the Kalman filter of a
+// mean-reverting process over what it leaves of the residuals. μ, b_i and c are
+// fitted on train by alternating least squares; the prior (Drift: the reversion time
+// and spread) are chosen on train.
 func FeatureBaseline(shape Shape, train []ratings.Rating) (scoring.Predictor, error) {
 	switch shape {
 	case Gap, Return, Drift:
@@ -35,14 +37,49 @@ func FeatureBaseline(shape Shape, train []ratings.Rating) (scoring.Predictor, er
 		}
 	}
 	if shape == Drift {
-		for _, q := range []float64{0.1, 0.25, 0.5, 1} {
-			for _, r := range []float64{0.1, 0.15, 0.25} {
-				for _, p0 := range []float64{0.05, 0.15, 0.3} {
-					cands = append(cands, &featureBias{shape: shape, walk: q / Year, noise: r, p0: p0})
-				}
-			}
+		for _, T := range []float64{7 * Day, 30 * Day, 90 * Day, Year} {
+			cands = append(cands, driftCands(shape, false, T)...)
 		}
 	}
+	return bestOnTrain(cands, train, hist)
+}
+
+// BlindFeatureBaseline is FeatureBaseline without the times: for Gap and Return the
+// history-aware bias with its prior chosen on train (no feature), for Drift the
+// deviation's filter reverting per rating rather than per unit of time. When it comes
+// within 10% of FeatureBaseline the data do not need time to be predicted.
+func BlindFeatureBaseline(shape Shape, train []ratings.Rating) (scoring.Predictor, error) {
+	if !slices.Contains(Shapes, shape) {
+		return nil, fmt.Errorf("%w %q", ErrShape, shape)
+	}
+	var cands []*featureBias
+	if shape == Drift {
+		for _, K := range []float64{1, 3, 10, 30} {
+			cands = append(cands, driftCands(shape, true, K)...)
+		}
+	} else {
+		for _, prior := range []float64{1, 2, 5, 15} {
+			cands = append(cands, &featureBias{shape: shape, blind: true, prior: prior})
+		}
+	}
+	return bestOnTrain(cands, train, scoring.NewHistory(train))
+}
+
+// driftCands are Drift's candidates of reversion time (seconds, or ratings when
+// blind) over a grid of the deviation's spread and the user mean's shrinkage.
+func driftCands(shape Shape, blind bool, scale float64) []*featureBias {
+	var out []*featureBias
+	for _, prior := range []float64{2, 5} {
+		for _, sd := range []float64{0.5, 0.7, 1} {
+			out = append(out, &featureBias{shape: shape, blind: blind, prior: prior, decay: scale, devSD: sd})
+		}
+	}
+	return out
+}
+
+// bestOnTrain fits every candidate and returns the one with the least squared error
+// on train.
+func bestOnTrain(cands []*featureBias, train []ratings.Rating, hist *scoring.History) (*featureBias, error) {
 	var best *featureBias
 	bestSE := math.Inf(1)
 	for _, m := range cands {
@@ -60,16 +97,23 @@ func FeatureBaseline(shape Shape, train []ratings.Rating) (scoring.Predictor, er
 // featureBias is the model of FeatureBaseline.
 type featureBias struct {
 	shape Shape
-	prior float64 // Gap, Return: the user bias's shrinkage
-	// Drift: the Kalman filter of a random walk (variance walk per second) observed with
-	// noise variance noise, starting from variance p0.
-	walk, noise, p0 float64
-	mean            float64
-	item            map[int32]float64
-	coef            float64
+	blind bool    // no times: no feature; Drift's weights by ratings back
+	prior float64 // the user mean's shrinkage
+	// Drift: the deviation from the user's mean is tracked by the Kalman filter of a
+	// mean-reverting deviation of spread devSD and reversion time decay (seconds, or
+	// ratings when blind), observed with the rating noise.
+	decay, devSD float64
+	mean         float64
+	item         map[int32]float64
+	coef         float64
 }
 
-func (m *featureBias) Name() string { return "oracle-feature-" + string(m.shape) }
+func (m *featureBias) Name() string {
+	if m.blind {
+		return "time-blind-feature-" + string(m.shape)
+	}
+	return "oracle-feature-" + string(m.shape)
+}
 
 // fit fits μ, b_i and c on train (three rounds) and returns the squared error on train.
 func (m *featureBias) fit(train []ratings.Rating, hist *scoring.History) (float64, error) {
@@ -119,7 +163,7 @@ func (m *featureBias) fit(train []ratings.Rating, hist *scoring.History) (float6
 // feature is the shape's term per unit of effect for a row at t whose user's history
 // before t is before.
 func (m *featureBias) feature(before []scoring.Interaction, t int64) float64 {
-	if len(before) == 0 {
+	if len(before) == 0 || m.blind {
 		return 0
 	}
 	switch m.shape {
@@ -147,17 +191,33 @@ func (m *featureBias) feature(before []scoring.Interaction, t int64) float64 {
 // before: their shrunk mean, or for Drift the Kalman filter's mean.
 func (m *featureBias) userBias(before []scoring.Interaction, t int64) float64 {
 	if m.shape == Drift {
-		mu, p, last := 0.0, m.p0, int64(-1)
+		var sum float64
 		for _, h := range before {
-			if last >= 0 {
-				p += m.walk * float64(h.Time-last)
-			}
-			k := p / (p + m.noise)
-			mu += k * (float64(h.Rating) - m.mean - m.item[h.Item] - mu)
-			p *= 1 - k
-			last = h.Time
+			sum += float64(h.Rating) - m.mean - m.item[h.Item]
 		}
-		return mu
+		bu := sum / (m.prior + float64(len(before)))
+		const noise = 0.35*0.35 + 1.0/48 // the planted noise and the half-star rounding
+		dev, v := 0.0, m.devSD*m.devSD
+		for j, h := range before {
+			if j > 0 {
+				a := math.Exp(-1 / m.decay)
+				if !m.blind {
+					a = math.Exp(-float64(h.Time-before[j-1].Time) / m.decay)
+				}
+				dev, v = a*dev, a*a*v+m.devSD*m.devSD*(1-a*a)
+			}
+			k := v / (v + noise)
+			dev += k * (float64(h.Rating) - m.mean - m.item[h.Item] - bu - dev)
+			v *= 1 - k
+		}
+		if n := len(before); n > 0 {
+			a := math.Exp(-1 / m.decay)
+			if !m.blind {
+				a = math.Exp(-float64(t-before[n-1].Time) / m.decay)
+			}
+			dev *= a
+		}
+		return bu + dev
 	}
 	var num float64
 	for j, h := range before {

@@ -31,8 +31,8 @@ type Net struct {
 	TimeBlind bool `yaml:"time_blind" json:"time_blind"` // every τ forced to 1 (as for a zero gap)
 
 	// Gap is how a gap between interactions becomes the S5 time input τ (the step is
-	// Δ = τ·exp(log_step) per state): GapDays, the raw interval in days, or
-	// GapLogHours, 1 + log1p(hours). Empty (a model.bin written before the field)
+	// Δ = τ·exp(log_step) per state): GapDays, the raw interval in days (plus an
+	// hour, gapFloor), or GapLogHours, 1 + log1p(hours). Empty (a model.bin written before the field)
 	// means GapLogHours.
 	Gap string `yaml:"gap" json:"gap,omitempty"`
 	// DtMin and DtMax bound the initial steps exp(log_step), drawn log-uniformly per
@@ -51,6 +51,12 @@ type Net struct {
 	SSMLRScale float64 `yaml:"ssm_lr_scale" json:"ssm_lr_scale,omitempty"`
 }
 
+// gapFloor (seconds) is added to every gap under GapDays: an interaction counts as
+// at least an hour, so that a same-second tie still enters the state (under the
+// zero-order hold a zero step leaves the input out) and the input divided by τ stays
+// finite. A time-blind net sees every gap as zero, τ = 1/24.
+const gapFloor = 3600
+
 // The time inputs (Net.Gap).
 const (
 	GapDays     = "days"
@@ -67,7 +73,7 @@ const enginePlainRetired = "plain"
 // DefaultNet is the net section for ml-latest-small.
 func DefaultNet() *Net {
 	return &Net{Dim: 32, S5States: 16, Expand: 2, MambaN: 8, Blocks: 2, MaxSeqLen: 50, Dropout: 0.1, Engine: EngineGraph,
-		Gap: GapDays, DtMin: 0.002, DtMax: 2, InputPerTime: true, SSMLRScale: 1}
+		Gap: GapDays, DtMin: 0.002, DtMax: 20, InputPerTime: true, SSMLRScale: 1}
 }
 
 // Validate checks the sizes and switches.
@@ -151,13 +157,15 @@ func (c Net) e() int { return c.Expand * c.Dim }
 // dtRank is Mamba's low-rank width of the step projection: ceil(Dim/16).
 func (c Net) dtRank() int { return (c.Dim + 15) / 16 }
 
-// gap is the τ the model uses for a gap in seconds (1 for every gap when time-blind).
+// gap is the τ the model uses for a gap in seconds (that of a zero gap for every gap
+// when time-blind).
 func (c Net) gap(seconds int64) float32 {
 	switch {
 	case c.TimeBlind:
-		return 1
-	case c.Gap == GapDays:
-		return 1 + float32(max(seconds, 0))/86400
+		seconds = 0
+	}
+	if c.Gap == GapDays {
+		return float32(float64(max(seconds, 0)+gapFloor) / 86400)
 	}
 	return GapScale(seconds)
 }

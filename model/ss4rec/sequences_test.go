@@ -109,9 +109,9 @@ func TestBuildWindowsTargets(t *testing.T) {
 	}
 }
 
-// Net.gap forms τ: the raw interval in days plus one (a tie is one unit, as
-// time-blind), 1 + log1p(hours) for GapLogHours and for a model.bin without the field,
-// 1 for every gap when time-blind.
+// Net.gap forms τ: the raw interval in days plus an hour (a tie is an hour, as every
+// gap when time-blind), 1 + log1p(hours) for GapLogHours and for a model.bin without
+// the field (time-blind: 1).
 func TestNetGap(t *testing.T) {
 	for _, tc := range []struct {
 		gap   string
@@ -119,8 +119,10 @@ func TestNetGap(t *testing.T) {
 		secs  int64
 		want  float32
 	}{
-		{GapDays, false, 0, 1}, {GapDays, false, 86400, 2}, {GapDays, false, 365 * 86400, 366}, {GapDays, false, -5, 1},
-		{GapDays, true, 86400, 1}, {GapLogHours, false, 3600, GapScale(3600)}, {"", false, 3600, GapScale(3600)},
+		{GapDays, false, 0, 1.0 / 24}, {GapDays, false, 86400, 25.0 / 24}, {GapDays, false, 23 * 3600, 1},
+		{GapDays, false, 365 * 86400, float32((365*86400 + 3600) / 86400.0)}, {GapDays, false, -5, 1.0 / 24},
+		{GapDays, true, 86400, 1.0 / 24}, {GapLogHours, false, 3600, GapScale(3600)}, {"", false, 3600, GapScale(3600)},
+		{GapLogHours, true, 3600, 1},
 	} {
 		if got := (Net{Gap: tc.gap, TimeBlind: tc.blind}).gap(tc.secs); got != tc.want {
 			t.Errorf("gap %q blind %v, %d s: τ = %v, want %v", tc.gap, tc.blind, tc.secs, got, tc.want)

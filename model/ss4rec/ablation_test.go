@@ -1,0 +1,168 @@
+package ss4rec_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model/scoring"
+	"github.com/recpipe/recpipe/model/trainer"
+)
+
+// ablations are the variants of the committed config that TestAblationsMovieLens trains.
+var ablations = []struct {
+	name string
+	sets []string
+}{
+	{"full", nil},
+	{"S5-only", []string{"net.s5_only=true"}},
+	{"Mamba-only", []string{"net.mamba_only=true"}},
+	{"time-blind", []string{"net.time_blind=true"}},
+}
+
+// userSplit is the RMSE of a split's rows of users seen in train (returning) and not
+// (new), and of all of them.
+type userSplit struct{ all, returning, new float64 }
+
+func splitByUser(pred []float32, rows []ratings.Rating, seen map[int32]bool) userSplit {
+	var se [3]float64
+	var n [3]int
+	for i, r := range rows {
+		d := float64(pred[i]) - float64(r.Rating)
+		g := 2
+		if seen[r.User] {
+			g = 1
+		}
+		se[0], n[0] = se[0]+d*d, n[0]+1
+		se[g], n[g] = se[g]+d*d, n[g]+1
+	}
+	rm := func(k int) float64 { return math.Sqrt(se[k] / math.Max(1, float64(n[k]))) }
+	return userSplit{rm(0), rm(1), rm(2)}
+}
+
+func meanSD(xs []float64) string {
+	var m, v float64
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	if len(xs) > 1 {
+		v /= float64(len(xs) - 1)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", m, math.Sqrt(v))
+}
+
+// TestAblationsMovieLens trains the committed SS4Rec config and its ablations (full,
+// S5-only, Mamba-only, time-blind) with several seeds on a prepared dataset and prints
+// the mean ± sd of validation and test RMSE, overall and for returning and new users,
+// as a markdown table (docs/results.md holds the last one). Tens of minutes of CPU:
+// SS4REC_ABLATIONS=1 SS4REC_PREPARED=<dir with train/val/test.csv>; SS4REC_SEEDS
+// (default 1,2,3); SS4REC_ABLATIONS_OUT writes the table to a file;
+// scripts/ss4rec-ablations.sh runs it.
+func TestAblationsMovieLens(t *testing.T) {
+	dir := os.Getenv("SS4REC_PREPARED")
+	if os.Getenv("SS4REC_ABLATIONS") == "" || dir == "" {
+		t.Skip("SS4REC_ABLATIONS and SS4REC_PREPARED not set (tens of minutes of CPU)")
+	}
+	read := func(name string) []ratings.Rating {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := ratings.ReadAll(f, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	data := &trainer.Data{Train: read("train.csv"), Val: read("val.csv"), Test: read("test.csv")}
+	seen := map[int32]bool{}
+	for _, r := range data.Train {
+		seen[r.User] = true
+	}
+	file, err := os.ReadFile("../../configs/ss4rec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := []uint64{1, 2, 3}
+	if v := os.Getenv("SS4REC_SEEDS"); v != "" {
+		seeds = nil
+		for _, s := range strings.Split(v, ",") {
+			n, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				t.Fatalf("SS4REC_SEEDS: %v", err)
+			}
+			seeds = append(seeds, n)
+		}
+	}
+	ctx := context.Background()
+	valHist := scoring.NewHistory(data.Train, data.Val)
+	testHist := scoring.NewHistory(data.Train, data.Val, data.Test)
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "| variant | val RMSE | test RMSE | test, returning users | test, new users | val, returning | val, new |\n|---|---|---|---|---|---|---|\n")
+	var habVal, habTest userSplit
+	for _, ab := range ablations {
+		var vals, tests, testRet, testNew, valRet, valNew []float64
+		for _, seed := range seeds {
+			sets := append([]string{"seed=" + strconv.FormatUint(seed, 10)}, ab.sets...)
+			cfg, err := trainer.ParseConfig(file, "ss4rec", sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := blob.NewMem()
+			s, err := trainer.TrainRun(ctx, b, cfg, data, trainer.RunOptions{Log: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := scoring.Load(bytes.NewReader(modelBin(t, b, s)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			vp, err := p.Predict(ctx, valHist, data.Val)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp, err := p.Predict(ctx, testHist, data.Test)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, te := splitByUser(vp, data.Val, seen), splitByUser(tp, data.Test, seen)
+			vals, tests = append(vals, v.all), append(tests, te.all)
+			testRet, testNew = append(testRet, te.returning), append(testNew, te.new)
+			valRet, valNew = append(valRet, v.returning), append(valNew, v.new)
+			t.Logf("%s seed %d: val %.4f test %.4f (returning %.4f, new %.4f), %d epochs, best %d",
+				ab.name, seed, v.all, te.all, te.returning, te.new, s.Epochs, s.BestEpoch)
+			if habVal.all == 0 {
+				bases, err := scoring.Baselines(data.Train)
+				if err != nil {
+					t.Fatal(err)
+				}
+				hv, _ := bases[2].Predict(ctx, valHist, data.Val)
+				ht, _ := bases[2].Predict(ctx, testHist, data.Test)
+				habVal, habTest = splitByUser(hv, data.Val, seen), splitByUser(ht, data.Test, seen)
+			}
+		}
+		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s | %s |\n", ab.name, meanSD(vals), meanSD(tests),
+			meanSD(testRet), meanSD(testNew), meanSD(valRet), meanSD(valNew))
+	}
+	fmt.Fprintf(&out, "| history-aware bias | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
+		habVal.all, habTest.all, habTest.returning, habTest.new, habVal.returning, habVal.new)
+	t.Logf("%d seeds (%v), configs/ss4rec.yaml:\n%s", len(seeds), seeds, out.String())
+	if p := os.Getenv("SS4REC_ABLATIONS_OUT"); p != "" {
+		if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -15,10 +15,11 @@ const resultsPurpose = "write docs/results.json and docs/results.md (and README'
 // resultsCmd writes docs/results.json and docs/results.md from a bucket that one whole
 // run has filled (make results), and quotes results.md in README.md.
 func resultsCmd(ctx context.Context, inv jobs.IO) int {
-	out, readme, dry := "docs", "README.md", false
+	out, readme, ablations, dry := "docs", "README.md", "", false
 	common, _, code, done := parse("results", resultsPurpose, inv, func(s *envflag.Set) {
 		s.String(&out, "out", "", "`DIR` for results.json and results.md", envflag.NotEmpty())
 		s.String(&readme, "readme", "", "README `FILE` whose results markers quote results.md (empty: none)")
+		s.String(&ablations, "ablations", "", "SS4Rec's ablations `FILE` (docs/ss4rec-ablations.json, from scripts/ss4rec-ablations.sh) to quote (empty: none)")
 		s.Bool(&dry, "dry-run", "", "build and validate the documents, print results.md, write nothing")
 	})
 	if done {
@@ -36,6 +37,11 @@ func resultsCmd(ctx context.Context, inv jobs.IO) int {
 	doc, err := results.Build(ctx, b)
 	if err != nil {
 		return fail(err)
+	}
+	if ablations != "" {
+		if err := doc.AddAblations(ablations, ablations); err != nil {
+			return fail(err)
+		}
 	}
 	if dry {
 		if _, err := results.Encode(doc); err != nil {

@@ -80,6 +80,9 @@ func Markdown(d *Doc) []byte {
 			w("\n")
 		}
 	}
+	if a := d.Ablations; a != nil {
+		ablationsSection(w, a)
+	}
 	return b.Bytes()
 }
 
@@ -130,6 +133,27 @@ func writeBar(w func(string, ...any), d *Doc) {
 		w("| %s | %s %s | %s | %s | %s | %s | %s | %s | %s |\n", v.A, v.Metric, arrow, segmentName(v.Segment), v.Unit, f4(v.Diff),
 			bounds(v.SequentialCI), bounds(v.FixedCI), p3(v.PHolm), winnerName(v))
 	}
+}
+
+// ablationsSection renders SS4Rec's ablations: the table and, in words, what the time
+// path adds and which variant validation picks.
+func ablationsSection(w func(string, ...any), a *Ablations) {
+	w("\n**SS4Rec ablations** (quoted from `docs/ss4rec-ablations.json`, written by `%s`, not recomputed by this run):\n", a.Command)
+	w("`%s` as it is (full) and with one part removed, trained with seeds %s on %s; mean ± sd over the seeds.\n\n",
+		a.Config, joinSeeds(a.Seeds), a.Dataset)
+	w("%s", AblationsTable(a))
+	if s := a.TimeAwareness(); s != "" {
+		w("\nWhat time-awareness adds (full against time-blind, same network with every gap taken as zero): %s.\n", s)
+	}
+	w("Validation-best variant: %s.\n", a.ValidationBest().Name)
+}
+
+func joinSeeds(seeds []uint64) string {
+	parts := make([]string, len(seeds))
+	for i, s := range seeds {
+		parts[i] = fmt.Sprint(s)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func modelOrder(d *Doc) []string {

@@ -54,9 +54,12 @@ type Doc struct {
 	BarVerdicts    []abtest.Verdict `json:"bar_verdicts,omitempty"`
 	BaselineTuning []scoring.Tuning `json:"baseline_tuning,omitempty"`
 	Stats          abtest.Stats     `json:"stats"`
-	Method   string           `json:"method"`
-	Impact   *abtest.Impact   `json:"impact,omitempty"`
-	Sources  []abtest.Input   `json:"sources"`
+	Method         string           `json:"method"`
+	Impact         *abtest.Impact   `json:"impact,omitempty"`
+	// Ablations are SS4Rec's ablations, quoted from docs/ss4rec-ablations.json
+	// (AddAblations); make results does not recompute them.
+	Ablations *Ablations     `json:"ablations,omitempty"`
+	Sources   []abtest.Input `json:"sources"`
 }
 
 // Split counts the rows of the prepared splits.
@@ -78,16 +81,16 @@ type Feed struct {
 // on train, scored in the same run), test RMSE and MAE over the whole feed from ab-eval,
 // for all rows and per user segment.
 type Model struct {
-	Role              string   `json:"role"`             // a | b | baseline | reference
-	Run               string   `json:"run,omitempty"`    // a trained model's run
-	Config            string   `json:"config,omitempty"` // its effective config in the bucket
+	Role   string `json:"role"`             // a | b | baseline | reference
+	Run    string `json:"run,omitempty"`    // a trained model's run
+	Config string `json:"config,omitempty"` // its effective config in the bucket
 	// Params are a baseline's hyper-parameters, chosen on validation (BaselineTuning).
 	Params            map[string]float64 `json:"params,omitempty"`
-	ValRMSE           *float64 `json:"val_rmse"`
-	TestRMSE          *float64 `json:"test_rmse"`
-	TestRMSENew       *float64 `json:"test_rmse_new_users"`
-	TestRMSEReturning *float64 `json:"test_rmse_returning_users"`
-	TestMAE           *float64 `json:"test_mae"`
+	ValRMSE           *float64           `json:"val_rmse"`
+	TestRMSE          *float64           `json:"test_rmse"`
+	TestRMSENew       *float64           `json:"test_rmse_new_users"`
+	TestRMSEReturning *float64           `json:"test_rmse_returning_users"`
+	TestMAE           *float64           `json:"test_mae"`
 }
 
 // trainSummary is what results reads of a training run's summary.json.

@@ -7,28 +7,37 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/internal/results"
 	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/trainer"
 )
 
-// ablations are the variants of the committed config that TestAblationsMovieLens trains.
+// ablations are the variants of the committed config that TestAblationsMovieLens
+// trains. Each sets all three switches, so that a variant is the same model whatever
+// the committed config's switches are.
 var ablations = []struct {
 	name string
 	sets []string
 }{
-	{"full", nil},
-	{"S5-only", []string{"net.s5_only=true"}},
-	{"Mamba-only", []string{"net.mamba_only=true"}},
-	{"time-blind", []string{"net.time_blind=true"}},
+	{"full", switches(false, false, false)},
+	{"S5-only", switches(true, false, false)},
+	{"Mamba-only", switches(false, true, false)},
+	{"time-blind", switches(false, false, true)},
 }
 
-// userSplit is the RMSE of a split's rows of users seen in train (returning) and not
+func switches(s5Only, mambaOnly, timeBlind bool) []string {
+	return []string{fmt.Sprintf("net.s5_only=%v", s5Only), fmt.Sprintf("net.mamba_only=%v", mambaOnly), fmt.Sprintf("net.time_blind=%v", timeBlind)}
+}
+
+// userSplit is the RMSE of a split's rows of users with a rating before the cutoff
+// (returning: a row in train or validation, abtest's segments) and of the others
 // (new), and of all of them.
 type userSplit struct{ all, returning, new float64 }
 
@@ -48,20 +57,6 @@ func splitByUser(pred []float32, rows []ratings.Rating, seen map[int32]bool) use
 	return userSplit{rm(0), rm(1), rm(2)}
 }
 
-func meanSD(xs []float64) string {
-	var m, v float64
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(len(xs))
-	for _, x := range xs {
-		v += (x - m) * (x - m)
-	}
-	if len(xs) > 1 {
-		v /= float64(len(xs) - 1)
-	}
-	return fmt.Sprintf("%.4f ± %.4f", m, math.Sqrt(v))
-}
 
 // TestAblationsMovieLens trains the committed SS4Rec config and its ablations (full,
 // S5-only, Mamba-only, time-blind) with several seeds on a prepared dataset and prints
@@ -89,7 +84,7 @@ func TestAblationsMovieLens(t *testing.T) {
 	}
 	data := &trainer.Data{Train: read("train.csv"), Val: read("val.csv"), Test: read("test.csv")}
 	seen := map[int32]bool{}
-	for _, r := range data.Train {
+	for _, r := range append(slices.Clone(data.Train), data.Val...) {
 		seen[r.User] = true
 	}
 	file, err := os.ReadFile("../../configs/ss4rec.yaml")
@@ -110,11 +105,26 @@ func TestAblationsMovieLens(t *testing.T) {
 	ctx := context.Background()
 	valHist := scoring.NewHistory(data.Train, data.Val)
 	testHist := scoring.NewHistory(data.Train, data.Val, data.Test)
-	var out bytes.Buffer
-	fmt.Fprintf(&out, "| variant | val RMSE | test RMSE | test, returning users | test, new users | val, returning | val, new |\n|---|---|---|---|---|---|---|\n")
-	var habVal, habTest userSplit
+	doc := &results.Ablations{Schema: results.AblationsSchema, Command: "scripts/ss4rec-ablations.sh",
+		Dataset: filepath.Base(dir), Config: "configs/ss4rec.yaml", Seeds: seeds}
+	run := func(v, te userSplit) results.AblationRun {
+		return results.AblationRun{ValRMSE: v.all, TestRMSE: te.all, TestRMSENew: te.new, TestRMSEReturning: te.returning}
+	}
+	bases, err := scoring.Baselines(data.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hv, err := bases[2].Predict(ctx, valHist, data.Val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ht, err := bases[2].Predict(ctx, testHist, data.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Baseline = run(splitByUser(hv, data.Val, seen), splitByUser(ht, data.Test, seen))
 	for _, ab := range ablations {
-		var vals, tests, testRet, testNew, valRet, valNew []float64
+		variant := results.AblationVariant{Name: ab.name, Sets: append([]string{}, ab.sets...)}
 		for _, seed := range seeds {
 			sets := append([]string{"seed=" + strconv.FormatUint(seed, 10)}, ab.sets...)
 			cfg, err := trainer.ParseConfig(file, "ss4rec", sets)
@@ -138,30 +148,21 @@ func TestAblationsMovieLens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, te := splitByUser(vp, data.Val, seen), splitByUser(tp, data.Test, seen)
-			vals, tests = append(vals, v.all), append(tests, te.all)
-			testRet, testNew = append(testRet, te.returning), append(testNew, te.new)
-			valRet, valNew = append(valRet, v.returning), append(valNew, v.new)
+			r := run(splitByUser(vp, data.Val, seen), splitByUser(tp, data.Test, seen))
+			r.Seed, r.Epochs, r.BestEpoch = seed, s.Epochs, s.BestEpoch
+			variant.Runs = append(variant.Runs, r)
 			t.Logf("%s seed %d: val %.4f test %.4f (returning %.4f, new %.4f), %d epochs, best %d",
-				ab.name, seed, v.all, te.all, te.returning, te.new, s.Epochs, s.BestEpoch)
-			if habVal.all == 0 {
-				bases, err := scoring.Baselines(data.Train)
-				if err != nil {
-					t.Fatal(err)
-				}
-				hv, _ := bases[2].Predict(ctx, valHist, data.Val)
-				ht, _ := bases[2].Predict(ctx, testHist, data.Test)
-				habVal, habTest = splitByUser(hv, data.Val, seen), splitByUser(ht, data.Test, seen)
-			}
+				ab.name, seed, r.ValRMSE, r.TestRMSE, r.TestRMSEReturning, r.TestRMSENew, s.Epochs, s.BestEpoch)
 		}
-		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s | %s |\n", ab.name, meanSD(vals), meanSD(tests),
-			meanSD(testRet), meanSD(testNew), meanSD(valRet), meanSD(valNew))
+		doc.Variants = append(doc.Variants, variant)
 	}
-	fmt.Fprintf(&out, "| history-aware bias | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
-		habVal.all, habTest.all, habTest.returning, habTest.new, habVal.returning, habVal.new)
-	t.Logf("%d seeds (%v), configs/ss4rec.yaml:\n%s", len(seeds), seeds, out.String())
+	t.Logf("%d seeds (%v), configs/ss4rec.yaml:\n%s", len(seeds), seeds, results.AblationsTable(doc))
 	if p := os.Getenv("SS4REC_ABLATIONS_OUT"); p != "" {
-		if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+		data, err := blob.MarshalJSON(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

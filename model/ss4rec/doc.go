@@ -7,10 +7,17 @@
 // interactions strictly before t (DESIGN §6), oldest first, between MaxSeqLen/2 and
 // MaxSeqLen of them when the history has that many. Each position's input is the
 // item embedding plus an embedding of the rating the user gave it; its gap τ is the
-// time to the next interaction (for the last position, to t), scaled as
-// τ = 1 + log1p(gap in hours) (GapScale): a same-second tie is τ = 1 (a zero step
-// would drop the input from the S5 state), twenty years is τ ≈ 13, so no gap
-// overflows the discretisation. Two blocks follow, each
+// time to the next interaction (for the last position, to t: the gap to the scored
+// rating reaches the output), as the raw interval in days plus an hour (Net.Gap
+// "days"; the hour keeps a same-second tie in the state, since a zero step drops the
+// input under the zero-order hold). Each S5 state q has a learned step exp(log_step_q)
+// (initialised log-uniformly over 1/20..1/0.002 per day, so states forget over
+// minutes to decades), Δ_q = τ·exp(log_step_q), and each position's S5 input is
+// divided by its τ (Net.InputPerTime: an interaction enters with the same weight
+// whatever the gap after it). Λ and the steps train with their own learning-rate
+// scale and no weight decay, as in S5. A time-blind net takes every gap as zero.
+// docs/ss4rec-fidelity.md sets each choice against the paper and the official code.
+// Two blocks follow, each
 // h = LN(x + Dropout(S5(x, τ))), out = LN(h + Dropout(Mamba(h))). The rating is
 // μ + b_j + ⟨W_u·o + c, e_j⟩ + ⟨w_b, o⟩, where o is the last block's output at the last
 // position, e_j the target item's embedding (tied with the input table) and b_j its

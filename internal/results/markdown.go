@@ -141,7 +141,8 @@ func ablationsSection(w func(string, ...any), a *Ablations) {
 	w("\n**SS4Rec ablations** (quoted from `docs/ss4rec-ablations.json`, written by `%s`, not recomputed by this run):\n", a.Command)
 	w("`%s` as it is (full) and with one part removed, trained with seeds %s on %s; mean ± sd over the seeds.\n\n",
 		a.Config, joinSeeds(a.Seeds), a.Dataset)
-	w("%s", AblationsTable(a))
+	w("%s", AblationsTable(a, false))
+	w("\n(The tuned baselines are in the first table.)\n")
 	if s := a.TimeAwareness(); s != "" {
 		w("\nWhat time-awareness adds (full against time-blind, same network with every gap taken as zero): %s.\n", s)
 	}

@@ -110,7 +110,7 @@ func TestAblationsMovieLens(t *testing.T) {
 	run := func(v, te userSplit) results.AblationRun {
 		return results.AblationRun{ValRMSE: v.all, TestRMSE: te.all, TestRMSENew: te.new, TestRMSEReturning: te.returning}
 	}
-	bases, err := scoring.Baselines(data.Train)
+	bases, _, err := scoring.TunedBaselines(ctx, data.Train, data.Val)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestAblationsMovieLens(t *testing.T) {
 		}
 		doc.Variants = append(doc.Variants, variant)
 	}
-	t.Logf("%d seeds (%v), configs/ss4rec.yaml:\n%s", len(seeds), seeds, results.AblationsTable(doc))
+	t.Logf("%d seeds (%v), configs/ss4rec.yaml:\n%s", len(seeds), seeds, results.AblationsTable(doc, true))
 	if p := os.Getenv("SS4REC_ABLATIONS_OUT"); p != "" {
 		data, err := blob.MarshalJSON(doc)
 		if err != nil {

@@ -214,12 +214,18 @@ func TestBrowser(t *testing.T) {
 }
 
 // TestScreenshotsOfBucket saves the pages over a real bucket (README's screenshot:
-// RECPIPE_DASHBOARD_BUCKET=file://$PWD/data RECPIPE_DASHBOARD_SCREENSHOTS=DIR after make demo).
+// RECPIPE_DASHBOARD_BUCKET=file://./data RECPIPE_DASHBOARD_SCREENSHOTS=$PWD/shots after
+// make demo). A relative file:// URL is read from the repository's root, as make
+// dashboard reads it, so the pages show the bucket as a user's would.
 func TestScreenshotsOfBucket(t *testing.T) {
 	url, dir := os.Getenv(envScreenshotBucket), os.Getenv(envScreenshots)
 	if url == "" || dir == "" {
 		t.Skipf("set %s and %s to take screenshots of a bucket", envScreenshotBucket, envScreenshots)
 	}
+	if !filepath.IsAbs(dir) {
+		t.Fatalf("%s=%s: give an absolute folder", envScreenshots, dir)
+	}
+	t.Chdir("../..") // the repository's root, where make dashboard runs
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	b, err := blob.Open(ctx, url)

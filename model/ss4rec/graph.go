@@ -109,17 +109,17 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 		}
 		out := h
 		if !cfg.S5Only {
-			xi := G.Must(G.Mul(h, nodes[blk.winX]))
-			z := G.Must(G.Mul(h, nodes[blk.winZ]))
+			xi := G.Must(matMul(h, nodes[blk.winX]))
+			z := G.Must(matMul(h, nodes[blk.winZ]))
 			xs := G.Must(siluOp(G.Must(convOp(xi, nodes[blk.convW], nodes[blk.convB], nb, T))))
-			dtl := G.Must(G.Mul(xs, nodes[blk.wxdt]))
-			bm := G.Must(G.Mul(xs, nodes[blk.wxb]))
-			cm := G.Must(G.Mul(xs, nodes[blk.wxc]))
-			dtr := G.Must(biasAdd(G.Must(G.Mul(dtl, nodes[blk.wdt])), nodes[blk.bdt]))
+			dtl := G.Must(matMul(xs, nodes[blk.wxdt]))
+			bm := G.Must(matMul(xs, nodes[blk.wxb]))
+			cm := G.Must(matMul(xs, nodes[blk.wxc]))
+			dtr := G.Must(biasAdd(G.Must(matMul(dtl, nodes[blk.wdt])), nodes[blk.bdt]))
 			r3 := func(a *G.Node, c int) *G.Node { return G.Must(reshape(a, nb, T, c)) }
 			ysc := G.Must(selectiveScan(pre+"mamba", be, r3(xs, E), r3(dtr, E), r3(bm, N), r3(cm, N), nodes[blk.aLog], nodes[blk.dm]))
 			gt := G.Must(G.HadamardProd(G.Must(reshape(ysc, rows, E)), G.Must(siluOp(z))))
-			m := G.Must(G.Mul(gt, nodes[blk.wout]))
+			m := G.Must(matMul(gt, nodes[blk.wout]))
 			if dropout {
 				m = G.Must(G.HadamardProd(m, mask(pre+"dropout2")))
 			}
@@ -130,7 +130,7 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 
 	// head: μ + b_j + ⟨W_u·o + c, e_j⟩ + ⟨w_b, o⟩ for every target slot
 	o := G.Must(rowGather("targets", x, &gr.tRow, K))
-	u := G.Must(biasAdd(G.Must(G.Mul(o, nodes[n.wu])), nodes[n.bu]))
+	u := G.Must(biasAdd(G.Must(matMul(o, nodes[n.wu])), nodes[n.bu]))
 	e := G.Must(slotGather("target_emb", G.Nodes{item}, []func(int) int32{func(k int) int32 { return gr.tItem[k] }}, slotE))
 	b := G.Must(slotGather("target_bias", G.Nodes{ibias}, []func(int) int32{func(k int) int32 { return gr.tItem[k] }}, slotB))
 	s := G.Must(G.Add(G.Must(G.Sum(G.Must(G.HadamardProd(u, e)), 1)), G.Must(G.Mul(o, nodes[n.wb]))))

@@ -8,6 +8,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/recpipe/recpipe/model/kernels"
 )
 
 // kop is a custom gorgonia Op over flat float32 slices: the layers of the training
@@ -260,4 +262,38 @@ func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
 			return G.Nodes{dx, dw, db}, err
 		},
 	}, x, w, b)
+}
+
+// matMul is x [r×k] times w [k×n] on kernels.Gemm (gorgonia's Mul runs gonum's
+// Sgemm); its backward is dx = dy·wᵀ and dw = xᵀ·dy, also on kernels.Gemm.
+func matMul(x, w *G.Node) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if xs.Dims() != 2 || ws.Dims() != 2 || xs[1] != ws[0] {
+		return nil, fmt.Errorf("matmul %s·%s: shapes %v and %v", x.Name(), w.Name(), xs, ws)
+	}
+	r, k, n := xs[0], xs[1], ws[1]
+	os := shape(r, n)
+	return apply(&kop{name: "MatMul", in: []tensor.Shape{xs, ws}, out: os,
+		fwd: func(out []float32, in [][]float32) error {
+			kernels.Gemm(out, in[0], in[1], r, k, n, false, false, 0)
+			return nil
+		},
+		diff: []bool{true, true},
+		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			dx, err := apply(&kop{name: "MatMulGradX", in: []tensor.Shape{os, ws}, out: xs.Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					kernels.Gemm(out, in[0], in[1], r, n, k, false, true, 0)
+					return nil
+				}}, dy, in[1])
+			if err != nil {
+				return nil, err
+			}
+			dw, err := apply(&kop{name: "MatMulGradW", in: []tensor.Shape{xs, os}, out: ws.Clone(),
+				fwd: func(out []float32, in [][]float32) error {
+					kernels.Gemm(out, in[0], in[1], k, r, n, true, false, 0)
+					return nil
+				}}, in[0], dy)
+			return G.Nodes{dx, dw}, err
+		},
+	}, x, w)
 }

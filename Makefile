@@ -41,8 +41,14 @@ lint: ## go vet the project's packages
 LAMBDA_TEST_ENV = RECPIPE_LAMBDA_DIST=$(CURDIR)/dist RECPIPE_LAMBDA_BIN=$(CURDIR)/$(BIN) \
                   RECPIPE_LAMBDA_RIE=$(CURDIR)/.tools/bin/aws-lambda-rie RECPIPE_REQUIRE_LAMBDA=1
 
-test: build lambda lambda-rie ## vet and the whole suite (race detector) against a pinned MinIO on loopback
+# CUEMU_PKGS: the GPU training path with its .cu kernels compiled for the CPU (-tags cuemu,
+# needs g++): equivalence with the CPU path in seconds, so it cannot rot without a GPU.
+CUEMU_PKGS = ./model/kernels/cuda/... ./model/accel/
+
+test: build lambda lambda-rie ## vet and the whole suite (race detector) against a pinned MinIO on loopback, then the emulated GPU path
 	scripts/with-minio.sh bash -c '$(GO) vet ./... && $(LAMBDA_TEST_ENV) RECPIPE_LAMBDA_DAYS=1 RECPIPE_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 30m ./...'
+	$(GO) vet -tags cuemu $(CUEMU_PKGS)
+	$(GO) test -tags cuemu -short -count=1 $(CUEMU_PKGS)
 
 lambda-rie: ## install the pinned AWS Lambda Runtime Interface Emulator into .tools/ (about a minute)
 	scripts/lambda-rie.sh >/dev/null
@@ -118,9 +124,9 @@ report-screenshot: ## render data/abtest/report.html to dist/ab-report.png in he
 	@mkdir -p dist
 	scripts/report-screenshot.sh data/abtest/report.html dist/ab-report.png
 
-cuda-test: ## the CUDA kernels without a GPU: compiled as C++ and compared with the CPU kernels (needs g++)
-	$(GO) test ./model/kernels/cuda/...
-	$(GO) test -tags cuemu ./model/kernels/cuda/...
+cuda-test: ## the CUDA kernels and the GPU training path without a GPU: compiled as C++ and compared with the CPU (needs g++)
+	$(GO) test ./model/kernels/cuda/... ./model/accel/
+	$(GO) test -tags cuemu $(CUEMU_PKGS)
 
 cuda-typecheck: ## vet and compile the -tags cuda code against stubs of gorgonia.org/cu
 	scripts/cuda-typecheck.sh

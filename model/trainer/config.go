@@ -20,13 +20,23 @@ var ErrConfig = errors.New("invalid config")
 // flag overrides, then defaults for what neither sets) is saved with the run and
 // names it (RunID).
 type Config struct {
-	Model   string      `yaml:"model"`
-	Dataset string      `yaml:"dataset"`
-	Seed    uint64      `yaml:"seed"`
-	Train   TrainConfig `yaml:"train"`
+	Model   string `yaml:"model"`
+	Dataset string `yaml:"dataset"`
+	Seed    uint64 `yaml:"seed"`
+	// Device is where train-gpu runs the training steps: "cpu" (also when empty) or
+	// "cuda". It does not name the run (RunID leaves it out): checkpoints and model.bin
+	// are the same whichever device trained them, and a run may resume on another.
+	Device string      `yaml:"device,omitempty"`
+	Train  TrainConfig `yaml:"train"`
 	// Net is the model's section: a pointer to the type returned by its Spec.NewNet.
 	Net any `yaml:"net"`
 }
+
+// The devices of Config.Device.
+const (
+	DeviceCPU  = "cpu"
+	DeviceCUDA = "cuda"
+)
 
 // TrainConfig holds the trainer's settings.
 type TrainConfig struct {
@@ -105,6 +115,7 @@ func ParseConfig(file []byte, model string, overrides []string) (*Config, error)
 		Model   string      `yaml:"model"`
 		Dataset string      `yaml:"dataset"`
 		Seed    uint64      `yaml:"seed"`
+		Device  string      `yaml:"device"`
 		Train   TrainConfig `yaml:"train"`
 		Net     yaml.Node   `yaml:"net"`
 	}
@@ -128,10 +139,13 @@ func ParseConfig(file []byte, model string, overrides []string) (*Config, error)
 	if raw.Dataset == "" {
 		return nil, fmt.Errorf("%w: dataset is empty", ErrConfig)
 	}
+	if raw.Device != "" && raw.Device != DeviceCPU && raw.Device != DeviceCUDA {
+		return nil, fmt.Errorf("%w: device %q: want %s or %s", ErrConfig, raw.Device, DeviceCPU, DeviceCUDA)
+	}
 	if err := raw.Train.validate(); err != nil {
 		return nil, err
 	}
-	return &Config{Model: raw.Model, Dataset: raw.Dataset, Seed: raw.Seed, Train: raw.Train, Net: net}, nil
+	return &Config{Model: raw.Model, Dataset: raw.Dataset, Seed: raw.Seed, Device: raw.Device, Train: raw.Train, Net: net}, nil
 }
 
 func decodeStrict(n *yaml.Node, v any) error {
@@ -178,9 +192,11 @@ func (c *Config) YAML() ([]byte, error) {
 }
 
 // RunID names a run by its model and a short hash of its effective config (seed
-// included), so the same config is the same run.
+// included, the device not), so the same config is the same run.
 func (c *Config) RunID() (string, error) {
-	data, err := c.YAML()
+	named := *c
+	named.Device = ""
+	data, err := named.YAML()
 	if err != nil {
 		return "", err
 	}

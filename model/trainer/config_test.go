@@ -37,6 +37,8 @@ func TestParseConfig(t *testing.T) {
 		{"bad schedule", []string{"train.schedule=linear"}, nil, "schedule"},
 		{"malformed override", []string{"lr"}, nil, "key.path=value"},
 		{"unknown model", []string{"model=nope"}, nil, "unknown model"},
+		{"device", []string{"device=cuda"}, func(c *Config) bool { return c.Device == DeviceCUDA }, ""},
+		{"unknown device", []string{"device=gpu"}, nil, `device "gpu"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +79,13 @@ func TestRunIDIsStableAcrossSaveAndLoad(t *testing.T) {
 	other, _ := ParseConfig([]byte("model: fake\ndataset: d\n"), "", []string{"train.lr=0.003", "seed=2"})
 	if id3, _ := other.RunID(); id3 == id {
 		t.Error("another seed gave the same run id")
+	}
+	// The device does not name the run: a run trained on the GPU resumes on the CPU.
+	for _, dev := range []string{DeviceCPU, DeviceCUDA} {
+		on, _ := ParseConfig([]byte("model: fake\ndataset: d\ndevice: "+dev+"\n"), "", []string{"train.lr=0.003"})
+		if id4, _ := on.RunID(); id4 != id {
+			t.Errorf("device %s: run id %s, want %s", dev, id4, id)
+		}
 	}
 }
 

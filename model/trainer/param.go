@@ -131,15 +131,19 @@ func (p *Param) Norm() float64 {
 func (p *Param) firstNonFinite(values bool) int {
 	at := -1
 	p.eachLive(values, func(off int, s []float32) {
-		if at >= 0 {
-			return
-		}
-		for j, v := range s {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				at = off + j
-				return
-			}
+		if j := firstNonFiniteIn(s); at < 0 && j >= 0 {
+			at = off + j
 		}
 	})
 	return at
+}
+
+// firstNonFiniteIn returns the index of the first NaN or Inf of s, or -1.
+func firstNonFiniteIn(s []float32) int {
+	for j, v := range s {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return j
+		}
+	}
+	return -1
 }

@@ -48,6 +48,8 @@ type RunOptions struct {
 	Progress Progress
 	// OnBatch, when set, is called before every batch (tests use it to stop a run mid-epoch).
 	OnBatch func(epoch, batch int)
+	// Accelerator, when set, runs the training steps on a device (train-gpu --device cuda).
+	Accelerator Accelerator
 }
 
 // Summary is summary.json: the run's outcome, the model's and the baselines' scores
@@ -113,6 +115,11 @@ func TrainRun(ctx context.Context, b blob.Bucket, cfg *Config, data *Data, opt R
 	t.adam = NewAdam(t.params, cfg.Train.Beta1, cfg.Train.Beta2, cfg.Train.Eps)
 	if err := run.start(ctx, t, opt); err != nil {
 		return nil, err
+	}
+	if opt.Accelerator != nil {
+		if t.dev, err = opt.Accelerator.Attach(m, t.params, t.adam, cfg.Train); err != nil {
+			return nil, fmt.Errorf("train %s on %s: %w", id, cfg.Device, err)
+		}
 	}
 	if err := t.loop(ctx); err != nil {
 		return nil, err

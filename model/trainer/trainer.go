@@ -139,6 +139,7 @@ type session struct {
 	log     *slog.Logger
 	prog    Progress
 	onBatch func(epoch, batch int)
+	dev     DeviceStepper // nil: the steps run on the host
 }
 
 func mixSeed(seed uint64, xs ...uint64) uint64 {
@@ -194,6 +195,11 @@ func (t *session) epoch(ctx context.Context, e int) error {
 		}
 	}
 	trainSecs := time.Since(start).Seconds()
+	if t.dev != nil { // validation and the checkpoint read the host's copy
+		if err := t.dev.Pull(); err != nil {
+			return fmt.Errorf("epoch %d: copy the parameters from the device: %w", e+1, err)
+		}
+	}
 	rmse, mae, err := t.validate(ctx)
 	if err != nil {
 		return err
@@ -219,6 +225,9 @@ func (t *session) epoch(ctx context.Context, e int) error {
 
 // step runs one batch and returns the pre-clip gradient norm.
 func (t *session) step(ctx context.Context, b Batch) (float64, Loss, error) {
+	if t.dev != nil {
+		return t.deviceStep(ctx, b)
+	}
 	for _, p := range t.params {
 		p.ZeroGrad()
 	}
@@ -248,6 +257,34 @@ func (t *session) step(ctx context.Context, b Batch) (float64, Loss, error) {
 		}
 	}
 	return norm, loss, nil
+}
+
+// deviceStep runs one batch on the device; on a non-finite loss, gradient or value
+// it copies the state back and names the first bad tensor as the host step would.
+func (t *session) deviceStep(ctx context.Context, b Batch) (float64, Loss, error) {
+	r, err := t.dev.Step(ctx, b, t.cfg.Train.lrAt(b.Epoch), t.cfg.Train.ClipNorm)
+	if err != nil {
+		return 0, r.Loss, fmt.Errorf("epoch %d batch %d: %w", b.Epoch+1, b.Index, err)
+	}
+	if r.NonFinite == "" {
+		return r.Norm, r.Loss, nil
+	}
+	if err := t.dev.Pull(); err != nil {
+		return 0, r.Loss, fmt.Errorf("epoch %d batch %d: %s not finite; copy the state from the device: %w", b.Epoch+1, b.Index, r.NonFinite, err)
+	}
+	if r.NonFinite == "loss" {
+		return 0, r.Loss, t.fail(ctx, b, "loss", "loss", -1)
+	}
+	for _, p := range t.params {
+		s := p.Grad
+		if r.NonFinite == "value" {
+			s = p.Value
+		}
+		if at := firstNonFiniteIn(s); at >= 0 {
+			return 0, r.Loss, t.fail(ctx, b, p.Name, r.NonFinite, at)
+		}
+	}
+	return 0, r.Loss, t.fail(ctx, b, "unknown tensor", r.NonFinite, -1)
 }
 
 func (t *session) validate(ctx context.Context) (rmse, mae float64, err error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/recpipe/recpipe/functions/internal/training"
 	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/model/accel"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be trained
 	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/trainer"
@@ -34,6 +35,7 @@ type Config struct {
 	// instead of refusing it (ErrRunExists): what a stage that calls train-gpu wants,
 	// so that an interrupted pipeline ends, when rerun, where it would have ended.
 	Continue bool
+	Device   string // "": the config's device (cpu when it names none), else cpu or cuda
 }
 
 // DefaultConfig trains NCF with configs/ncf.yaml.
@@ -50,6 +52,8 @@ func (c *Config) Declare(s *envflag.Set) {
 	s.String(&c.Resume, "resume", "", "continue `RUN` from its last checkpoint, with its saved config")
 	s.Bool(&c.Promote, "promote", "", "make the run its model's champion (models/<model>/champion.json)")
 	s.Bool(&c.Force, "force", "", "retrain a finished run, or restart an unfinished one from scratch")
+	s.String(&c.Device, "device", "DEVICE", "where the training steps run: `cpu` or cuda (default: the config's device:, else cpu); cuda needs a binary built with make build-cuda",
+		envflag.OneOf(trainer.DeviceCPU, trainer.DeviceCUDA))
 	s.Var((*stringList)(&c.Sets), "set", "", "override a config value, `key.path=value` in YAML syntax (repeatable), e.g. net.tower=[64,32,16]")
 	var seed uint64
 	var epochs, batch, patience int
@@ -79,10 +83,13 @@ func (c *Config) Declare(s *envflag.Set) {
 			if len(c.Sets) > 0 || c.ConfigPath != "" || c.Dataset != "" {
 				return errors.New("--resume continues a run with its saved config: drop --config, --dataset (DATASET) and overrides")
 			}
-			return nil
+			return checkDevice(c.Device)
 		}
-		_, _, err := c.NewRunConfig()
-		return err
+		cfg, _, err := c.NewRunConfig()
+		if err != nil {
+			return err
+		}
+		return checkDevice(c.deviceOf(cfg))
 	})
 	s.Note(jobs.DatasetDoc)
 }
@@ -113,6 +120,28 @@ func (c Config) NewRunConfig() (cfg *trainer.Config, from string, err error) {
 	return cfg, path, err
 }
 
+// deviceOf is the device a run of cfg trains on: --device when given, else the config's.
+func (c Config) deviceOf(cfg *trainer.Config) string {
+	if c.Device != "" {
+		return c.Device
+	}
+	if cfg.Device == "" {
+		return trainer.DeviceCPU
+	}
+	return cfg.Device
+}
+
+// checkDevice refuses cuda in a binary that cannot open a device.
+func checkDevice(device string) error {
+	if device != trainer.DeviceCUDA {
+		return nil
+	}
+	if err := accel.Available(); err != nil {
+		return fmt.Errorf("device cuda: %w", err)
+	}
+	return nil
+}
+
 // Run trains the run c names on the prepared splits of its dataset (a finished run is
 // a no-op), reporting to prog, and promotes it when c.Promote (env.Bucket records
 // what it reads and writes).
@@ -120,6 +149,23 @@ func Run(ctx context.Context, env *jobs.Env, c Config, prog trainer.Progress) (*
 	cfg, err := resolveConfig(ctx, env, c)
 	if err != nil {
 		return nil, nil, jobs.Exit(envflag.ExitUsage, err)
+	}
+	cfg.Device = c.deviceOf(cfg)
+	if err := checkDevice(cfg.Device); err != nil {
+		return nil, nil, jobs.Exit(envflag.ExitUsage, err)
+	}
+	var acc trainer.Accelerator
+	if cfg.Device == trainer.DeviceCUDA {
+		a, err := accel.Open(ctx, env.Log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open the cuda device: %w", err)
+		}
+		defer func() {
+			if err := a.Close(); err != nil {
+				env.Log.Warn("close the cuda device", "err", err)
+			}
+		}()
+		acc = a
 	}
 	data, err := training.ReadSplits(ctx, env.Bucket, cfg.Dataset)
 	if err != nil {
@@ -129,10 +175,10 @@ func Run(ctx context.Context, env *jobs.Env, c Config, prog trainer.Progress) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	env.Log.Info("training", "model", cfg.Model, "run", id, "dataset", cfg.Dataset,
+	env.Log.Info("training", "model", cfg.Model, "run", id, "dataset", cfg.Dataset, "device", cfg.Device,
 		"train", len(data.Train), "val", len(data.Val), "test", len(data.Test))
 	s, err := trainer.TrainRun(ctx, env.Bucket, cfg, data, trainer.RunOptions{
-		Resume: c.Resume != "" || c.Continue, Force: c.Force, Log: env.Log, Progress: prog})
+		Resume: c.Resume != "" || c.Continue, Force: c.Force, Log: env.Log, Progress: prog, Accelerator: acc})
 	if err != nil {
 		return nil, nil, err
 	}

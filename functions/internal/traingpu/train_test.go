@@ -13,6 +13,7 @@ import (
 	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/model/accel"
 	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/trainer"
 )
@@ -97,6 +98,20 @@ func TestTrainUsageErrors(t *testing.T) {
 		{"resume with overrides", []string{"--resume", "ncf-x", "--set", "seed=2"}, nil, "--resume"},
 		{"resume with DATASET", []string{"--resume", "ncf-x"}, map[string]string{"DATASET": "ml-1m"}, "--resume"},
 		{"stray argument", []string{"ncf"}, nil, `unexpected argument "ncf"`},
+		{"unknown device", []string{"--device", "gpu"}, nil, "--device gpu"},
+	}
+	if accel.Available() != nil { // a binary without the cuda tag refuses the device up front
+		tests = append(tests, []struct {
+			name string
+			args []string
+			env  map[string]string
+			want string
+		}{
+			{"cuda without the tag", []string{"--device", "cuda"}, nil, "make build-cuda"},
+			{"cuda from the environment", nil, map[string]string{"DEVICE": "cuda"}, "make build-cuda"},
+			{"cuda from the config", []string{"--set", "device=cuda"}, nil, "make build-cuda"},
+			{"resume on cuda", []string{"--resume", "ncf-x", "--device", "cuda"}, nil, "make build-cuda"},
+		}...)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,12 +4,11 @@ package cuda
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 )
 
-// ErrNotBuilt is returned by Open in a build without the `cuda` tag.
-var ErrNotBuilt = errors.New("GPU support not built: rebuild with -tags cuda (docs/gpu.md)")
+// Built reports whether this binary has the GPU code (the `cuda` tag).
+func Built() bool { return false }
 
 // Open reports ErrNotBuilt: this binary was built without the `cuda` tag, so it has
 // no GPU code (and never links gorgonia.org/cu). Callers can offer a --device flag

@@ -12,6 +12,9 @@ import (
 // ErrDevice wraps every failure reported by the GPU runtime (driver, cuBLAS).
 var ErrDevice = errors.New("cuda device")
 
+// ErrNotBuilt is returned by Open in a build without the `cuda` tag.
+var ErrNotBuilt = errors.New("this binary has no GPU support: build it with `make build-cuda` (go build -tags cuda; docs/gpu.md)")
+
 // Ptr is a device address.
 type Ptr uintptr
 

@@ -23,8 +23,8 @@ import (
 	"github.com/recpipe/recpipe/model/trainer"
 )
 
-// oneWorker runs SS4Rec's scans on the CPU with one worker: the summation order the
-// .cu kernels mirror, so the emulated device must agree bit for bit.
+// oneWorker runs SS4Rec's scans on the CPU with one worker, the batch order the .cu
+// kernels follow.
 type oneWorker struct{}
 
 func (oneWorker) Attach(m trainer.Trainable, _ []*trainer.Param, _ *trainer.Adam, _ trainer.TrainConfig) (trainer.DeviceStepper, error) {
@@ -165,11 +165,11 @@ func abs(x float64) float64 {
 
 // TestSS4RecEpochOnDevice trains an SS4Rec epoch with --device cuda's accelerator on
 // the emulated device and on the CPU: the scans run the .cu kernels, and the run
-// (loss, validation, model.bin) must be bit-identical to the CPU kernels with one worker.
+// (loss, validation, model.bin) must agree with the CPU's within cudatest.TolEpoch.
 func TestSS4RecEpochOnDevice(t *testing.T) {
 	data := split(cudatest.Synthetic(30, 25, 150))
 	sets := []string{"train.epochs=1", "train.batch_size=8", "net.max_seq_len=10", "dataset=synthetic"}
 	dev := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, openEmu(t))
 	cpu := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, oneWorker{})
-	compare(t, dev, cpu, 0)
+	compare(t, dev, cpu, cudatest.TolEpoch)
 }

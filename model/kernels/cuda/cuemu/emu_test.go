@@ -4,6 +4,7 @@ package cuemu_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"testing"
 
@@ -29,8 +30,8 @@ func TestEmulatedKernelsMatchCPU(t *testing.T) {
 }
 
 // TestEmulatedEpochMatchesCPU trains one SS4Rec epoch with the emulated kernels behind
-// the seam and with the CPU kernels (one worker, the order the kernels mirror): the
-// training losses must be identical.
+// the seam and with the CPU kernels (one worker): the training losses must agree
+// within cudatest.TolEpoch.
 func TestEmulatedEpochMatchesCPU(t *testing.T) {
 	file, err := os.ReadFile("../../../../configs/ss4rec.yaml")
 	if err != nil {
@@ -51,8 +52,11 @@ func TestEmulatedEpochMatchesCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if emu.TrainMSE != cpu.TrainMSE || emu.Targets != cpu.Targets {
-		t.Errorf("emulated kernels: train MSE %v over %d targets; CPU: %v over %d", emu.TrainMSE, emu.Targets, cpu.TrainMSE, cpu.Targets)
+	// The CPU's AVX2 selective scan sums in another order than the scalar Go code the
+	// kernels mirror, so the epochs agree to float32 rounding, not bit for bit.
+	if d := math.Abs(emu.TrainMSE-cpu.TrainMSE) / cpu.TrainMSE; d > cudatest.TolEpoch || emu.Targets != cpu.Targets {
+		t.Errorf("emulated kernels: train MSE %v over %d targets; CPU: %v over %d (relative difference %.3g > %.3g)",
+			emu.TrainMSE, emu.Targets, cpu.TrainMSE, cpu.Targets, d, cudatest.TolEpoch)
 	}
 	t.Logf("emulated %+v\nCPU      %+v", emu, cpu)
 }

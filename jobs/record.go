@@ -12,6 +12,7 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
+	"github.com/recpipe/recpipe/internal/redact"
 	"github.com/recpipe/recpipe/jobs/event"
 )
 
@@ -132,7 +133,7 @@ func newRecord(function, bucketURL string, trig Trigger, now time.Time) *Record 
 		ID:       NewRunID(now),
 		Function: function,
 		Trigger:  trig,
-		Bucket:   Redact(bucketURL),
+		Bucket:   redact.URL(bucketURL),
 		Status:   StatusRunning,
 		Start:    now.UTC(),
 		Inputs:   []string{},

@@ -19,6 +19,7 @@ import (
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/internal/layout"
+	"github.com/recpipe/recpipe/internal/redact"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/quality"
 )
@@ -140,7 +141,7 @@ func dayOutcome(ctx context.Context, b blob.Bucket, d int) string {
 // writeDemoSummary prints the summary table of a demo run.
 func writeDemoSummary(w io.Writer, r *demo.Result, bucketURL string, took time.Duration) {
 	s := r.Snapshot
-	fmt.Fprintf(w, "\nSUMMARY (%s, %s)\n", jobs.Redact(bucketURL), took.Round(time.Second))
+	fmt.Fprintf(w, "\nSUMMARY (%s, %s)\n", redact.URL(bucketURL), took.Round(time.Second))
 	fmt.Fprintln(w, "  test RMSE (training summaries, whole test split):")
 	for _, m := range s.Models {
 		var base []string
@@ -190,5 +191,5 @@ func localPath(bucketURL, key string) string {
 	if p, ok := strings.CutPrefix(bucketURL, "file://"); ok {
 		return filepath.Join(filepath.FromSlash(p), filepath.FromSlash(key))
 	}
-	return strings.TrimSuffix(jobs.Redact(bucketURL), "/") + "/" + key
+	return strings.TrimSuffix(redact.URL(bucketURL), "/") + "/" + key
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/envflag"
+	"github.com/recpipe/recpipe/internal/redact"
 	"github.com/recpipe/recpipe/jobs"
 	"github.com/recpipe/recpipe/jobs/failreport"
 )
@@ -95,7 +96,7 @@ func (a *reportFailureArgs) gatherContext(ctx context.Context, log *slog.Logger)
 	if r.RunRecord == "" {
 		return
 	}
-	r.Bucket = jobs.Redact(a.common.Bucket)
+	r.Bucket = redact.URL(a.common.Bucket)
 	if !strings.HasSuffix(r.RunRecord, "/") {
 		return
 	}

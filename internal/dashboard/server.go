@@ -15,7 +15,7 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/pipelinestatus"
-	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/internal/redact"
 )
 
 // Defaults of the dashboard.
@@ -54,7 +54,7 @@ type Server struct {
 // New returns a dashboard over o.Bucket. Its pages are told of changes once Watch runs.
 func New(o Options) *Server {
 	s := &Server{b: o.Bucket, token: o.Token, poll: o.Poll, log: o.Log, docs: newDocCache()}
-	s.bucketURL = jobs.Redact(s.b.URL())
+	s.bucketURL = redact.URL(s.b.URL())
 	if s.poll <= 0 {
 		s.poll = DefaultPoll
 	}

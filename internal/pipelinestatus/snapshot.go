@@ -11,7 +11,7 @@ import (
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
-	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/internal/redact"
 	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/trainer"
 	"github.com/recpipe/recpipe/quality"
@@ -91,7 +91,7 @@ type ABState struct {
 // Read reads every part of the pipeline's state that exists; a part that is
 // missing is left empty, a part that is unreadable is an error naming its key.
 func Read(ctx context.Context, b blob.Bucket) (*Snapshot, error) {
-	s := &Snapshot{Schema: Schema, Bucket: jobs.Redact(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}, Running: []RunRef{}, Attention: []RunRef{}, GatesFailed: []GateRef{}}
+	s := &Snapshot{Schema: Schema, Bucket: redact.URL(b.URL()), Datasets: []DatasetState{}, Models: []ModelState{}, Days: []DayState{}, Runs: []RunState{}, Running: []RunRef{}, Attention: []RunRef{}, GatesFailed: []GateRef{}}
 	steps := []func(context.Context, blob.Bucket, *Snapshot) error{readDatasets, readModels, readETL, readDays, readAB, readRuns}
 	for _, step := range steps {
 		if err := step(ctx, b, s); err != nil {

@@ -55,9 +55,12 @@ func parameters(s string) string {
 }
 
 // userinfo redacts, after every "://" in s, everything up to the last '@' before the
-// next "://" (or white space) when it looks like userinfo: it holds a ':'
+// next "://" when it looks like userinfo: it holds a ':'
 // (user:password, whatever follows) or none of '/', '?', '#' (user@host). An '@' in a
-// path or a query (file:///data@2024, ?owner=me@example.com) is left alone.
+// path or a query (file:///data@2024, ?owner=me@example.com) is left alone. White
+// space does not end the region: s is one URL (Text cuts URLs out of free text), and
+// white space in it comes from a parameter value shown unescaped
+// (endpoint=http://a%20b:pw&x@h), which must not hide the '@' after it.
 func userinfo(s string) string {
 	var b strings.Builder
 	for {
@@ -70,9 +73,6 @@ func userinfo(s string) string {
 		s = s[i+3:]
 		region := s
 		if j := strings.Index(region, "://"); j >= 0 {
-			region = region[:j]
-		}
-		if j := strings.IndexAny(region, " \t\r\n"); j >= 0 {
 			region = region[:j]
 		}
 		at := strings.LastIndexByte(region, '@')
@@ -141,11 +141,17 @@ var (
 // Text removes secrets from free text: every URL in it goes through URL, then
 // name=value pairs whose name names a secret and Authorization header values are
 // redacted.
+//
+// Text is idempotent: a URL's trailing punctuation (the colon of "open URL: ...")
+// stays outside it, and a value already Redacted is left as it is.
 func Text(s string) string {
-	s = urlInText.ReplaceAllStringFunc(s, URL)
-	s = secretPair.ReplaceAllString(s, "${1}"+Redacted)
-	s = authHeader.ReplaceAllString(s, "${1}"+Redacted)
-	s = authScheme.ReplaceAllString(s, "${1} "+Redacted)
+	s = urlInText.ReplaceAllStringFunc(s, func(u string) string {
+		t := strings.TrimRight(u, ".,:;!?)")
+		return URL(t) + u[len(t):]
+	})
+	s = redactValues(secretPair, s, "")
+	s = redactValues(authHeader, s, "")
+	s = redactValues(authScheme, s, " ")
 	return s
 }
 
@@ -174,4 +180,16 @@ func Args(args []string) []string {
 		}
 	}
 	return out
+}
+
+// redactValues replaces, in every match of re, what follows its first group with
+// sep+Redacted, leaving a value that is Redacted already as it is.
+func redactValues(re *regexp.Regexp, s, sep string) string {
+	return re.ReplaceAllStringFunc(s, func(m string) string {
+		name := re.FindStringSubmatch(m)[1]
+		if v := strings.TrimLeft(m[len(name):], " \t"); strings.HasPrefix(v, "[") && strings.HasPrefix(Redacted, v) {
+			return m
+		}
+		return name + sep + Redacted
+	})
 }

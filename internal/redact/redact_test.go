@@ -27,6 +27,8 @@ func TestURL(t *testing.T) {
 		{"s3://b?next=https%3A%2F%2Fh%2Fx%3Ftoken%3DSECRET", "s3://b?next=https://h/x?token=[REDACTED]"},
 		{"s3://b/p?endpoint=http://minio:pa&ss@h:9000&region=r", "s3://b/p?endpoint=http://[REDACTED]@h:9000&region=r"},
 		{"s3://K:p?w#d@b", "s3://[REDACTED]@b"},
+		// found by FuzzURL (testdata/fuzz/FuzzURL/20e13968ba3a5074): the user "0@ " escaped, the password after an '&'
+		{"s3://bkt/0?endpoint=http://0%40%20:000&00@0&region=r", "s3://bkt/0?endpoint=http://[REDACTED]@0&region=r"},
 		{"not a url", "not a url"},
 	} {
 		if got := redact.URL(tc.in); got != tc.want {
@@ -42,9 +44,16 @@ func TestText(t *testing.T) {
 		{"AWS_SECRET_ACCESS_KEY=abc rest", "AWS_SECRET_ACCESS_KEY=[REDACTED] rest"},
 		{"Authorization: Bearer abc.def", "Authorization: [REDACTED]"},
 		{"day 3: 120 rows", "day 3: 120 rows"},
+		{"--bucket s3://b/p?token=SECRET: open s3://b/p?token=SECRET: bad bucket URL",
+			"--bucket s3://b/p?token=[REDACTED]: open s3://b/p?token=[REDACTED]: bad bucket URL"},
+		{"see http://u:pw@h/x.", "see http://[REDACTED]@h/x."},
+		{"password=[REDACTED], token: [REDACTED]", "password=[REDACTED], token: [REDACTED]"},
 	} {
 		if got := redact.Text(tc.in); got != tc.want {
 			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if again := redact.Text(redact.Text(tc.in)); again != redact.Text(tc.in) {
+			t.Errorf("Text is not idempotent on %q: %q", tc.in, again)
 		}
 	}
 }

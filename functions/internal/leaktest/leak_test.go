@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -72,6 +74,7 @@ func TestNoBinaryLeaksASecret(t *testing.T) {
 		c := c.with(t)
 		bucket := filepath.Join(tmp, "bucket")
 		c.lifecycle("file://"+bucket, filepath.Join(tmp, "fetched"))
+		c.demo("file://" + bucket)
 		c.grepTree(bucket)
 		c.grepTree(filepath.Join(tmp, "fetched"))
 	})
@@ -81,8 +84,8 @@ func TestNoBinaryLeaksASecret(t *testing.T) {
 		for _, u := range credentialURLs("http://127.0.0.1:9000") {
 			for _, cmd := range invocations(u) {
 				out, code := c.run(cmd...)
-				if code == 0 {
-					t.Errorf("%s with %s: exit 0", cmd[0], u)
+				if code != 2 {
+					t.Errorf("%s with %s: exit %d, want 2 (a usage error)", strings.Join(cmd[:2], " "), u, code)
 				}
 				if !strings.Contains(out, "AWS_SECRET_ACCESS_KEY") {
 					t.Errorf("%s with a credential in its bucket URL: the error does not name the environment variables:\n%s", cmd[0], out)
@@ -144,6 +147,27 @@ func (c *checker) lifecycle(bucketURL, fetchDir string) {
 			c.t.Fatalf("%s: exit %d\n%s", strings.Join(cmd, " "), code, out)
 		}
 	}
+	// Commands whose failure is expected here print their errors: grepped all the same.
+	github := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("[]")) }))
+	defer github.Close()
+	for _, cmd := range [][]string{
+		{"pipeline", "results", "--bucket", bucketURL, "--dry-run"}, // one day released, not the 20 results need
+		{"pipeline", "report-failure", "--bucket", bucketURL, "--function", "etl-day", "--kind", "etl-day-failed",
+			"--repo", "o/n", "--api-url", github.URL, "--run-record", "runs/etl-day/", "--error", "planted " + bucketURL, "--dry-run"},
+	} {
+		c.run(cmd...)
+	}
+}
+
+// demo runs pipeline demo on bucketURL (one day, the tiny training configs).
+func (c *checker) demo(bucketURL string) {
+	root := moduleRoot(c.t)
+	cmd := []string{"pipeline", "demo", "--bucket", bucketURL, "--days", "1",
+		"--ncf-config", filepath.Join(root, "functions", "pipeline", "testdata", "ncf-tiny.yaml"),
+		"--ss4rec-config", filepath.Join(root, "functions", "pipeline", "testdata", "ss4rec-tiny.yaml")}
+	if out, code := c.run(cmd...); code != 0 {
+		c.t.Fatalf("pipeline demo: exit %d\n%s", code, out)
+	}
 }
 
 // invocations are the command lines run with a bad bucket URL.
@@ -157,6 +181,10 @@ func invocations(u string) [][]string {
 		{"pipeline", "status", "--bucket", u},
 		{"pipeline", "fetch-results", "--bucket", u, "--dest", os.DevNull},
 		{"pipeline", "serve", "--bucket", u, "--listen", "127.0.0.1:0"},
+		{"pipeline", "demo", "--bucket", u, "--days", "1"},
+		{"pipeline", "results", "--bucket", u, "--dry-run"},
+		{"pipeline", "dashboard", "--bucket", u, "--listen", "127.0.0.1:0"},
+		{"pipeline", "report-failure", "--bucket", u, "--function", "etl-day", "--kind", "x", "--repo", "o/n", "--run-record", "runs/etl-day/", "--dry-run"},
 	}
 }
 

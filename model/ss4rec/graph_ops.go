@@ -14,9 +14,11 @@ import (
 
 // kop is a custom gorgonia Op over flat float32 slices: the layers of the training
 // graph that gorgonia has no fused form of (layer norm, causal convolution, SiLU,
-// gathers and their scatters). Its output is allocated on every run (the tape
-// machine's registers are cleared between steps); its backward, when it has one, is
-// built from more kops and gorgonia's own ops by grad.
+// gathers and their scatters, the dense products). Its output buffer is allocated
+// once and zeroed before every run (fwd may accumulate into it): an op runs once per
+// run and its value is dead by the next run, so keeping the buffer spares the
+// allocation and collection of every activation every step. Its backward, when it
+// has one, is built from more kops and gorgonia's own ops by grad.
 type kop struct {
 	name string // unique for ops that read hidden state (index slices)
 	in   []tensor.Shape
@@ -24,6 +26,7 @@ type kop struct {
 	fwd  func(out []float32, in [][]float32) error
 	diff []bool                                             // which inputs are differentiated
 	grad func(in G.Nodes, out, dy *G.Node) (G.Nodes, error) // nil: not differentiable
+	buf  []float32                                          // the output, reused run after run
 }
 
 func apply(op *kop, in ...*G.Node) (*G.Node, error) {
@@ -65,7 +68,12 @@ func (op plainKop) Do(vs ...G.Value) (G.Value, error) {
 		}
 		in[i] = d
 	}
-	out := make([]float32, op.out.TotalSize())
+	if n := op.out.TotalSize(); len(op.buf) != n {
+		op.buf = make([]float32, n)
+	} else {
+		clear(op.buf)
+	}
+	out := op.buf
 	if err := op.fwd(out, in); err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}

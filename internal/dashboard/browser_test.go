@@ -104,8 +104,8 @@ type pageCheck struct {
 
 // The dashboard in a real headless Chromium: each page over the fixture bucket shows
 // its days, the verdict and its charts; then one more day is released into the bucket
-// and the open page shows it without a reload. Every request the page makes goes to
-// the dashboard itself.
+// and the open overview shows it without a reload, and so does the open A/B page for
+// the day after. Every request the page makes goes to the dashboard itself.
 func TestBrowser(t *testing.T) {
 	chromiumPath(t) // skip (or fail) before building the bucket
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -205,6 +205,24 @@ func TestBrowser(t *testing.T) {
 	}
 	if same != "yes" {
 		t.Errorf("the page was reloaded to show day 8")
+	}
+
+	// The A/B page open: day 9 released and evaluated shows as a new look in the
+	// verdict matrix and a new point on the look chart (of ndcg@10, still picked),
+	// without a reload.
+	showView(t, bctx, "ab")
+	if err := newStages(t, b).releaseDay(ctx, fixtureDays+2); err != nil {
+		t.Fatal(err)
+	}
+	wctx9, wcancel9 := context.WithTimeout(bctx, 30*time.Second)
+	defer wcancel9()
+	err = chromedp.Run(wctx9, chromedp.Poll(`[...document.querySelectorAll('table.matrix th.day')].some(th => th.innerText === '9') &&
+		document.querySelectorAll('[data-chart="ab-look-ndcg@10-all"] circle').length === `+fmt.Sprint(len(sum.Cumulative.Days)+2), nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		t.Fatalf("the A/B page did not show day 9 after its release: %v\n%s", err, clip(pageText(t, bctx), 2000))
+	}
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`window.__sameDocument || 'reloaded'`, &same)); err != nil || same != "yes" {
+		t.Errorf("the page was reloaded to show day 9 (%v)", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()

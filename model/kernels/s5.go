@@ -88,64 +88,70 @@ func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
 }
 
 // S5Backward is the hand-written backward of S5Forward; see Backend. The gradient
-// with respect to τ is not computed (gaps are data).
+// with respect to τ is not computed (gaps are data). Everything but the recurrence
+// is a dense product over all B·T positions at once (Gemm): the inputs' projections
+// V = U·Bᵀ, what each output feeds back into the state adjoint dY·C, the gradients of
+// C, B and U; the recurrence itself runs per sequence, in float64 as the forward.
 func (c CPU) S5Backward(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5Params) {
 	lr, li, st := s5lam(p)
 	H, P, T := d.H, d.P, d.T
+	n, P2 := d.B*T, 2*P
+	bcat := append(append(make([]float32, 0, P2*H), p.BRe...), p.BIm...) // [2P×H]
+	ccat := make([]float32, H*P2)                                        // [H×2P]: C_re, −C_im
+	for h := range H {
+		copy(ccat[h*P2:h*P2+P], p.CRe[h*P:h*P+P])
+		for q, v := range p.CIm[h*P : h*P+P] {
+			ccat[h*P2+P+q] = -v
+		}
+	}
+	v := make([]float32, n*P2) // B·u per position: real parts, then imaginary
+	Gemm(v, u, bcat, n, H, P2, false, true, 0)
+	inj := make([]float32, n*P2) // dy·C: the output's gradient entering the state adjoint
+	Gemm(inj, dy, ccat, n, H, P2, false, false, 0)
+	dc := make([]float32, H*P2)
+	Gemm(dc, dy, xs, H, n, P2, true, false, 0)
+	for h := range H {
+		for q := range P {
+			g.CRe[h*P+q] += dc[h*P2+q]
+			g.CIm[h*P+q] -= dc[h*P2+P+q]
+		}
+	}
+	for bt := range n {
+		ut, dyt, dut := u[bt*H:bt*H+H], dy[bt*H:bt*H+H], du[bt*H:bt*H+H]
+		for h, dv := range dyt {
+			g.D[h] += dv * ut[h]
+			dut[h] += p.D[h] * dv
+		}
+	}
+	dvs := make([]float32, n*P2) // the gradient of B·u per position
 	w := c.workers(d.B)
-	acc := make([]S5Params, w)
+	acc := make([][3][]float64, w)
 	parallel(d.B, w, func(k, lo, hi int) {
-		a := NewS5Params(H, P)
-		acc[k] = a
 		gr, gi := make([]float64, P), make([]float64, P)
-		vr, vi := make([]float32, P), make([]float32, P)
-		dvr, dvi := make([]float32, P), make([]float32, P)
 		dLogA, dImA, dStep := make([]float64, P), make([]float64, P), make([]float64, P)
+		acc[k] = [3][]float64{dLogA, dImA, dStep}
 		for b := lo; b < hi; b++ {
 			clear(gr)
 			clear(gi)
 			for t := T - 1; t >= 0; t-- {
 				bt := b*T + t
-				ut, dyt, dut := u[bt*H:bt*H+H], dy[bt*H:bt*H+H], du[bt*H:bt*H+H]
-				xrow := xs[bt*2*P : bt*2*P+2*P]
-				for h, dv := range dyt {
-					if dv == 0 {
-						continue
-					}
-					cr, ci := p.CRe[h*P:h*P+P], p.CIm[h*P:h*P+P]
-					dcr, dci := a.CRe[h*P:h*P+P], a.CIm[h*P:h*P+P]
-					for q := range P {
-						dcr[q] += dv * xrow[q]
-						dci[q] -= dv * xrow[P+q]
-						gr[q] += float64(dv * cr[q])
-						gi[q] -= float64(dv * ci[q])
-					}
-					a.D[h] += dv * ut[h]
-					dut[h] += p.D[h] * dv
-				}
+				in, vt, dvt := inj[bt*P2:bt*P2+P2], v[bt*P2:bt*P2+P2], dvs[bt*P2:bt*P2+P2]
 				for q := range P {
-					br, bi := p.BRe[q*H:q*H+H], p.BIm[q*H:q*H+H]
-					var sr, si float32
-					for h, uv := range ut {
-						sr += br[h] * uv
-						si += bi[h] * uv
-					}
-					vr[q], vi[q] = sr, si
-				}
-				for q := range P {
+					gr[q] += float64(in[q])
+					gi[q] += float64(in[P+q])
 					Gr, Gi := gr[q], gi[q]
 					k := s5coef(lr[q], li[q], st[q], tau[bt])
 					var pr, pi float64
 					if t > 0 {
-						prev := xs[(bt-1)*2*P:]
+						prev := xs[(bt-1)*P2:]
 						pr, pi = float64(prev[q]), float64(prev[P+q])
 					}
 					// dΛ̄ = G·conj(x_{t−1}); dg = G·conj(v); dv = conj(g)·G.
 					dlr, dli := Gr*pr+Gi*pi, Gi*pr-Gr*pi
-					v0, v1 := float64(vr[q]), float64(vi[q])
+					v0, v1 := float64(vt[q]), float64(vt[P+q])
 					dgr, dgi := Gr*v0+Gi*v1, Gi*v0-Gr*v1
-					dvr[q] = float32(k.gRe*Gr + k.gIm*Gi)
-					dvi[q] = float32(k.gRe*Gi - k.gIm*Gr)
+					dvt[q] = float32(k.gRe*Gr + k.gIm*Gi)
+					dvt[P+q] = float32(k.gRe*Gi - k.gIm*Gr)
 					// ∂Λ̄/∂Λ = ΔΛ̄; ∂g/∂Λ = (ΔΛ̄ − g)/Λ; G_Λ = conj(∂Λ̄/∂Λ)dΛ̄ + conj(∂g/∂Λ)dg.
 					ar, ai := k.delta*k.lbRe, k.delta*k.lbIm
 					nr, ni := ar-k.gRe, ai-k.gIm
@@ -163,28 +169,21 @@ func (c CPU) S5Backward(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5
 					// adjoint of x_{t−1}
 					gr[q], gi[q] = k.lbRe*Gr+k.lbIm*Gi, k.lbRe*Gi-k.lbIm*Gr
 				}
-				for q := range P {
-					r, i := dvr[q], dvi[q]
-					if r == 0 && i == 0 {
-						continue
-					}
-					br, bi := p.BRe[q*H:q*H+H], p.BIm[q*H:q*H+H]
-					dbr, dbi := a.BRe[q*H:q*H+H], a.BIm[q*H:q*H+H]
-					for h, uv := range ut {
-						dbr[h] += r * uv
-						dbi[h] += i * uv
-						dut[h] += br[h]*r + bi[h]*i
-					}
-				}
 			}
 		}
-		for q := range P {
-			a.LogA[q], a.ImA[q], a.LogStep[q] = float32(dLogA[q]), float32(dImA[q]), float32(dStep[q])
-		}
 	})
-	for _, a := range acc {
-		for i, s := range a.Slices() {
-			addInto(g.Slices()[i], s)
+	for q := range P {
+		var a, b, s float64
+		for _, r := range acc {
+			a, b, s = a+r[0][q], b+r[1][q], s+r[2][q]
 		}
+		g.LogA[q] += float32(a)
+		g.ImA[q] += float32(b)
+		g.LogStep[q] += float32(s)
 	}
+	db := make([]float32, P2*H)
+	Gemm(db, dvs, u, P2, n, H, true, false, 0)
+	addInto(g.BRe, db[:P*H])
+	addInto(g.BIm, db[P*H:])
+	Gemm(du, dvs, bcat, n, P2, H, false, false, 1)
 }

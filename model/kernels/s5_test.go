@@ -51,6 +51,7 @@ func TestS5BackwardFiniteDifferences(t *testing.T) {
 		{"small", kernels.S5Dims{B: 2, T: 5, H: 3, P: 4}, 2},
 		{"one-step", kernels.S5Dims{B: 1, T: 1, H: 2, P: 2}, 3},
 		{"longer", kernels.S5Dims{B: 2, T: 12, H: 4, P: 3}, 4},
+		{"product-tiles", kernels.S5Dims{B: 2, T: 4, H: 16, P: 8}, 5}, // shapes Gemm runs on its AVX2 tiles
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,7 +72,7 @@ results: build ## every published figure from one run: the committed configs end
 	rm -rf $(RESULTS_BUCKET)
 	mkdir -p $(RESULTS_BUCKET)
 	$(BIN)/pipeline demo --bucket file://$(abspath $(RESULTS_BUCKET)) --ncf-config configs/ncf.yaml --ss4rec-config configs/ss4rec.yaml
-	$(BIN)/pipeline results --bucket file://$(abspath $(RESULTS_BUCKET)) --out docs --readme README.md
+	$(BIN)/pipeline results --bucket file://$(abspath $(RESULTS_BUCKET)) --out docs --readme README.md --ablations docs/ss4rec-ablations.json
 
 run-etl: build ## release day DAY (etl-day --day)
 	@test -n "$(DAY)" || { echo "usage: make run-etl DAY=N" >&2; exit 2; }

@@ -36,6 +36,48 @@ func switches(s5Only, mambaOnly, timeBlind bool) []string {
 	return []string{fmt.Sprintf("net.s5_only=%v", s5Only), fmt.Sprintf("net.mamba_only=%v", mambaOnly), fmt.Sprintf("net.time_blind=%v", timeBlind)}
 }
 
+// The committed config is the validation-best variant of the committed ablations
+// (docs/ss4rec-ablations.json): its switches are that variant's.
+func TestCommittedConfigIsValidationBest(t *testing.T) {
+	a, err := results.ReadAblations("../../docs/ss4rec-ablations.json")
+	if err != nil {
+		t.Fatalf("%v (scripts/ss4rec-ablations.sh writes it)", err)
+	}
+	best := a.ValidationBest()
+	var want []string
+	for _, ab := range ablations {
+		if ab.name == best.Name {
+			want = ab.sets
+		}
+	}
+	if want == nil {
+		t.Fatalf("validation-best variant %q is not one of the ablations", best.Name)
+	}
+	file, err := os.ReadFile("../../configs/ss4rec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := trainer.ParseConfig(file, "ss4rec", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant, err := trainer.ParseConfig(file, "ss4rec", want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cy, err := committed.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vy, err := variant.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(cy, vy) {
+		t.Errorf("configs/ss4rec.yaml is not the validation-best variant %s (%v) of docs/ss4rec-ablations.json", best.Name, want)
+	}
+}
+
 // userSplit is the RMSE of a split's rows of users with a rating before the cutoff
 // (returning: a row in train or validation, abtest's segments) and of the others
 // (new), and of all of them.

@@ -124,7 +124,7 @@ func BenchmarkEpoch(b *testing.B) {
 			be   kernels.Backend
 		}{{"cpu", kernels.CPU{}}, {"gpu", cuda.Backend{D: dev}}} {
 			b.Run(set.name+"/"+be.name, func(b *testing.B) {
-				var over []string
+				over := []string{"net.mamba_only=false"} // both scans, whatever the committed net
 				if set.batch > 0 {
 					over = append(over, "train.batch_size="+strconv.Itoa(set.batch))
 				}

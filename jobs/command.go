@@ -161,8 +161,7 @@ func Logger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var json bool
 	switch format {
 	case "", "auto":
-		f, ok := w.(*os.File)
-		json = !ok || !isTerminal(f)
+		json = !IsTerminal(w)
 	case "json":
 		json = true
 	case "text":

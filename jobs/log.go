@@ -137,3 +137,13 @@ func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// IsTerminal reports whether w is a terminal: a character device, or a writer that
+// says so with an IsTerminal method (tests of terminal output use one).
+func IsTerminal(w io.Writer) bool {
+	if t, ok := w.(interface{ IsTerminal() bool }); ok {
+		return t.IsTerminal()
+	}
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
+}

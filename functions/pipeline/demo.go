@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/internal/redact"
 	"github.com/recpipe/recpipe/jobs"
+	"github.com/recpipe/recpipe/model/trainer"
 	"github.com/recpipe/recpipe/quality"
 )
 
@@ -32,18 +34,30 @@ const demoPurpose = "the whole life on one bucket: prepare, train, release the d
 // their binaries do (DATASET, ETL_MAX_REJECTED, AB_*, QUALITY_THRESHOLDS, ...).
 func demoCmd(ctx context.Context, inv jobs.IO) int {
 	ncfConfig, ss4recConfig := "configs/ncf-demo.yaml", "configs/ss4rec-demo.yaml"
-	o := demo.Options{Days: etl.Days, Workers: jobs.DefaultWorkers, Progress: training.NewProgress, Host: []string{"pipeline", "demo"}}
+	o := demo.Options{Days: etl.Days, Workers: jobs.DefaultWorkers, Host: []string{"pipeline", "demo"}}
+	var set *envflag.Set
 	common, log, code, done := parse("demo", demoPurpose, inv, func(s *envflag.Set) {
+		set = s
 		s.String(&ncfConfig, "ncf-config", "", "NCF training config `FILE`")
 		s.String(&ss4recConfig, "ss4rec-config", "", "SS4Rec training config `FILE`")
 		s.Int(&o.Days, "days", "", fmt.Sprintf("days of the feed to release (1..%d)", etl.Days), envflag.Between(1, etl.Days))
 		s.Int(&o.Workers, "workers", "", "events run at once", envflag.AtLeast(1))
 		s.Note(jobs.DatasetDoc)
+		s.Note(demoOutputDoc)
 		s.Rule(func() error { return demoStages(&o, ncfConfig, ss4recConfig, inv.Getenv) })
 	})
 	if done {
 		return code
 	}
+	if level := demoLogLevel(set.Given("log-level"), common, jobs.IsTerminal(inv.Stderr)); level != common.LogLevel {
+		l, err := jobs.Logger(inv.Stderr, level, common.LogFormat)
+		if err != nil {
+			fmt.Fprintln(inv.Stderr, "pipeline demo:", err)
+			return envflag.ExitUsage
+		}
+		log = l.With("command", "demo")
+	}
+	o.Progress = func(log *slog.Logger) trainer.Progress { return demoProgress(inv, o.Say, log) }
 	raw, err := blob.Open(ctx, common.Bucket)
 	if err != nil {
 		log.Error("open bucket", "err", err)
@@ -76,6 +90,35 @@ func writeDemoFailure(w io.Writer, err error) {
 	} else {
 		fmt.Fprintln(w, "a rerun (same flags) resumes from here once the cause is fixed; the log on stderr has the details")
 	}
+}
+
+const demoOutputDoc = `Output: the step lines (and, when stdout is not a terminal, one line per training
+epoch) on stdout; the log on stderr. On a terminal the log shows warnings and errors
+only, and training draws a progress bar per epoch; --log-level (LOG_LEVEL) or
+--log-format json (LOG_FORMAT=json) asks for the full log. When stderr is not a
+terminal the log is JSON at info, as every binary's.`
+
+// demoLogLevel is the demo's log level: warn on a terminal (the step lines on stdout
+// say what happens), unless a level or the JSON log is asked for.
+func demoLogLevel(levelGiven bool, c *jobs.CommonFlags, stderrTerminal bool) string {
+	if stderrTerminal && !levelGiven && c.LogFormat != "json" {
+		return "warn"
+	}
+	return c.LogLevel
+}
+
+// demoProgress is where a model's training progress goes: a bar on stderr when it is
+// a terminal, a line per epoch among the step lines when stdout is not one (a pipe, a
+// CI log), and the log.
+func demoProgress(inv jobs.IO, say func(string, ...any), log *slog.Logger) trainer.Progress {
+	out := training.Outputs{Log: log}
+	if jobs.IsTerminal(inv.Stderr) {
+		out.Bar = inv.Stderr
+	}
+	if !jobs.IsTerminal(inv.Stdout) {
+		out.Say = say
+	}
+	return training.New(out)
 }
 
 // demoStages sets the stages' settings: each from the environment, as its binary

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/recpipe/recpipe/abtest"
@@ -121,5 +122,88 @@ func TestDemoFailureOnStdout(t *testing.T) {
 	}
 	if strings.Index(out, "FAILED") < strings.Index(out, "1/4 prepare") {
 		t.Errorf("the failure is not below the step lines:\n%s", out)
+	}
+}
+
+// terminal is a writer that says it is a terminal; safe for the demo's goroutines.
+type terminal struct{ lockedBuffer }
+
+func (*terminal) IsTerminal() bool { return true }
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// On a terminal the demo's stderr holds the progress bars, each ended at 100%, and
+// no info log; stdout (here not a terminal) holds the step lines and one line per
+// training epoch.
+func TestDemoTerminalOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two small models")
+	}
+	dir := t.TempDir()
+	b, err := blob.Open(t.Context(), "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := preparedBucket(t)
+	list, err := src.List(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		copyObject(t, src, b, a.Key)
+	}
+	var stdout lockedBuffer
+	var stderr terminal
+	inv := jobs.IO{Args: []string{"demo", "--bucket", "file://" + dir, "--days", "1",
+		"--ncf-config", "testdata/ncf-tiny.yaml", "--ss4rec-config", "testdata/ss4rec-tiny.yaml"},
+		Getenv: func(string) string { return "" }, Stdout: &stdout, Stderr: &stderr}
+	if code := run(t.Context(), inv); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	out, errOut := stdout.String(), stderr.String()
+	epochs := strings.Count(out, "    epoch 1/1: train loss ")
+	if epochs != 2 || !strings.Contains(out, "2/4 train ss4rec") || !strings.Contains(out, "SUMMARY") {
+		t.Errorf("stdout: %d epoch lines (want 2, one per model), or no step lines:\n%s", epochs, out)
+	}
+	if bars := strings.Count(errOut, "] 100% "); bars != 2 {
+		t.Errorf("stderr: %d bars ended at 100%%, want 2:\n%q", bars, errOut)
+	}
+	if strings.Contains(errOut, "INFO") || strings.Contains(errOut, "run started") || strings.Contains(errOut, `{"time"`) {
+		t.Errorf("stderr on a terminal holds info logs:\n%s", errOut)
+	}
+}
+
+func TestDemoLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		given    bool
+		format   string
+		terminal bool
+		want     string
+	}{
+		{false, "auto", true, "warn"},  // a person at a terminal: the step lines say it all
+		{false, "text", true, "warn"},  // text is what auto gives a terminal
+		{true, "auto", true, "info"},   // --log-level / LOG_LEVEL asks for this level
+		{false, "json", true, "info"},  // --log-format json asks for the full log
+		{false, "auto", false, "info"}, // stderr is a file or a pipe: the full JSON log
+	} {
+		c := &jobs.CommonFlags{LogLevel: "info", LogFormat: tc.format}
+		if got := demoLogLevel(tc.given, c, tc.terminal); got != tc.want {
+			t.Errorf("given %v, format %s, terminal %v: %s, want %s", tc.given, tc.format, tc.terminal, got, tc.want)
+		}
 	}
 }

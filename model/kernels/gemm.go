@@ -11,15 +11,16 @@ var gonumBLAS gonum.Implementation
 
 // Gemm computes c = op(a)·op(b) + beta·c for row-major a (m×k, or k×m if ta), b (k×n,
 // or n×k if tb) and c (m×n): the dense products of SS4Rec's training graph. Where
-// the shapes allow it (m a multiple of 4, n of 16, beta 0 or 1, not both transposed)
-// it runs 4×16 tiles on AVX2 with FMA over both cores; otherwise, and on machines
+// the shapes allow it (m a multiple of 4, beta 0 or 1, not both transposed) it runs
+// 4×16 and 4×8 tiles on AVX2 with FMA over both cores (columns past the last tile in
+// plain Go); otherwise, and on machines
 // without FMA, it is gonum's Sgemm. The two differ by float32 rounding (FMA, summation
 // order), not by what they compute.
 func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 	if m == 0 || n == 0 {
 		return
 	}
-	if !useFMA || k == 0 || m%4 != 0 || n%16 != 0 || (beta != 0 && beta != 1) || (ta && tb) {
+	if !useFMA || k == 0 || m%4 != 0 || (beta != 0 && beta != 1) || (ta && tb) {
 		gonumGemm(c, a, b, m, k, n, ta, tb, beta)
 		return
 	}
@@ -39,12 +40,31 @@ func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 	if ta {
 		ars, ast = 1, m
 	}
-	tiles := (m / 4) * (n / 16)
+	// columns: 16-wide tiles, then one 8-wide, then the last few in plain Go
+	n16 := n / 16 * 16
+	n8 := n16 + (n-n16)/8*8
+	ct := n16/16 + (n8-n16)/8
+	tiles := (m / 4) * ct
 	run := func(lo, hi int) {
 		for t := lo; t < hi; t++ {
-			i, j := t/(n/16)*4, t%(n/16)*16
-			tile4x16(a[i*ars:], ars, ast, b[j:], n, k, c[i*n+j:], n, acc)
+			i, jt := t/ct*4, t%ct
+			j, w := jt*16, 16
+			if j >= n16 {
+				j, w = n16, 8
+			}
+			tile4(w, a[i*ars:], ars, ast, b[j:], n, k, c[i*n+j:], n, acc)
 		}
+		if n8 < n { // the rows of this share, past the tiles' columns
+			for i := lo * m / max(tiles, 1); i < hi*m/max(tiles, 1); i++ {
+				gemmCols(c, a, b, i, n8, ars, ast, k, n, acc)
+			}
+		}
+	}
+	if tiles == 0 {
+		for i := range m {
+			gemmCols(c, a, b, i, 0, ars, ast, k, n, acc)
+		}
+		return
 	}
 	w := runtime.GOMAXPROCS(0)
 	if w < 2 || m*n*k < 1<<17 || tiles < 2 {
@@ -53,6 +73,21 @@ func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 	}
 	w = min(w, tiles)
 	parallel(tiles, w, func(_, lo, hi int) { run(lo, hi) })
+}
+
+// gemmCols computes row i of c from column j0 on in plain Go (strides as the tiles').
+func gemmCols(c, a, b []float32, i, j0, ars, ast, k, n int, acc bool) {
+	for j := j0; j < n; j++ {
+		var s float32
+		for l := range k {
+			s += a[i*ars+l*ast] * b[l*n+j]
+		}
+		if acc {
+			c[i*n+j] += s
+		} else {
+			c[i*n+j] = s
+		}
+	}
 }
 
 func gonumGemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {

@@ -24,6 +24,9 @@ func TestGemmMatchesGonum(t *testing.T) {
 		{1600, 32, 64, false, false}, {1600, 64, 32, false, true}, {32, 1600, 64, true, false},
 		{8, 3, 16, false, false}, {4, 5, 32, true, false}, {12, 7, 16, false, true},
 		{1600, 64, 2, false, false}, {6, 4, 16, false, false}, {8, 4, 16, true, true},
+		{1600, 64, 8, false, false}, {64, 1600, 8, true, false}, {1600, 8, 64, false, true},
+		{1600, 2, 64, false, false}, {64, 1600, 2, true, false}, {1600, 64, 2, false, true},
+		{400, 16, 40, false, false}, {12, 9, 26, true, false}, {4, 3, 5, false, false},
 	}
 	for _, tc := range cases {
 		for _, beta := range []float32{0, 1} {

@@ -6,14 +6,14 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// mambaConsts is the number of constants the AVX2 scan kernels read (expf's, and
-// the bound of its fast range), each in eight lanes.
-const mambaConsts = 12
+// mambaConsts is the number of constants the AVX2 kernels read (expf's, and the
+// bounds of its fast range), each in eight lanes.
+const mambaConsts = 13
 
 // mambaTable holds the constants as the float32 values expf uses.
 var mambaTable = func() (t [mambaConsts][8]float32) {
 	for i, v := range [mambaConsts]float32{expLog2e, expMagic, expLn2hi, expLn2lo, 1,
-		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, math.Float32frombits(0x4b400000 - 127), expLow} {
+		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, math.Float32frombits(0x4b400000 - 127), expLow, 88} {
 		t[i] = [8]float32{v, v, v, v, v, v, v, v}
 	}
 	return t
@@ -52,4 +52,37 @@ func mambaBwdPos(p *mambaBwdArgs, n int) {
 	_ = p.s2[rows-1]
 	mambaBwdAVX(&p.gh[0], &p.cm[0], &p.bm[0], &p.he[0], &p.prev[0], &p.a[0], &p.dt[0], &p.dy[0], &p.dtx[0],
 		&p.da[0], &p.dcm[0], &p.dbm[0], &p.s1[0], &p.s2[0], rows, n, &mambaTable)
+}
+
+//go:noescape
+func siluAVX(y, x *float32, n int, c *[mambaConsts][8]float32)
+
+//go:noescape
+func siluGradAVX(dx, x, dy *float32, n int, c *[mambaConsts][8]float32)
+
+// SiLU writes y = x·σ(x) = x/(1 + e^−x) element-wise, with expf (to float32 rounding
+// of the exact value; not the bits of a math.Exp form).
+func SiLU(y, x []float32) {
+	n := 0
+	if useAVX2 {
+		n = len(x) / 8 * 8
+		if n > 0 {
+			_ = y[n-1]
+			siluAVX(&y[0], &x[0], n, &mambaTable)
+		}
+	}
+	siluGo(y[n:], x[n:])
+}
+
+// SiLUGrad writes dx = dy · d silu/dx = dy·σ(x)·(1 + x·(1 − σ(x))) element-wise.
+func SiLUGrad(dx, x, dy []float32) {
+	n := 0
+	if useAVX2 {
+		n = len(x) / 8 * 8
+		if n > 0 {
+			_, _ = dx[n-1], dy[n-1]
+			siluGradAVX(&dx[0], &x[0], &dy[0], n, &mambaTable)
+		}
+	}
+	siluGradGo(dx[n:], x[n:], dy[n:])
 }

@@ -166,3 +166,68 @@ blanes:
 bdone:
 	VZEROUPPER
 	RET
+
+// func siluAVX(y, x *float32, n int, c *[mambaConsts][8]float32)
+// y = x / (1 + expf(−x)) for n elements (a multiple of 8); −x is clamped to 88.
+TEXT ·siluAVX(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ c+24(FP), AX
+	VXORPS Y15, Y15, Y15
+	TESTQ CX, CX
+	JLE sdone
+
+sloop:
+	VMOVUPS (SI), Y6
+	VSUBPS Y6, Y15, Y0
+	VMINPS 384(AX), Y0, Y0
+	EXP8
+	VADDPS 128(AX), Y5, Y5
+	VDIVPS Y5, Y6, Y6
+	VMOVUPS Y6, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JGT sloop
+
+sdone:
+	VZEROUPPER
+	RET
+
+// func siluGradAVX(dx, x, dy *float32, n int, c *[mambaConsts][8]float32)
+// dx = dy·s·(1 + x·(1 − s)) with s = 1/(1 + expf(−x)), n a multiple of 8.
+TEXT ·siluGradAVX(SB), NOSPLIT, $0-40
+	MOVQ dx+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ c+32(FP), AX
+	VXORPS Y15, Y15, Y15
+	TESTQ CX, CX
+	JLE gdone
+
+gloop:
+	VMOVUPS (SI), Y6
+	VSUBPS Y6, Y15, Y0
+	VMINPS 384(AX), Y0, Y0
+	EXP8
+	VADDPS 128(AX), Y5, Y5
+	VMOVUPS 128(AX), Y7
+	VDIVPS Y5, Y7, Y7      // s
+	VMOVUPS 128(AX), Y8
+	VSUBPS Y7, Y8, Y8      // 1 − s
+	VMULPS Y6, Y8, Y8      // x·(1 − s)
+	VADDPS 128(AX), Y8, Y8
+	VMULPS Y7, Y8, Y8
+	VMULPS (DX), Y8, Y8
+	VMOVUPS Y8, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JGT gloop
+
+gdone:
+	VZEROUPPER
+	RET

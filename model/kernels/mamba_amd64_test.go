@@ -61,3 +61,37 @@ func TestMambaAVX2MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// SiLU and its gradient on AVX2 equal the plain-Go form bit for bit, and both are
+// x·σ(x) and its derivative to float32 rounding, saturated ends included.
+func TestSiLUAVX2MatchesGo(t *testing.T) {
+	x := make([]float32, 203)
+	dy := make([]float32, len(x))
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range x {
+		x[i], dy[i] = 24*r.Float32()-12, 2*r.Float32()-1
+	}
+	x[0], x[9], x[17] = 200, -200, 0
+	run := func(avx bool) ([]float32, []float32) {
+		defer func(v bool) { useAVX2 = v }(useAVX2)
+		useAVX2 = avx
+		y, dx := make([]float32, len(x)), make([]float32, len(x))
+		SiLU(y, x)
+		SiLUGrad(dx, x, dy)
+		return y, dx
+	}
+	y0, d0 := run(false)
+	y1, d1 := run(true)
+	for i, v := range x {
+		if math.Float32bits(y0[i]) != math.Float32bits(y1[i]) || math.Float32bits(d0[i]) != math.Float32bits(d1[i]) {
+			t.Fatalf("x=%v: silu %v / %v, grad %v / %v (Go / AVX2)", v, y0[i], y1[i], d0[i], d1[i])
+		}
+		s := 1 / (1 + math.Exp(-float64(v)))
+		if want := float64(v) * s; math.Abs(float64(y1[i])-want) > 1e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("silu(%v) = %v, want %v", v, y1[i], want)
+		}
+		if want := float64(dy[i]) * s * (1 + float64(v)*(1-s)); math.Abs(float64(d1[i])-want) > 1e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("silu'(%v)·%v = %v, want %v", v, dy[i], d1[i], want)
+		}
+	}
+}

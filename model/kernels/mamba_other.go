@@ -7,3 +7,9 @@ func mambaFwdPos(next, prev, a, dt, dx, bm []float32, n int) {
 }
 
 func mambaBwdPos(p *mambaBwdArgs, n int) { mambaBwdPosGo(p, n) }
+
+// SiLU writes y = x·σ(x) = x/(1 + e^−x) element-wise.
+func SiLU(y, x []float32) { siluGo(y, x) }
+
+// SiLUGrad writes dx = dy · d silu/dx element-wise.
+func SiLUGrad(dx, x, dy []float32) { siluGradGo(dx, x, dy) }

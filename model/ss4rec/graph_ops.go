@@ -172,22 +172,19 @@ func residual(a, b *G.Node) (*G.Node, error) {
 	}, a, b)
 }
 
-// siluOp is x·σ(x), element-wise.
+// siluOp is x·σ(x), element-wise, on kernels.SiLU (vectorised, with the scans' expf:
+// the reference's silu to float32 rounding).
 func siluOp(x *G.Node) (*G.Node, error) {
 	return apply(&kop{name: "SiLU", in: []tensor.Shape{x.Shape()}, out: x.Shape().Clone(),
 		fwd: func(out []float32, in [][]float32) error {
-			for i, v := range in[0] {
-				out[i] = silu(v)
-			}
+			kernels.SiLU(out, in[0])
 			return nil
 		},
 		diff: []bool{true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			dx, err := apply(&kop{name: "SiLUGrad", in: []tensor.Shape{in[0].Shape(), dy.Shape()}, out: in[0].Shape().Clone(),
 				fwd: func(out []float32, in [][]float32) error {
-					for i, v := range in[0] {
-						out[i] = in[1][i] * siluGrad(v)
-					}
+					kernels.SiLUGrad(out, in[0], in[1])
 					return nil
 				}}, in[0], dy)
 			return G.Nodes{dx}, err

@@ -6,7 +6,7 @@ import (
 )
 
 // RelevantAt is the relevance threshold of the ranking metrics: a row is relevant when
-// its true rating is at least 4.0 (DESIGN §6).
+// its true rating is at least 4.0 (docs/design.md §Data protocol).
 const RelevantAt = 4.0
 
 // Ks are the cut-offs of the ranking metrics.

@@ -25,7 +25,7 @@ type PrepareResult struct {
 
 // Prepare makes prepared/<ds>/ from a MovieLens release or a synthetic dataset: it
 // parses the release strictly (the first bad line stops it, naming file and line,
-// before anything is written), splits it by time (DESIGN §6), writes raw/<ds>/<file>,
+// before anything is written), splits it by time (docs/design.md §Data protocol), writes raw/<ds>/<file>,
 // the three splits and items.csv, and prepared/<ds>/_manifest.json last. Every object
 // is a pure function of the source and the fractions; a rerun rewrites nothing, and a
 // manifest already made from the same source with the same rules makes it a no-op.

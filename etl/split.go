@@ -7,7 +7,7 @@ import (
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
-// Defaults of the split (DESIGN §6).
+// Defaults of the split (docs/design.md §Data protocol).
 const (
 	DefaultTestFraction = 0.2
 	DefaultValFraction  = 0.1
@@ -62,7 +62,7 @@ func checkFractions(testFraction, valFraction float64) error {
 	return nil
 }
 
-// planSplit sorts rows in place and splits them (DESIGN §6).
+// planSplit sorts rows in place and splits them (docs/design.md §Data protocol).
 func planSplit(rows []ratings.Rating, testFraction, valFraction float64) (*splitPlan, error) {
 	if err := checkFractions(testFraction, valFraction); err != nil {
 		return nil, err

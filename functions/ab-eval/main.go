@@ -1,5 +1,5 @@
 // Command ab-eval compares two models' champions on the released days of the feed
-// (see package abtest and DESIGN §5, §6) and writes abtest/day=NN/result.json,
+// (see package abtest and docs/design.md §Failure model, §Data protocol) and writes abtest/day=NN/result.json,
 // abtest/summary.json and abtest/report.html.
 //
 //	ab-eval --day 3                           # one day (skipped unless its quality report passed)

@@ -1,5 +1,5 @@
 // Command prepare splits a MovieLens release by time into train, validation and test
-// and writes prepared/<ds>/ to the bucket (see etl.Prepare and DESIGN §3, §6).
+// and writes prepared/<ds>/ to the bucket (see etl.Prepare and docs/design.md §Bucket layout, §Data protocol).
 //
 //	prepare                                 # the shipped ml-latest-small into $BUCKET_URL or file://./data
 //	prepare --dataset ml-25m                # download, verify its published MD5, prepare

@@ -20,8 +20,8 @@
 //	quality/history.json                  KindQualityHistory quality-check  "quality-history/v1"
 //	quality/train-profile.json            KindQualityProfile quality-check  "quality-train-profile/v1"
 //	abtest/day=NN/units.csv               KindABUnits        ab-eval        the per-user paired sums of the day
-//	abtest/day=NN/result.json             KindABResult       ab-eval        marker: "ab-result/v1"
-//	abtest/summary.json                   KindABSummary      ab-eval        "ab-summary/v1"
+//	abtest/day=NN/result.json             KindABResult       ab-eval        marker: "ab-result/v2"
+//	abtest/summary.json                   KindABSummary      ab-eval        "ab-summary/v2"
 //	abtest/report.html                    KindABReport       ab-eval        the A/B report page
 //	models/<model>/<run>/<name>           KindModelRun       train-gpu      a training run's files: config.yaml,
 //	                                                                        metrics.jsonl, curves.html, checkpoints/,

@@ -8,7 +8,7 @@ import (
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
-// The baselines of DESIGN §6. Every model is read against them: a model that does not
+// The baselines of docs/design.md §Data protocol. Every model is read against them: a model that does not
 // beat them has learned nothing worth its cost.
 //
 // All three predict on the MovieLens scale and clamp to [MinRating, MaxRating].
@@ -150,7 +150,7 @@ func (m *HistoryAwareBias) Predict(ctx context.Context, hist *History, rows []ra
 	return out, nil
 }
 
-// Baselines fits the three baselines of DESIGN §6 on train with the documented
+// Baselines fits the three baselines of docs/design.md §Data protocol on train with the documented
 // defaults, in a fixed order: global mean, user+item bias, history-aware bias.
 func Baselines(train []ratings.Rating) ([]Predictor, error) {
 	gm, err := FitGlobalMean(train)

@@ -1,6 +1,6 @@
 // Package scoring is the contract through which every model and baseline is scored,
 // and all that ab-eval needs of the models: the Predictor API and the History it
-// reads (only a user's interactions strictly before each row's time, DESIGN §6); the
+// reads (only a user's interactions strictly before each row's time, docs/design.md §Data protocol); the
 // metrics (RMSE / MAE, warm and cold rows apart, Evaluate); the three baselines
 // (GlobalMean, UserItemBias, HistoryAwareBias); the model.bin codec that every model
 // writes and reads its file with (codec.go: Save, Load, WritePayload, ReadPayload);

@@ -10,7 +10,7 @@ import (
 // Predictor scores user–item–time rows. It is the one API through which ab-eval and
 // the training summaries score every model and baseline.
 //
-// Under the history rule (DESIGN §6) a prediction for a row at time t may use the
+// Under the history rule (docs/design.md §Data protocol) a prediction for a row at time t may use the
 // user's interactions strictly before t and nothing else: hist holds everything known
 // (train, validation, released rows, even the rows being scored) and the predictor must
 // look only at hist.Before(user, t). rows need not be sorted. The returned slice has one

@@ -4,7 +4,7 @@
 // registry; the shared trainer (trainer.TrainRun) drives it through trainer.Trainable.
 //
 // What the model sees: for a rating of item j by user u at time t, the user's
-// interactions strictly before t (DESIGN §6), oldest first, between MaxSeqLen/2 and
+// interactions strictly before t (docs/design.md §Data protocol), oldest first, between MaxSeqLen/2 and
 // MaxSeqLen of them when the history has that many. Each position's input is the
 // item embedding plus an embedding of the rating the user gave it; its gap τ is the
 // time to the next interaction (for the last position, to t: the gap to the scored

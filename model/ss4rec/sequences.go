@@ -66,7 +66,7 @@ func windowStart(p, w int) int {
 
 // statePos returns, for each interaction k of a time-sorted sequence, the index of
 // the last interaction strictly before it (−1 if none): interactions sharing k's
-// second are not history (DESIGN §6).
+// second are not history (docs/design.md §Data protocol).
 func statePos(seq []scoring.Interaction) []int {
 	out := make([]int, len(seq))
 	start := 0 // first index of the current tie group

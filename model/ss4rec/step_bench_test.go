@@ -159,7 +159,7 @@ func BenchmarkPredictTest(b *testing.B) {
 }
 
 // BenchmarkPredictDays is the ab-eval workload: the test rows released day by day
-// (the 20 slices of DESIGN §6 over the time-sorted test split, as etl.DayBounds cuts
+// (the 20 slices of docs/design.md §Data protocol over the time-sorted test split, as etl.DayBounds cuts
 // them; model/ does not import etl), each day scored with the history
 // train+val+test, so a user's windows serve only that day's rows. Reports rows/s.
 func BenchmarkPredictDays(b *testing.B) {

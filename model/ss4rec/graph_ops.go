@@ -15,7 +15,7 @@ import (
 // kop is a custom gorgonia Op over flat float32 slices: the layers of the training
 // graph that gorgonia has no fused form of (layer norm, causal convolution, SiLU,
 // gathers and their scatters, the dense products). Its output buffer is allocated
-// once and zeroed before every run (fwd may accumulate into it): an op runs once per
+// once and zeroed before every run unless fwd overwrites all of it: an op runs once per
 // run and its value is dead by the next run, so keeping the buffer spares the
 // allocation and collection of every activation every step. Its backward, when it
 // has one, is built from more kops and gorgonia's own ops by grad.
@@ -27,6 +27,8 @@ type kop struct {
 	diff []bool                                             // which inputs are differentiated
 	grad func(in G.Nodes, out, dy *G.Node) (G.Nodes, error) // nil: not differentiable
 	buf  []float32                                          // the output, reused run after run
+	// overwrites: fwd writes every element of out, so the buffer needs no zeroing
+	overwrites bool
 }
 
 func apply(op *kop, in ...*G.Node) (*G.Node, error) {
@@ -70,7 +72,7 @@ func (op plainKop) Do(vs ...G.Value) (G.Value, error) {
 	}
 	if n := op.out.TotalSize(); len(op.buf) != n {
 		op.buf = make([]float32, n)
-	} else {
+	} else if !op.overwrites {
 		clear(op.buf)
 	}
 	out := op.buf
@@ -110,7 +112,7 @@ func colSum(x *G.Node) (*G.Node, error) {
 
 // biasAdd is x [r×n] plus b [n] on every row.
 func biasAdd(x, b *G.Node) (*G.Node, error) {
-	return apply(&kop{name: "BiasAdd", in: []tensor.Shape{x.Shape(), b.Shape()}, out: x.Shape().Clone(),
+	return apply(&kop{overwrites: true, name: "BiasAdd", in: []tensor.Shape{x.Shape(), b.Shape()}, out: x.Shape().Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			copy(out, in[0])
 			addBias(out, in[1])
@@ -134,7 +136,7 @@ func reshape(x *G.Node, s ...int) (*G.Node, error) {
 	if to.TotalSize() != from.TotalSize() {
 		return nil, fmt.Errorf("reshape %s: %v to %v", x.Name(), from, to)
 	}
-	return apply(&kop{name: "Reshape", in: []tensor.Shape{from}, out: to,
+	return apply(&kop{overwrites: true, name: "Reshape", in: []tensor.Shape{from}, out: to,
 		fwd:  func(out []float32, in [][]float32) error { copy(out, in[0]); return nil },
 		diff: []bool{true},
 		grad: func(_ G.Nodes, _, dy *G.Node) (G.Nodes, error) {
@@ -160,7 +162,7 @@ func sink(label string, x *G.Node, dst []float32) (*G.Node, error) {
 // place in an operand whose last use it sees, and it does not see uses through a
 // reshape, which shares the data.
 func residual(a, b *G.Node) (*G.Node, error) {
-	return apply(&kop{name: "Residual", in: []tensor.Shape{a.Shape(), b.Shape()}, out: a.Shape().Clone(),
+	return apply(&kop{overwrites: true, name: "Residual", in: []tensor.Shape{a.Shape(), b.Shape()}, out: a.Shape().Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			for i, v := range in[0] {
 				out[i] = v + in[1][i]
@@ -175,14 +177,14 @@ func residual(a, b *G.Node) (*G.Node, error) {
 // siluOp is x·σ(x), element-wise, on kernels.SiLU (vectorised, with the scans' expf:
 // the reference's silu to float32 rounding).
 func siluOp(x *G.Node) (*G.Node, error) {
-	return apply(&kop{name: "SiLU", in: []tensor.Shape{x.Shape()}, out: x.Shape().Clone(),
+	return apply(&kop{overwrites: true, name: "SiLU", in: []tensor.Shape{x.Shape()}, out: x.Shape().Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			kernels.SiLU(out, in[0])
 			return nil
 		},
 		diff: []bool{true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			dx, err := apply(&kop{name: "SiLUGrad", in: []tensor.Shape{in[0].Shape(), dy.Shape()}, out: in[0].Shape().Clone(),
+			dx, err := apply(&kop{overwrites: true, name: "SiLUGrad", in: []tensor.Shape{in[0].Shape(), dy.Shape()}, out: in[0].Shape().Clone(),
 				fwd: func(out []float32, in [][]float32) error {
 					kernels.SiLUGrad(out, in[0], in[1])
 					return nil
@@ -197,7 +199,7 @@ func siluOp(x *G.Node) (*G.Node, error) {
 func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 	xs, hs := x.Shape(), gamma.Shape()
 	rows := xs[0]
-	return apply(&kop{name: "LayerNorm", in: []tensor.Shape{xs, hs, hs}, out: xs.Clone(),
+	return apply(&kop{overwrites: true, name: "LayerNorm", in: []tensor.Shape{xs, hs, hs}, out: xs.Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			var l layerNorm
 			l.forward(out, in[0], in[1], in[2], rows)
@@ -205,7 +207,7 @@ func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 		},
 		diff: []bool{true, true, true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			dx, err := apply(&kop{name: "LayerNormGradX", in: []tensor.Shape{xs, hs, xs}, out: xs.Clone(),
+			dx, err := apply(&kop{overwrites: true, name: "LayerNormGradX", in: []tensor.Shape{xs, hs, xs}, out: xs.Clone(),
 				fwd: func(out []float32, in [][]float32) error {
 					var l layerNorm
 					l.forward(make([]float32, len(out)), in[0], in[1], make([]float32, len(in[1])), rows)
@@ -240,7 +242,7 @@ func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
 	xs, ws, bs := x.Shape(), w.Shape(), b.Shape()
 	E, K := ws[0], ws[1]
-	return apply(&kop{name: "CausalConv", in: []tensor.Shape{xs, ws, bs}, out: xs.Clone(),
+	return apply(&kop{overwrites: true, name: "CausalConv", in: []tensor.Shape{xs, ws, bs}, out: xs.Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			convForward(out, in[0], in[1], in[2], nb, T, E, K)
 			return nil
@@ -278,14 +280,14 @@ func matMul(x, w *G.Node) (*G.Node, error) {
 	}
 	r, k, n := xs[0], xs[1], ws[1]
 	os := shape(r, n)
-	return apply(&kop{name: "MatMul", in: []tensor.Shape{xs, ws}, out: os,
+	return apply(&kop{overwrites: true, name: "MatMul", in: []tensor.Shape{xs, ws}, out: os,
 		fwd: func(out []float32, in [][]float32) error {
 			kernels.Gemm(out, in[0], in[1], r, k, n, false, false, 0)
 			return nil
 		},
 		diff: []bool{true, true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			dx, err := apply(&kop{name: "MatMulGradX", in: []tensor.Shape{os, ws}, out: xs.Clone(),
+			dx, err := apply(&kop{overwrites: true, name: "MatMulGradX", in: []tensor.Shape{os, ws}, out: xs.Clone(),
 				fwd: func(out []float32, in [][]float32) error {
 					kernels.Gemm(out, in[0], in[1], r, n, k, false, true, 0)
 					return nil
@@ -293,7 +295,7 @@ func matMul(x, w *G.Node) (*G.Node, error) {
 			if err != nil {
 				return nil, err
 			}
-			dw, err := apply(&kop{name: "MatMulGradW", in: []tensor.Shape{xs, os}, out: ws.Clone(),
+			dw, err := apply(&kop{overwrites: true, name: "MatMulGradW", in: []tensor.Shape{xs, os}, out: ws.Clone(),
 				fwd: func(out []float32, in [][]float32) error {
 					kernels.Gemm(out, in[0], in[1], k, r, n, true, false, 0)
 					return nil

@@ -52,7 +52,7 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 		scaled = scaleRows(scaled, v[0], v[1], H, scale)
 		return scaled
 	}
-	return apply(&kop{name: name, in: in, out: in[0],
+	return apply(&kop{overwrites: true, name: name, in: in, out: in[0],
 		fwd: func(out []float32, v [][]float32) error {
 			be.S5Forward(d, params(v), input(v), v[1], out, cache.buf)
 			return nil
@@ -87,7 +87,7 @@ func selectiveScan(label string, be kernels.Backend, x, dtRaw, bm, cm, aLog, dm 
 	cache := &scanCache{buf: make([]float32, kernels.MambaCacheLen(d))}
 	diff := []bool{true, true, true, true, true, true}
 	name := fmt.Sprintf("SelectiveScan(%s)%v", label, d)
-	return apply(&kop{name: name, in: in, out: in[0],
+	return apply(&kop{overwrites: true, name: name, in: in, out: in[0],
 		fwd: func(out []float32, v [][]float32) error {
 			be.MambaForward(d, mi(v), out, cache.buf)
 			return nil
@@ -114,7 +114,7 @@ func packedGrad(name string, in []tensor.Shape, diff []bool, inputs G.Nodes, dy 
 		}
 	}
 	bin := append(append([]tensor.Shape{}, in...), dy.Shape().Clone())
-	packed, err := apply(&kop{name: name + "Grad", in: bin, out: shape(total),
+	packed, err := apply(&kop{overwrites: true, name: name + "Grad", in: bin, out: shape(total),
 		fwd: func(out []float32, v [][]float32) error {
 			off := 0
 			for i, g := range bwd(v[:len(in)], v[len(in)]) {
@@ -134,7 +134,7 @@ func packedGrad(name string, in []tensor.Shape, diff []bool, inputs G.Nodes, dy 
 			continue
 		}
 		lo, n := off, s.TotalSize()
-		out[i], err = apply(&kop{name: fmt.Sprintf("Unpack(%s,%d,%d:%d)", name, i, lo, lo+n), in: []tensor.Shape{shape(total)}, out: s.Clone(),
+		out[i], err = apply(&kop{overwrites: true, name: fmt.Sprintf("Unpack(%s,%d,%d:%d)", name, i, lo, lo+n), in: []tensor.Shape{shape(total)}, out: s.Clone(),
 			fwd: func(o []float32, v [][]float32) error { copy(o, v[0][lo:lo+n]); return nil }}, packed)
 		if err != nil {
 			return nil, err

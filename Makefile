@@ -28,9 +28,9 @@ build: ## build every binary into bin/
 	@mkdir -p $(BIN)
 	@for f in $(FUNCS); do $(GO) build -o $(BIN)/$$f ./functions/$$f || exit 1; done
 
-build-cuda: ## build train-gpu with the GPU kernels (-tags cuda; needs CUDA headers and libraries)
+build-cuda: ## build train-gpu with the GPU kernels (-tags recpipe_cuda; needs CUDA headers and libraries)
 	@mkdir -p $(BIN)
-	$(GO) build -tags cuda -o $(BIN)/train-gpu ./functions/train-gpu
+	$(GO) build -tags recpipe_cuda -o $(BIN)/train-gpu ./functions/train-gpu
 	@for f in $(filter-out train-gpu,$(FUNCS)); do $(GO) build -o $(BIN)/$$f ./functions/$$f || exit 1; done
 
 lint: ## go vet the project's packages
@@ -128,7 +128,7 @@ cuda-test: ## the CUDA kernels and the GPU training path without a GPU: compiled
 	$(GO) test ./model/kernels/cuda/... ./model/accel/
 	$(GO) test -tags cuemu $(CUEMU_PKGS)
 
-cuda-typecheck: ## vet and compile the -tags cuda code against stubs of gorgonia.org/cu
+cuda-typecheck: ## vet and compile the -tags recpipe_cuda code against stubs of gorgonia.org/cu
 	scripts/cuda-typecheck.sh
 
 verify-ab: ## recompute ab-eval's numbers in ./data from the batches and the saved models

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cuda-ptx.sh [OUT.ptx]: compile the CUDA kernels of model/kernels/cuda (recpipe.cu,
 # which includes every .cu) to PTX with nvcc. Default output:
-# model/kernels/cuda/ptx/recpipe.ptx, which a later `go build -tags cuda` embeds.
+# model/kernels/cuda/ptx/recpipe.ptx, which a later `go build -tags recpipe_cuda` embeds.
 #   -fmad=false      no multiply-add contraction: the kernels mirror the Go CPU kernels,
 #                    which never fuse on amd64 (GOAMD64=v1)
 #   -arch=compute_90 PTX for Hopper (H100/H200); the driver JIT-compiles it at load.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# cuda-typecheck.sh: type-check and vet the `cuda`-tagged Go code of
+# cuda-typecheck.sh: type-check and vet the `recpipe_cuda`-tagged Go code of
 # model/kernels/cuda on a machine without CUDA. It overlays gorgonia.org/cu and
 # gorgonia.org/cu/blas with cgo-free stubs of the API the package uses
 # (model/kernels/cuda/testdata/custub, signatures copied from cu v0.9.6), then runs
-# `go vet -tags cuda` on the package and compiles its cuda-tagged test binary
+# `go vet -tags recpipe_cuda` on the package and compiles its cuda-tagged test binary
 # (`go test -c`, thrown away). Nothing it builds can run: the stubs do nothing.
 # It proves the code compiles against cu's API, not that it works (docs/gpu.md).
 set -euo pipefail
@@ -22,6 +22,10 @@ cp go.mod "$tmp/go.mod"
 cp go.sum "$tmp/go.sum"
 printf '\nreplace gorgonia.org/cu => %s\n' "$tmp/cu" >>"$tmp/go.mod"
 export CGO_ENABLED=0
-go vet -tags cuda -modfile "$tmp/go.mod" ./model/kernels/cuda/
-go test -c -o "$tmp/cuda.test" -tags cuda -modfile "$tmp/go.mod" ./model/kernels/cuda/
-echo "cuda-typecheck: ok (vet and test build of -tags cuda against cu stubs)"
+go vet -tags recpipe_cuda -modfile "$tmp/go.mod" ./model/kernels/cuda/
+go test -c -o "$tmp/cuda.test" -tags recpipe_cuda -modfile "$tmp/go.mod" ./model/kernels/cuda/
+# What make build-cuda builds: train-gpu with the device. (The tag is not `cuda`:
+# gorgonia's own `cuda` tag would switch its VM to CUDA and pull in cuDNN.)
+go vet -tags recpipe_cuda -modfile "$tmp/go.mod" ./model/accel/
+go build -o "$tmp/train-gpu" -tags recpipe_cuda -modfile "$tmp/go.mod" ./functions/train-gpu
+echo "cuda-typecheck: ok (vet, test build and train-gpu build of -tags recpipe_cuda against cu stubs)"

@@ -23,7 +23,7 @@ mkdir -p .cuda/bin
 export CGO_ENABLED=1
 export CGO_CFLAGS="-I$PWD/.cuda/sdk/include"
 export CGO_LDFLAGS="-L$PWD/.cuda/sdk/stubs"
-go vet -tags cuda ./model/kernels/cuda/
-go test -c -tags cuda -ldflags='-s -w' -o .cuda/bin/cuda.test ./model/kernels/cuda/
+go vet -tags recpipe_cuda ./model/kernels/cuda/
+go test -c -tags recpipe_cuda -ldflags='-s -w' -o .cuda/bin/cuda.test ./model/kernels/cuda/
 ls -la .cuda/bin
 echo "gpu-build: ok; next: device run of scripts/gpu-check.sh with carry [\".cuda\"]"

@@ -1,4 +1,4 @@
-//go:build !cuemu && !cuda
+//go:build !cuemu && !recpipe_cuda
 
 package accel_test
 

@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build recpipe_cuda
 
 package cuda
 
@@ -24,7 +24,7 @@ var ptxDir embed.FS
 // ErrNoPTX is returned by Open when no PTX was embedded and $RECPIPE_CUDA_PTX is unset.
 var ErrNoPTX = errors.New("no PTX: run scripts/cuda-ptx.sh before building, or set RECPIPE_CUDA_PTX")
 
-// Built reports whether this binary has the GPU code (the `cuda` tag).
+// Built reports whether this binary has the GPU code (the `recpipe_cuda` tag).
 func Built() bool { return true }
 
 // loadPTX returns the PTX named by $RECPIPE_CUDA_PTX, else the embedded one.

@@ -38,13 +38,24 @@ func TestUntaggedBuildsNeverLinkCu(t *testing.T) {
 	}
 }
 
-// TestCudaTagLinksCu checks the other side: with -tags cuda this package uses cu and
+// TestCudaTagLinksCu checks the other side: with -tags recpipe_cuda this package uses cu and
 // its cuBLAS binding (so the tag split is real, not an empty package).
 func TestCudaTagLinksCu(t *testing.T) {
-	deps := goListDeps(t, "cuda", "./model/kernels/cuda")
+	deps := goListDeps(t, "recpipe_cuda", "./model/kernels/cuda")
 	for _, want := range []string{"gorgonia.org/cu", "gorgonia.org/cu/blas"} {
 		if !slices.Contains(deps, want) {
-			t.Errorf("-tags cuda ./model/kernels/cuda does not depend on %s", want)
+			t.Errorf("-tags recpipe_cuda ./model/kernels/cuda does not depend on %s", want)
 		}
+	}
+}
+
+// TestGPUBuildKeepsGorgoniaOnTheCPU checks that the GPU build of train-gpu does not set
+// gorgonia's own `cuda` tag, which would switch its VM to CUDA and need cuDNN
+// (gorgonia.org/cu/dnn): the recpipe tag is recpipe_cuda.
+func TestGPUBuildKeepsGorgoniaOnTheCPU(t *testing.T) {
+	deps := goListDeps(t, "recpipe_cuda", "./functions/train-gpu")
+	if !slices.Contains(deps, "gorgonia.org/cu") || slices.Contains(deps, "gorgonia.org/cu/dnn") {
+		t.Errorf("-tags recpipe_cuda train-gpu: depends on cu %v, on cu/dnn %v; want cu and not cu/dnn",
+			slices.Contains(deps, "gorgonia.org/cu"), slices.Contains(deps, "gorgonia.org/cu/dnn"))
 	}
 }

@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build recpipe_cuda
 
 package cuda
 
@@ -54,4 +54,21 @@ func (dv *Device) Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32
 func devSlice(p Ptr, n int) []float32 {
 	ptr := *(*unsafe.Pointer)(unsafe.Pointer(&p))
 	return unsafe.Slice((*float32)(ptr), n)
+}
+
+// Gemm implements Gemmer through cuBLAS over device memory (row-major, as Device.Gemm).
+func (r *cuRuntime) Gemm(c, a, b Ptr, m, k, n int, ta, tb bool, beta float32) error {
+	tA, lda := blas.NoTrans, k
+	if ta {
+		tA, lda = blas.Trans, m
+	}
+	tB, ldb := blas.NoTrans, n
+	if tb {
+		tB, ldb = blas.Trans, k
+	}
+	r.blas.Sgemm(tB, tA, n, m, k, 1, devSlice(b, k*n), ldb, devSlice(a, m*k), lda, beta, devSlice(c, m*n), n)
+	if err := r.blas.Err(); err != nil {
+		return fmt.Errorf("cublasSgemm: %w", err)
+	}
+	return nil
 }

@@ -15,6 +15,9 @@ var Kernels = map[string][]string{
 	"AdamDense":      {"adam_dense"},
 	"AdamRows":       {"adam_rows"},
 	"Gemm":           nil,
+	// the resident training step (package accel), besides Gather, ScatterAddRows and Gemm
+	"ResidentStep": {"fill_zero", "hadamard", "bias_relu", "relu_grad", "col_sum", "ncf_head", "mse_loss",
+		"mse_grad", "sq_norm", "clip_scale", "adam_dense_acc", "adam_rows_acc", "zero_rows", "gather_rows", "scatter_add_rows"},
 }
 
 // KernelNames returns every kernel name of Kernels, sorted, without repeats.

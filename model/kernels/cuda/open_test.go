@@ -1,4 +1,4 @@
-//go:build !cuda
+//go:build !recpipe_cuda
 
 package cuda_test
 

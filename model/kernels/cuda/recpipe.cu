@@ -5,3 +5,4 @@
 #include "rows.cu"
 #include "s5.cu"
 #include "mamba.cu"
+#include "step.cu"

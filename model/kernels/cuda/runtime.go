@@ -12,8 +12,8 @@ import (
 // ErrDevice wraps every failure reported by the GPU runtime (driver, cuBLAS).
 var ErrDevice = errors.New("cuda device")
 
-// ErrNotBuilt is returned by Open in a build without the `cuda` tag.
-var ErrNotBuilt = errors.New("this binary has no GPU support: build it with `make build-cuda` (go build -tags cuda; docs/gpu.md)")
+// ErrNotBuilt is returned by Open in a build without the `recpipe_cuda` tag.
+var ErrNotBuilt = errors.New("this binary has no GPU support: build it with `make build-cuda` (go build -tags recpipe_cuda; docs/gpu.md)")
 
 // Ptr is a device address.
 type Ptr uintptr
@@ -45,6 +45,8 @@ type Device struct {
 	jobs chan func()
 	quit chan struct{}
 	bufs map[string]*devBuf
+	// copies counts the host↔device transfers (worker thread only; read through Copies).
+	copies Copies
 }
 
 // NewDevice starts the worker and calls open on its thread (where a CUDA context is
@@ -147,7 +149,7 @@ func upload[T float32 | int32](d *Device, name string, s []T) (Ptr, error) {
 	if err != nil || len(s) == 0 {
 		return p, err
 	}
-	if err := d.rt.HtoD(p, unsafe.Pointer(&s[0]), int64(len(s))*4); err != nil {
+	if err := d.htod(p, unsafe.Pointer(&s[0]), int64(len(s))*4); err != nil {
 		return 0, fmt.Errorf("%w: upload %s: %w", ErrDevice, name, err)
 	}
 	return p, nil
@@ -171,10 +173,23 @@ func (d *Device) download(p Ptr, s []float32, what string) error {
 	if len(s) == 0 {
 		return nil
 	}
-	if err := d.rt.DtoH(unsafe.Pointer(&s[0]), p, int64(len(s))*4); err != nil {
+	if err := d.dtoh(unsafe.Pointer(&s[0]), p, int64(len(s))*4); err != nil {
 		return fmt.Errorf("%w: download %s: %w", ErrDevice, what, err)
 	}
 	return nil
+}
+
+// htod and dtoh are the runtime's copies, counted. Worker thread only.
+func (d *Device) htod(dst Ptr, src unsafe.Pointer, bytes int64) error {
+	d.copies.HtoD++
+	d.copies.Bytes += bytes
+	return d.rt.HtoD(dst, src, bytes)
+}
+
+func (d *Device) dtoh(dst unsafe.Pointer, src Ptr, bytes int64) error {
+	d.copies.DtoH++
+	d.copies.Bytes += bytes
+	return d.rt.DtoH(dst, src, bytes)
 }
 
 // launch runs kernel k over n threads (a 1-D grid of BlockSize blocks). Each argument

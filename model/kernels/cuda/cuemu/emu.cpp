@@ -29,6 +29,7 @@ static inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); ret
 #include "kern_rows.h"
 #include "kern_s5.h"
 #include "kern_mamba.h"
+#include "kern_step.h"
 
 template <class T> static T word(uint64_t v) {
     static_assert(sizeof(T) == 8, "kernel parameters must be 8 bytes");
@@ -78,6 +79,19 @@ int emu_launch(const char* kernel, long long grid, long long block, const uint64
     KERNEL(mamba_bwd_scan)
     KERNEL(mamba_bwd_bc)
     KERNEL(mamba_bwd_a)
+    KERNEL(fill_zero)
+    KERNEL(hadamard)
+    KERNEL(bias_relu)
+    KERNEL(relu_grad)
+    KERNEL(col_sum)
+    KERNEL(ncf_head)
+    KERNEL(mse_loss)
+    KERNEL(mse_grad)
+    KERNEL(sq_norm)
+    KERNEL(clip_scale)
+    KERNEL(adam_dense_acc)
+    KERNEL(adam_rows_acc)
+    KERNEL(zero_rows)
     return -1;
 }
 

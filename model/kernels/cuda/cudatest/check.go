@@ -18,13 +18,19 @@ import (
 // S5 coefficients and the float64 partial sums of the S5 step gradients.
 const TolScan = 1e-4
 
-// TolEpoch is the tolerance of a training epoch on the device against the same epoch
-// on the CPU: the relative difference of the losses and, relative to each tensor's
-// scale (NormErr), of every parameter afterwards. The kernels follow the scalar Go
-// code's operation order; the CPU's vectorised kernels (AVX2) and, on a GPU, cuBLAS
-// and CUDA's math library sum or round differently, and Adam carries the differences
-// from step to step. Measured under the emulation: about 3e-7 after one epoch.
-const TolEpoch = 1e-5
+// TolEpoch and TolEpochParams are the tolerances of a training epoch on the device
+// against the same epoch on the CPU: TolEpoch for the relative difference of the
+// losses, validation RMSE and gradient norm, TolEpochParams for every parameter
+// afterwards, relative to the tensor's scale (NormErr). The kernels follow the scalar
+// Go code's operation order; the CPU's vectorised kernels (AVX2 and FMA tiles) and, on
+// a GPU, cuBLAS and CUDA's math library round differently, and Adam, which divides by
+// the root of the second moment, turns a rounding difference of a near-zero gradient
+// into a step of up to the learning rate. Measured under the emulation (SS4Rec, one
+// epoch of 15 batches): losses within 1e-8, parameters within 6e-5.
+const (
+	TolEpoch       = 1e-5
+	TolEpochParams = 5e-4
+)
 
 // Shapes are the sizes the checks run at: a tiny one, the training shape of
 // configs/ss4rec.yaml, and (Big) the shape of the kernels' benchmarks.

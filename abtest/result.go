@@ -59,6 +59,9 @@ type Result struct {
 	Bar string `json:"bar,omitempty"`
 	// BaselineTuning is the baselines' hyper-parameter choice on validation.
 	BaselineTuning []scoring.Tuning `json:"baseline_tuning,omitempty"`
-	Units          Input            `json:"units"`
-	Inputs      []Input        `json:"inputs"`
+	// Versions are the deployed versions that scored the day (the markers of the end
+	// of day−1; none on day 1, which the champions score).
+	Versions []Input `json:"versions,omitempty"`
+	Units    Input   `json:"units"`
+	Inputs   []Input `json:"inputs"`
 }

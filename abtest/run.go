@@ -38,6 +38,10 @@ type Options struct {
 	// History is the granularity of the scoring history (HistoryRow, the default
 	// when empty, or HistoryDay).
 	History string
+	// Deployed serves each refreshable arm (NCF) as deployed: day d is scored by the
+	// version refreshed at the end of day d−1 (model/deploy), with the frozen champion
+	// beside it as a reference row (<model>-frozen).
+	Deployed bool
 }
 
 // History granularities: what a scored row's predictors may see of the feed.
@@ -68,7 +72,7 @@ func (o Options) history() string {
 
 // DefaultOptions: NCF against SS4Rec on ml-latest-small, DefaultStats, DefaultImpact.
 func DefaultOptions() Options {
-	return Options{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec", Stats: DefaultStats, Impact: DefaultImpact(), History: HistoryRow}
+	return Options{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec", Stats: DefaultStats, Impact: DefaultImpact(), History: HistoryRow, Deployed: true}
 }
 
 // BaselinePrefix marks a baseline given as a model spec: baseline:<name> with a name of
@@ -115,6 +119,8 @@ type state struct {
 	batches    map[int][]ratings.Rating
 	batchIn    map[int]Input
 	tuning     []scoring.Tuning
+	deployed   []deployedArm
+	champVal   map[string]float64 // the champions' validation RMSE
 }
 
 // RunDays evaluates the given days (released, quality passed) and rebuilds the summary
@@ -226,6 +232,8 @@ func (e *Evaluator) OnKey(ctx context.Context, k layout.Key) ([]int, error) {
 		return e.onQualityReport(ctx, int(k.Day))
 	case layout.KindChampion:
 		return e.onChampion(ctx, k)
+	case layout.KindModelVersion:
+		return e.onVersion(ctx, k)
 	}
 	e.Log.Info("ignore event", "key", k.String())
 	return nil, nil
@@ -271,7 +279,7 @@ func (e *Evaluator) onChampion(ctx context.Context, k layout.Key) ([]int, error)
 }
 
 func (e *Evaluator) load(ctx context.Context) (*state, error) {
-	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}}
+	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}, champVal: map[string]float64{}}
 	for _, name := range []string{layout.TrainName, layout.ValName} {
 		key := layout.Prepared(e.Opt.Dataset, name)
 		rows, in, err := readRatings(ctx, e.Bucket, key)
@@ -292,11 +300,11 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 		return nil, fmt.Errorf("fit baselines on %s: %w", layout.Prepared(e.Opt.Dataset, layout.TrainName), err)
 	}
 	st.tuning = tuning
-	a, refA, err := e.resolve(ctx, e.Opt.ModelA, base)
+	a, refA, err := e.resolve(ctx, st, e.Opt.ModelA, base)
 	if err != nil {
 		return nil, fmt.Errorf("model A: %w", err)
 	}
-	b, refB, err := e.resolve(ctx, e.Opt.ModelB, base)
+	b, refB, err := e.resolve(ctx, st, e.Opt.ModelB, base)
 	if err != nil {
 		return nil, fmt.Errorf("model B: %w", err)
 	}
@@ -305,11 +313,12 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	for _, p := range base {
 		st.scorers = append(st.scorers, Scorer{Role: RoleBaseline, P: p})
 	}
+	e.deployArms(st)
 	return st, nil
 }
 
 // resolve turns a model spec into a predictor.
-func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Predictor) (scoring.Predictor, ModelRef, error) {
+func (e *Evaluator) resolve(ctx context.Context, st *state, spec string, base []scoring.Predictor) (scoring.Predictor, ModelRef, error) {
 	if name, ok := strings.CutPrefix(spec, BaselinePrefix); ok {
 		for _, p := range base {
 			if p.Name() == name {
@@ -332,6 +341,9 @@ func (e *Evaluator) resolve(ctx context.Context, spec string, base []scoring.Pre
 	}
 	if champ != nil && champ.Dataset != "" && champ.Dataset != e.Opt.Dataset {
 		return nil, ModelRef{}, fmt.Errorf("%s: trained on dataset %q, evaluating %q", key, champ.Dataset, e.Opt.Dataset)
+	}
+	if champ != nil && st != nil {
+		st.champVal[spec] = champ.ValRMSE
 	}
 	return p, ModelRef{Spec: spec, Name: p.Name(), Champion: &in}, nil
 }
@@ -370,6 +382,10 @@ func (e *Evaluator) readBatch(ctx context.Context, st *state, d int) error {
 func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef, qIn Input) error {
 	rows := st.batches[d]
 	log := e.Log.With("day", d, "rows", len(rows))
+	versions, err := e.serveDeployed(ctx, st, d)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	sc, err := ScoreDay(ctx, st.hist, rows, st.trainIx, st.scorers)
 	if err != nil {
@@ -387,7 +403,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 		Schema: ResultSchema, Day: d, Dataset: e.Opt.Dataset, Models: st.models, Quality: q,
 		History: e.Opt.history(), HistoryDays: slices.Clone(st.histDays), Population: sc.Population, Metrics: sc.Models,
 		Comparison: cmp, Units: inputOf(layout.ABUnits(layout.Day(d)), units),
-		Bar: sc.Bar, BaselineTuning: st.tuning,
+		Bar: sc.Bar, BaselineTuning: st.tuning, Versions: versions,
 	}
 	res.Inputs = append(slices.Clone(st.inputs), qIn)
 	for _, h := range st.histDays {
@@ -401,6 +417,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 			res.Inputs = append(res.Inputs, *m.Champion)
 		}
 	}
+	res.Inputs = append(res.Inputs, versions...)
 	// The units first, the result (the day's marker) last.
 	if err := e.put(ctx, layout.ABUnits(layout.Day(d)), units); err != nil {
 		return err
@@ -413,7 +430,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 		return err
 	}
 	log.Info("evaluated", "verdict", cmp.Verdict)
-	return nil
+	return e.retrain(ctx, st, d)
 }
 
 func (e *Evaluator) skip(reason string) {

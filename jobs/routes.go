@@ -45,6 +45,7 @@ var Routes = []Route{
 	route("etl-manifest", QualityCheck, layout.KindETLManifest, "a released day's batch is complete"),
 	route("quality-report", ABEval, layout.KindQualityReport, "a day's quality report is written (ab-eval scores it only when it passed)"),
 	route("model-champion", ABEval, layout.KindChampion, "a model's champion run changed"),
+	route("model-version", ABEval, layout.KindModelVersion, "a deployed model version is written by the retrain step (ab-eval scores the next day with it)"),
 }
 
 // Match returns the routes that key leads to, in table order.

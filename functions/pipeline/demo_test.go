@@ -60,8 +60,9 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 		t.Errorf("day %d evaluated, but the demo released %d days", o.Days+1, o.Days)
 	}
 	st := res.Stats
-	// Per day: a quality-check and an ab-eval run; per champion: an ab-eval run.
-	if want := 2*o.Days + len(o.Train); st.OK+st.Skipped != want || st.Failed != 0 {
+	// Per day: a quality-check and an ab-eval run, and an ab-eval run for the NCF version
+	// its retrain step wrote (deployed arm); per champion: an ab-eval run.
+	if want := 3*o.Days + len(o.Train); st.OK+st.Skipped != want || st.Failed != 0 {
 		t.Errorf("first demo: %+v, want %d runs ok or skipped and none failed", st, want)
 	}
 	if st.Duplicates == 0 {

@@ -21,7 +21,7 @@ type Access struct {
 // TestEveryRoutedFunctionHasAccess keeps it complete.
 var FunctionAccess = map[string]Access{
 	jobs.QualityCheck: {Writes: []string{layout.QualityPrefix, layout.Runs(jobs.QualityCheck)}},
-	jobs.ABEval:       {Writes: []string{layout.ABPrefix, layout.Runs(jobs.ABEval)}},
+	jobs.ABEval:       {Writes: []string{layout.ABPrefix, layout.DeployedPrefix, layout.Runs(jobs.ABEval)}},
 }
 
 type m = map[string]any

@@ -15,7 +15,22 @@ const (
 	ABPrefix       = "abtest/"
 	ModelsPrefix   = "models/"
 	RunsPrefix     = "runs/"
+	DeployedPrefix = "deployed/"
 )
+
+// VersionName is the marker of a deployed model version, written last:
+// deployed/<model>/day=NN/version.json (beside its model.bin).
+const VersionName = "version.json"
+
+// DeployedFile is deployed/<model>/day=NN/<name>: a file of the version of model
+// deployed at the end of day d (trained on train, validation and the released days up
+// to d; day 0 is the champion itself and has no folder).
+func DeployedFile(model string, d Day, name string) string {
+	return DeployedPrefix + model + "/" + dayFolder + d.String() + "/" + name
+}
+
+// ModelVersion is deployed/<model>/day=NN/version.json.
+func ModelVersion(model string, d Day) string { return DeployedFile(model, d, VersionName) }
 
 // dayFolder is the folder of a day under a stage's prefix: <prefix>day=NN/.
 const dayFolder = "day="

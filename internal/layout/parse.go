@@ -33,11 +33,14 @@ const (
 	KindEventMarker
 	KindInboxEntry
 	KindClaim
+	KindModelVersion     // deployed/<model>/day=NN/version.json: a deployed version's marker
+	KindModelVersionFile // deployed/<model>/day=NN/<file>: its model.bin
 )
 
 var kindNames = [...]string{"unknown", "raw", "prepared", "etl-batch", "etl-rejected", "etl-manifest", "etl-status",
 	"quality-report", "quality-history", "quality-profile", "ab-units", "ab-result", "ab-summary", "ab-report",
-	"model-run", "champion", "run-record", "event-marker", "inbox-entry", "claim"}
+	"model-run", "champion", "run-record", "event-marker", "inbox-entry", "claim",
+	"model-version", "model-version-file"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -89,6 +92,10 @@ func (k Kind) Filter() (prefix, suffix string) {
 		return RunsPrefix, ".json"
 	case KindEventMarker, KindInboxEntry, KindClaim:
 		return RunsPrefix, ".json"
+	case KindModelVersion:
+		return DeployedPrefix, "/" + VersionName
+	case KindModelVersionFile:
+		return DeployedPrefix, ""
 	}
 	return "", ""
 }
@@ -139,6 +146,8 @@ func (k Key) String() string {
 		return Inbox(k.Function) + k.Name + ".json"
 	case KindClaim:
 		return Claim(Runs(k.Function)+ClaimsFolder+"/"+k.Name+"/", k.Gen)
+	case KindModelVersion, KindModelVersionFile:
+		return DeployedFile(k.Model, k.Day, k.Name)
 	}
 	for key, kk := range single {
 		if kk == k.Kind {
@@ -173,6 +182,11 @@ func Parse(key string) (Key, error) {
 		k, ok = parseModel(rest)
 	case RunsPrefix:
 		k, ok = parseRuns(rest)
+	case DeployedPrefix:
+		var err error
+		if k, ok, err = parseDeployed(rest); err != nil {
+			return Key{}, fmt.Errorf("%q: %w", key, err)
+		}
 	}
 	if !ok {
 		return Key{}, fmt.Errorf("%w: %q", ErrUnknownKey, key)
@@ -217,6 +231,24 @@ func parseModel(rest string) (Key, bool) {
 		return Key{}, false
 	}
 	return Key{Kind: KindModelRun, Model: m, Run: run, Name: name}, true
+}
+
+// parseDeployed reads <model>/day=NN/<name> with name version.json or model.bin.
+func parseDeployed(rest string) (Key, bool, error) {
+	m, tail, ok := strings.Cut(rest, "/")
+	if !ok || !ModelName.MatchString(m) {
+		return Key{}, false, nil
+	}
+	nn, name, ok := strings.Cut(strings.TrimPrefix(tail, dayFolder), "/")
+	kind := map[string]Kind{VersionName: KindModelVersion, RunModelName: KindModelVersionFile}[name]
+	if !strings.HasPrefix(tail, dayFolder) || !ok || kind == KindUnknown {
+		return Key{}, false, nil
+	}
+	d, err := ParseDay(nn)
+	if err != nil {
+		return Key{}, false, err
+	}
+	return Key{Kind: kind, Model: m, Day: d, Name: name}, true, nil
 }
 
 // parseRuns reads <function>/<id>.json, <function>/events/<hash>.json,

@@ -29,6 +29,14 @@ func Markdown(d *Doc) []byte {
 		m := d.Models[name]
 		w("| %s | %s | %s | %s | %s | %s | %s |\n", name, roleWords(m.Role), f4(m.ValRMSE), f4(m.TestRMSE), f4(m.TestRMSENew), f4(m.TestRMSEReturning), f4(m.TestMAE))
 	}
+	for _, name := range modelOrder(d) {
+		if m := d.Models[name]; m.Role == abtest.RoleReference {
+			arm := strings.TrimSuffix(name, abtest.FrozenSuffix)
+			w("\n%s is served as deployed: after every day that passes its quality gate the retrain step refreshes it (fold-in of\n", arm)
+			w("every user's validation and released ratings, item side frozen) and day d+1 is scored by the version of day d;\n")
+			w("%s is its champion frozen at the cutoff, for reference.\n", name)
+		}
+	}
 	w("\nValidation: history train + val; test: every released row with the history before it (the protocol of README's\n")
 	w("\"Models and the evaluation protocol\"). New users: no rating before the cutoff (no row in train or validation).\n")
 	switch d.History {

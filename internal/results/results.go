@@ -233,11 +233,21 @@ func (r *reader) validation(ctx context.Context, d *Doc, refs abtest.Models) err
 			default:
 				continue
 			}
-			// The run's own test score (history train+val+test) is ab-eval's over the feed.
-			if t, ok := ts.Test[name]; ok && fig.TestRMSE != nil && math.Abs(t.All.RMSE-*fig.TestRMSE) > 1e-9 {
-				return fmt.Errorf("%s: test RMSE of %s %v, ab-eval measured %v over the feed", ch.SummaryKey, name, t.All.RMSE, *fig.TestRMSE)
+			// The run's own test score (history train+val+test) is ab-eval's over the feed:
+			// the frozen reference row's when the arm was served as deployed.
+			scored := fig
+			frozen, isDeployed := d.Models[name+abtest.FrozenSuffix]
+			if isDeployed && name == ref.Name {
+				scored = frozen
+			}
+			if t, ok := ts.Test[name]; ok && scored.TestRMSE != nil && math.Abs(t.All.RMSE-*scored.TestRMSE) > 1e-9 {
+				return fmt.Errorf("%s: test RMSE of %s %v, ab-eval measured %v over the feed", ch.SummaryKey, name, t.All.RMSE, *scored.TestRMSE)
 			}
 			d.Models[name] = fig
+			if isDeployed && name == ref.Name {
+				frozen.Run, frozen.Config, frozen.ValRMSE = fig.Run, fig.Config, fig.ValRMSE
+				d.Models[name+abtest.FrozenSuffix] = frozen
+			}
 		}
 	}
 	return nil

@@ -168,24 +168,32 @@ func newScratch(n *Net) *scratch {
 
 // score is the forward pass of one row in plain Go, the same arithmetic as the graph.
 func (m *NCF) score(s *scratch, u, i int32, uok, iok bool) float32 {
-	y := m.bias.Value[0]
-	if uok {
-		y += m.ub.Value[u]
-	}
-	if iok {
-		y += m.ib.Value[i]
-	}
-	if !uok || !iok {
+	if !uok {
+		y := m.bias.Value[0]
+		if iok {
+			y += m.ib.Value[i]
+		}
 		return y
 	}
-	pu, qi := m.ug.Row(u), m.ig.Row(i)
+	return m.scoreUser(s, m.ub.Value[u], m.ug.Row(u), m.um.Row(u), i, iok)
+}
+
+// scoreUser is score with the user's parameters given: bias ub, GMF embedding pu and
+// MLP embedding um (a fold-in's).
+func (m *NCF) scoreUser(s *scratch, ub float32, pu, um []float32, i int32, iok bool) float32 {
+	y := m.bias.Value[0] + ub
+	if !iok {
+		return y
+	}
+	y += m.ib.Value[i]
+	qi := m.ig.Row(i)
 	for j := range pu {
 		y += pu[j] * qi[j] * m.hg.Value[j]
 	}
 	// Tower layer 0: relu(um·W1u + im·W1i + b).
 	h := s.a[:m.net.Tower[0]]
 	copy(h, m.layers[0].Value)
-	matVecAdd(h, m.um.Row(u), m.w1u.Value)
+	matVecAdd(h, um, m.w1u.Value)
 	matVecAdd(h, m.im.Row(i), m.w1i.Value)
 	relu(h)
 	for l := 1; l < len(m.net.Tower); l++ {

@@ -26,6 +26,7 @@ type Config struct {
 	Resamples    int
 	PlannedUsers float64 // where the verdict's confidence sequence is tightest (t*)
 	History      string  // abtest.HistoryRow or HistoryDay
+	Frozen       bool    // score the champions as frozen (no deployed versions)
 }
 
 // DefaultConfig compares NCF with SS4Rec on ml-latest-small with abtest.DefaultStats.
@@ -55,6 +56,7 @@ func (c *Config) Declare(s *envflag.Set) {
 	s.Int(&c.Resamples, "resamples", "AB_RESAMPLES", "bootstrap resamples of users", envflag.AtLeast(abtest.MinResamples))
 	s.Float64(&c.PlannedUsers, "planned-users", "AB_PLANNED_USERS", "`USERS` at which the verdict's always-valid confidence sequence is tightest; fixed before the test, never from its outcomes", envflag.AtLeast(1.0))
 	s.String(&c.History, "history", "AB_HISTORY", "`GRANULARITY` of the scoring history: row (every released row strictly before the scored row) or day (only the released days before its day)", abtest.CheckHistory)
+	s.Bool(&c.Frozen, "frozen", "AB_FROZEN", "score the champions frozen at the cutoff instead of as deployed (NCF refreshed by fold-in after every passing day, its frozen champion as the reference row ncf-frozen)")
 	s.Rule(func() error {
 		_, err := c.Options()
 		return err
@@ -76,6 +78,7 @@ func (c Config) Options() (abtest.Options, error) {
 	if c.History != "" {
 		o.History = c.History
 	}
+	o.Deployed = !c.Frozen
 	o.Stats.Seed, o.Stats.Resamples, o.Stats.Primary = c.Seed, c.Resamples, c.Primary
 	if c.PlannedUsers != 0 { // 0: a Config built without DefaultConfig keeps the default
 		o.Stats.Sequential.PlannedUsers = c.PlannedUsers

@@ -1,0 +1,163 @@
+package abtest
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/recpipe/recpipe/internal/blob"
+	"github.com/recpipe/recpipe/internal/blob/blobtest"
+	"github.com/recpipe/recpipe/internal/layout"
+	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/internal/schemas"
+	"github.com/recpipe/recpipe/model/deploy"
+	"github.com/recpipe/recpipe/model/ncf"
+	"github.com/recpipe/recpipe/model/scoring"
+)
+
+// sentinelUser rates only in day 5: a user the champion never saw.
+const sentinelUser = 777
+
+// deployedFixture is the fixture with an NCF champion "ncf" and a sentinel user whose
+// only ratings are two rows of day 5 (rated 5: far from the fixture's mean).
+func deployedFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := newFixture(t)
+	m, err := ncf.New(ncf.DefaultNet(), f.train, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.preds["ncf"] = m
+	day := f.days[5]
+	last := day[len(day)-1].Time
+	f.days[5] = append(day, ratings.Rating{User: sentinelUser, Item: 5, Rating: 5, Time: last + 1},
+		ratings.Rating{User: sentinelUser, Item: 6, Rating: 5, Time: last + 2})
+	batch := ratings.Encode(f.days[5])
+	man := fixtureManifest(5, batch, f.days[5])
+	for key, v := range map[string]any{layout.ETLManifest(layout.Day(5)): man, layout.QualityReport(layout.Day(5)): fixtureReport(man, true),
+		layout.Champion("ncf"): f.champion(t, "ncf", "r3")} {
+		data, err := blob.MarshalJSON(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := blob.PutBytes(ctx, f.b, key, data, blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := blob.PutBytes(ctx, f.b, layout.Batch(layout.Day(5)), batch, blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.evaluator("ncf", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// No version used to score day d+1 saw a row of day d+1: the sentinel user of day 5 is
+// in no version's lineage before day 5 and changes no prediction of the version that
+// scored day 5, while the version of day 5 (which saw it) predicts the user otherwise.
+func TestDeployedVersionsNeverSeeTheScoredDay(t *testing.T) {
+	ctx := context.Background()
+	f := deployedFixture(t)
+	for _, d := range []int{1, 2, 4, 5} {
+		r := readResult(t, f.b, d)
+		var names []string
+		for _, m := range r.Metrics {
+			names = append(names, m.Name)
+		}
+		if !slices.Contains(names, "ncf"+FrozenSuffix) {
+			t.Errorf("day %d: no frozen reference row in %v", d, names)
+		}
+		if d == 1 {
+			if len(r.Versions) != 0 {
+				t.Errorf("day 1 is scored by the champion, got versions %v", r.Versions)
+			}
+			continue
+		}
+		prev := d - 1
+		if prev == f.failDay {
+			prev-- // no retrain after a failed gate: the version before it stays deployed
+		}
+		if len(r.Versions) != 1 || r.Versions[0].Key != layout.ModelVersion("ncf", layout.Day(prev)) {
+			t.Fatalf("day %d scored by %v, want the version of day %d", d, r.Versions, prev)
+		}
+		v, err := deploy.Read(ctx, f.b, r.Versions[0].Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Max(append([]int{0}, v.DaysSeen...)) >= d || slices.Contains(v.DaysSeen, f.failDay) {
+			t.Errorf("day %d scored by a version that saw days %v", d, v.DaysSeen)
+		}
+		for _, in := range v.Inputs {
+			if in.Key == layout.Batch(layout.Day(d)) {
+				t.Errorf("day %d scored by a version whose inputs hold its batch", d)
+			}
+		}
+	}
+	for d := 1; d <= 5; d++ {
+		data, err := blob.ReadAll(ctx, f.b, layout.ModelVersion("ncf", layout.Day(d)))
+		if d == f.failDay {
+			if err == nil {
+				t.Errorf("day %d failed its gate but has a version", d)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("day %d: %v", d, err)
+		}
+		if err := schemas.Validate(data); err != nil {
+			t.Errorf("version of day %d: %v", d, err)
+		}
+	}
+	// Predictions: the version that scored day 5 predicts the sentinel as the
+	// champion predicts any unseen user; the version of day 5 learned from it.
+	probe := []ratings.Rating{{User: sentinelUser, Item: 5, Time: 1 << 40}, {User: 123456, Item: 5, Time: 1 << 40}}
+	load := func(d int) []float32 {
+		p, err := loadVersion(ctx, f.b, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := p.Predict(ctx, nil, probe)
+		return out
+	}
+	before, after := load(4), load(5)
+	if before[0] != before[1] {
+		t.Errorf("the version of day 4 predicts the sentinel user %v, an unseen user %v: it saw day 5", before[0], before[1])
+	}
+	if after[0] <= before[0] {
+		t.Errorf("the version of day 5 predicts the sentinel (rated 5) %v, not above %v: fold-in did not see day 5", after[0], before[0])
+	}
+}
+
+func loadVersion(ctx context.Context, b blob.Bucket, d int) (scoring.Predictor, error) {
+	rc, err := b.Get(ctx, layout.DeployedFile("ncf", layout.Day(d), layout.RunModelName))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return scoring.Load(rc)
+}
+
+// A rerun of the whole life, on another bucket, writes byte-identical versions, and a
+// rerun on the same bucket writes nothing.
+func TestDeployedVersionsRerunIdentical(t *testing.T) {
+	ctx := context.Background()
+	a, b := deployedFixture(t), deployedFixture(t)
+	va, vb := blobtest.Objects(t, a.b, layout.DeployedPrefix), blobtest.Objects(t, b.b, layout.DeployedPrefix)
+	if len(va) != 8 { // days 1, 2, 4, 5: model.bin and version.json
+		t.Fatalf("%d deployed objects: %v", len(va), slices.Sorted(maps.Keys(va)))
+	}
+	if !maps.EqualFunc(va, vb, bytes.Equal) {
+		t.Error("two runs of the same life wrote different versions")
+	}
+	before := blobtest.Objects(t, a.b, "")
+	if _, err := a.evaluator("ncf", "beta").RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(before, blobtest.Objects(t, a.b, ""), bytes.Equal) {
+		t.Error("a rerun changed the bucket")
+	}
+}

@@ -1,5 +1,5 @@
 // Package deploy keeps the deployed versions of a model during the feed (continuous
-// training, docs/design.md §Continuous training): after a day passes its quality gate,
+// training, README "Continuous training (the retrain step)"): after a day passes its quality gate,
 // the retrain step writes deployed/<model>/day=NN/model.bin and, last, its marker
 // version.json ("model-version/v1") with the version's lineage: its parent (the
 // previous day's version, or the champion for day 1), the days it has seen, its

@@ -11,7 +11,7 @@ import (
 )
 
 // Fold-in serves users the trained model has never seen, and refreshes those it has,
-// without touching the item side (docs/design.md §Continuous training): for every user
+// without touching the item side (README "Continuous training (the retrain step)"): for every user
 // with new ratings, the user bias and the GMF embedding are the ridge (MAP) solution of
 //
 //	min Σ_i (r_ui − c_ui − [1, q_i⊙h_g]·θ_u)² + λ‖θ_u − θ_u⁰‖²

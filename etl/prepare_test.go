@@ -56,6 +56,15 @@ func TestPrepareMovieLensSmall(t *testing.T) {
 	if len(train) != m.Splits.Train.Rows || len(val) != m.Splits.Val.Rows || len(test) != m.Splits.Test.Rows {
 		t.Fatalf("read %d/%d/%d rows, manifest says %+v", len(train), len(val), len(test), m.Splits)
 	}
+	// SplitRows applies the same rule in memory: the same three splits.
+	shuffled := slices.Concat(test, val, train)
+	tr, va, te, err := etl.SplitRows(shuffled, etl.DefaultTestFraction, etl.DefaultValFraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tr, train) || !slices.Equal(va, val) || !slices.Equal(te, test) {
+		t.Fatalf("SplitRows: %d/%d/%d rows, not the prepared splits", len(tr), len(va), len(te))
+	}
 	// No leakage: the latest train or validation time is <= the earliest test time.
 	var latest int64
 	for _, r := range slices.Concat(train, val) {

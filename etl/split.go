@@ -3,6 +3,7 @@ package etl
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/recpipe/recpipe/internal/ratings"
 )
@@ -193,4 +194,23 @@ func (c *idCounter) get(id int32) int32 {
 		return c.dense[id]
 	}
 	return c.sparse[id]
+}
+
+// SplitRows splits rows in memory by the rule of a prepared dataset (the one prepare
+// applies: sorted by time, user, item; the last testFraction are test; before that,
+// each user's last valFraction are validation). rows is not modified.
+func SplitRows(rows []ratings.Rating, testFraction, valFraction float64) (train, val, test []ratings.Rating, err error) {
+	rows = slices.Clone(rows)
+	p, err := planSplit(rows, testFraction, valFraction)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for i, r := range p.rows[:p.cut] {
+		if p.val[i>>6]&(1<<(i&63)) != 0 {
+			val = append(val, r)
+		} else {
+			train = append(train, r)
+		}
+	}
+	return train, val, p.rows[p.cut:], nil
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model/scoring"
 )
@@ -179,7 +180,10 @@ func Generate(cfg Config) (*Data, error) {
 			}
 		}
 	}
-	d.Train, d.Val, d.Test = Split(all)
+	var err error
+	if d.Train, d.Val, d.Test, err = Split(all); err != nil {
+		return nil, fmt.Errorf("planted: split: %w", err)
+	}
 	return d, nil
 }
 
@@ -208,51 +212,11 @@ func GapOffset(gapSeconds int64) float64 {
 	return math.Tanh(math.Log(Day/g) / 2)
 }
 
-// Split splits rows by the rule of a prepared dataset (etl's split): sorted by time,
-// user, item; the last 20% are test; before that, each user's last 10% (rounded, at
-// most all but one) are validation, the rest train.
-func Split(rows []ratings.Rating) (train, val, test []ratings.Rating) {
-	rows = slices.Clone(rows)
-	slices.SortFunc(rows, func(a, b ratings.Rating) int {
-		if a.Time != b.Time {
-			return cmpInt(a.Time, b.Time)
-		}
-		if a.User != b.User {
-			return cmpInt(int64(a.User), int64(b.User))
-		}
-		return cmpInt(int64(a.Item), int64(b.Item))
-	})
-	cut := len(rows) - (len(rows)*2+9)/10
-	n := map[int32]int{}
-	for _, r := range rows[:cut] {
-		n[r.User]++
-	}
-	left := map[int32]int{}
-	for u, c := range n {
-		left[u] = max(0, min((c+5)/10, c-1))
-	}
-	for i := cut - 1; i >= 0; i-- {
-		r := rows[i]
-		if left[r.User] > 0 {
-			left[r.User]--
-			val = append(val, r)
-		} else {
-			train = append(train, r)
-		}
-	}
-	slices.Reverse(train)
-	slices.Reverse(val)
-	return train, val, rows[cut:]
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// Split splits rows by the rule of a prepared dataset (etl.SplitRows with the default
+// fractions: the last 20% in time are test; before that, each user's last 10% are
+// validation, the rest train).
+func Split(rows []ratings.Rating) (train, val, test []ratings.Rating, err error) {
+	return etl.SplitRows(rows, etl.DefaultTestFraction, etl.DefaultValFraction)
 }
 
 // Oracle predicts every row's planted noise-free mean, clamped to the rating scale:

@@ -22,7 +22,8 @@ const (
 )
 
 // modelsView is the models page: each model's versions (training runs), its champion,
-// the learning curves and the config of each version.
+// the learning curves and the config of each version, and the versions deployed
+// during the feed with their lineage.
 type modelsView struct {
 	Models []modelVersions `json:"models"`
 }
@@ -31,6 +32,10 @@ type modelVersions struct {
 	Model    string            `json:"model"`
 	Champion *scoring.Champion `json:"champion,omitempty"`
 	Versions []modelVersion    `json:"versions"` // newest run id last
+	// Deployed are the versions deployed during the feed (continuous training), in
+	// day order, each with its lineage; DeployedChart their fit RMSE by day.
+	Deployed      []deployedVersion `json:"deployed"`
+	DeployedChart *chart            `json:"deployed_chart,omitempty"`
 }
 
 // modelVersion is one training run under models/<model>/<run>/.
@@ -66,10 +71,26 @@ func (s *Server) modelsView(ctx context.Context) (any, error) {
 			runs[k.Model] = append(runs[k.Model], k.Run)
 		}
 	}
+	deployedList, err := s.b.List(ctx, layout.DeployedPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", layout.DeployedPrefix, err)
+	}
+	deployed, err := s.deployedVersions(ctx, deployedList)
+	if err != nil {
+		return nil, err
+	}
+	for name := range deployed {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
 	slices.Sort(names)
 	v := &modelsView{Models: []modelVersions{}}
 	for _, name := range names {
-		mv := modelVersions{Model: name, Versions: []modelVersion{}}
+		mv := modelVersions{Model: name, Versions: []modelVersion{}, Deployed: deployed[name], DeployedChart: deployedChart(name, deployed[name])}
+		if mv.Deployed == nil {
+			mv.Deployed = []deployedVersion{}
+		}
 		if a, ok := byKey[layout.Champion(name)]; ok {
 			c, err := cachedJSON[scoring.Champion](ctx, s.docs, s.b, a)
 			if err != nil {

@@ -558,6 +558,24 @@ render.models = function (v) {
       if (s) det.append(h('details', null, h('summary', null, 'summary.json'), h('pre', null, JSON.stringify(s, null, 2))));
       out.push(det);
     }
+    if (m.deployed && m.deployed.length) {
+      out.push(h('h3', null, 'Deployed versions (continuous training): ' + m.deployed.length));
+      if (m.deployed_chart) out.push(h('div', 'charts', chartBox(m.deployed_chart, { height: 200 })));
+      const short = x => x ? x.sha256.slice(0, 12) : '—';
+      out.push(table([
+        { label: 'after day', get: d => fmt.day(d.version.day) },
+        { label: 'parent', get: d => h('span', 'mono', d.version.parent) },
+        { label: 'days folded in', wrap: true, get: d => d.version.days_seen.join(', ') || '—' },
+        { label: 'rows folded in', num: true, get: d => fmt.int(d.version.metrics.rows_folded_in) },
+        { label: 'users refit', num: true, get: d => fmt.int(d.version.metrics.users_refit) },
+        { label: 'new users', num: true, get: d => fmt.int(d.version.metrics.new_users) },
+        { label: 'fit RMSE', num: true, get: d => fmt.n(d.version.metrics.fit_rmse) },
+        { label: 'λ returning / new', get: d => { const f = d.version.config.fold_in; return f ? fmt.n(f.lambdas.returning) + ' / ' + fmt.n(f.lambdas.new) : '—'; } },
+        { label: 'champion', get: d => h('span', 'mono', d.version.champion.key + ' ' + short(d.version.champion)) },
+        { label: 'model.bin', get: d => h('span', 'mono', short(d.version.model_bin)) },
+      ], m.deployed.slice().reverse()));
+      out.push(h('p', 'muted small', 'Lineage: each version is its parent refreshed on the released days that passed their gate, up to its day (' + m.deployed[0].version.config.refresh + '); the champion and every input are pinned by checksum in version.json.'));
+    }
   }
   return out;
 };

@@ -36,9 +36,9 @@ func (c CPU) MambaForward(d MambaDims, in MambaIn, y, hs []float32) {
 				bt := b*T + t
 				bm, cm := in.Bm[bt*N:bt*N+N], in.Cm[bt*N:bt*N+N]
 				xs := in.X[bt*E : bt*E+E]
-				for e, raw := range in.DtRaw[bt*E : bt*E+E] {
-					dt[e] = Softplus(raw)
-					dx[e] = dt[e] * xs[e]
+				softplusRow(dt, in.DtRaw[bt*E:bt*E+E])
+				for e, v := range dt {
+					dx[e] = v * xs[e]
 				}
 				hrow := hs[bt*E*N : bt*E*N+E*N]
 				mambaFwdPos(hrow, prev, A, dt, dx, bm, N)
@@ -118,9 +118,9 @@ func (c CPU) MambaBackward(d MambaDims, in MambaIn, hs, dy []float32, g MambaIn)
 			for t := T - 1; t >= 0; t-- {
 				bt := b*T + t
 				xs, raws := in.X[bt*E:bt*E+E], in.DtRaw[bt*E:bt*E+E]
-				for e, raw := range raws {
-					p.dt[e] = Softplus(raw)
-					p.dtx[e] = p.dt[e] * xs[e]
+				softplusRow(p.dt, raws)
+				for e, v := range p.dt {
+					p.dtx[e] = v * xs[e]
 				}
 				p.dy = dy[bt*E : bt*E+E]
 				p.cm, p.bm = in.Cm[bt*N:bt*N+N], in.Bm[bt*N:bt*N+N]

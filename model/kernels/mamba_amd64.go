@@ -8,12 +8,15 @@ import (
 
 // mambaConsts is the number of constants the AVX2 kernels read (expf's, and the
 // bounds of its fast range), each in eight lanes.
-const mambaConsts = 13
+const mambaConsts = 25
 
 // mambaTable holds the constants as the float32 values expf uses.
 var mambaTable = func() (t [mambaConsts][8]float32) {
 	for i, v := range [mambaConsts]float32{expLog2e, expMagic, expLn2hi, expLn2lo, 1,
-		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, math.Float32frombits(0x4b400000 - 127), expLow, 88} {
+		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, math.Float32frombits(0x4b400000 - 127), expLow, 88,
+		// log1pf's (from 416): |x| mask, mantissa mask, 1.0's bits, √2, 0.5, 2, 1/3, 1/5, 1/7, 1/9, ln 2, 127
+		math.Float32frombits(0x7fffffff), math.Float32frombits(0x007fffff), math.Float32frombits(0x3f800000),
+		1.41421356, 0.5, 2, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 0.693147181, math.Float32frombits(127)} {
 		t[i] = [8]float32{v, v, v, v, v, v, v, v}
 	}
 	return t
@@ -85,4 +88,22 @@ func SiLUGrad(dx, x, dy []float32) {
 		}
 	}
 	siluGradGo(dx[n:], x[n:], dy[n:])
+}
+
+//go:noescape
+func softplusAVX(y, x *float32, n int, c *[mambaConsts][8]float32)
+
+// softplusRow writes y[i] = Softplus(x[i]), bit for bit.
+func softplusRow(y, x []float32) {
+	n := 0
+	if useAVX2 {
+		n = len(x) / 8 * 8
+		if n > 0 {
+			_ = y[n-1]
+			softplusAVX(&y[0], &x[0], n, &mambaTable)
+		}
+	}
+	for i := n; i < len(x); i++ {
+		y[i] = Softplus(x[i])
+	}
 }

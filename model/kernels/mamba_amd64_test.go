@@ -95,3 +95,34 @@ func TestSiLUAVX2MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// The vectorised Softplus is the scalar one bit for bit (the scan's forward feeds
+// inference, which is checked bit for bit), over the whole float32 range.
+func TestSoftplusRowMatchesScalar(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this machine")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	x := make([]float32, 1<<16)
+	for i := range x {
+		switch i % 4 {
+		case 0:
+			x[i] = 20*r.Float32() - 10
+		case 1:
+			x[i] = 200*r.Float32() - 100
+		case 2:
+			x[i] = math.Float32frombits(r.Uint32()) // any bits: tiny, huge, ±Inf, NaN
+		default:
+			x[i] = 1e-3 * (2*r.Float32() - 1)
+		}
+	}
+	copy(x, []float32{0, float32(math.Copysign(0, -1)), 1, -1, 88, -88, 87.3, -87.3, 89, -89, 1e-8, 17, -17})
+	y := make([]float32, len(x))
+	softplusRow(y, x)
+	for i, v := range x {
+		want := Softplus(v)
+		if math.Float32bits(y[i]) != math.Float32bits(want) && !(math.IsNaN(float64(want)) && math.IsNaN(float64(y[i]))) {
+			t.Fatalf("Softplus(%v): %v vectorised, %v scalar", v, y[i], want)
+		}
+	}
+}

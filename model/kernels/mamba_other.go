@@ -13,3 +13,10 @@ func SiLU(y, x []float32) { siluGo(y, x) }
 
 // SiLUGrad writes dx = dy · d silu/dx element-wise.
 func SiLUGrad(dx, x, dy []float32) { siluGradGo(dx, x, dy) }
+
+// softplusRow writes y[i] = Softplus(x[i]).
+func softplusRow(y, x []float32) {
+	for i, v := range x {
+		y[i] = Softplus(v)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/recpipe/recpipe/model/kernels/cuda"
+	"github.com/recpipe/recpipe/model/ncf"
 	"github.com/recpipe/recpipe/model/ss4rec"
 	"github.com/recpipe/recpipe/model/trainer"
 )
@@ -35,6 +36,8 @@ func (a *Accel) Attach(m trainer.Trainable, params []*trainer.Param, adam *train
 	case *ss4rec.Model:
 		m.Backend = cuda.Backend{D: a.D} // the scans on the device, the rest of the step on the host
 		return nil, nil
+	case *ncf.NCF:
+		return newNCFStep(a.D, m, params, adam, tc)
 	default:
 		return nil, fmt.Errorf("model %s has no device step", m.Name())
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/recpipe/recpipe/model/accel"
 	"github.com/recpipe/recpipe/model/kernels"
 	"github.com/recpipe/recpipe/model/kernels/cuda/cudatest"
+	"github.com/recpipe/recpipe/model/ncf"
 	"github.com/recpipe/recpipe/model/scoring"
 	"github.com/recpipe/recpipe/model/ss4rec"
 	"github.com/recpipe/recpipe/model/trainer"
@@ -67,7 +68,11 @@ func train(t *testing.T, model, configFile string, sets []string, data *trainer.
 	}
 	b := blob.NewMem()
 	start := time.Now()
-	s, err := trainer.TrainRun(ctx, b, cfg, data, trainer.RunOptions{Log: slog.New(slog.DiscardHandler), Accelerator: acc})
+	opt := trainer.RunOptions{Log: slog.New(slog.DiscardHandler)}
+	if acc != nil {
+		opt.Accelerator = acc
+	}
+	s, err := trainer.TrainRun(ctx, b, cfg, data, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,4 +178,56 @@ func TestSS4RecEpochOnDevice(t *testing.T) {
 	dev := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, openEmu(t))
 	cpu := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, oneWorker{})
 	compare(t, dev, cpu, cudatest.TolEpoch, cudatest.TolEpochParams)
+}
+
+// TestNCFEpochOnDevice trains an NCF epoch with the whole step resident on the emulated
+// device (gathers, cuBLAS-path products, loss, backward, norm, clipping and lazy Adam)
+// and on the CPU's gorgonia graph: losses and model.bin agree within the tolerances.
+func TestNCFEpochOnDevice(t *testing.T) {
+	data := split(cudatest.Synthetic(200, 20, 300))
+	sets := []string{"train.epochs=2", "train.batch_size=128", "dataset=synthetic"}
+	dev := train(t, ncf.Name, "../../configs/ncf.yaml", sets, data, openEmu(t))
+	cpu := train(t, ncf.Name, "../../configs/ncf.yaml", sets, data, nil)
+	compare(t, dev, cpu, cudatest.TolEpoch, cudatest.TolEpochParams)
+}
+
+// TestNCFStepCopies holds the resident step to its transfer budget: per step one copy
+// up (the batch's indices) and one down (the step's scalars), whatever the batch.
+func TestNCFStepCopies(t *testing.T) {
+	a := openEmu(t)
+	file, err := os.ReadFile("../../configs/ncf.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := trainer.ParseConfig(file, ncf.Name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ncf.New(cfg.Net.(*ncf.Net), cudatest.Synthetic(50, 10, 80), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := m.Params()
+	adam := trainer.NewAdam(params, 0.9, 0.999, 1e-8)
+	st, err := a.Attach(m, params, adam, cfg.Train)
+	if err != nil || st == nil {
+		t.Fatalf("Attach = %v, %v; want a device stepper", st, err)
+	}
+	a.D.ResetCopies()
+	const steps = 6
+	for i := range steps {
+		ex := make([]int, 32+i*7)
+		for k := range ex {
+			ex[k] = (k*13 + i) % m.Examples()
+		}
+		r, err := st.Step(context.Background(), trainer.Batch{Index: i, Examples: ex}, 1e-3, 5)
+		if err != nil || r.NonFinite != "" || r.Loss.Count != len(ex) || !(r.Norm > 0) {
+			t.Fatalf("step %d: %+v, %v", i, r, err)
+		}
+	}
+	if c := a.D.Copies(); c.HtoD != steps || c.DtoH != steps {
+		t.Errorf("%d steps made %d copies to the device and %d back (%d bytes); want one each per step", steps, c.HtoD, c.DtoH, c.Bytes)
+	} else {
+		t.Logf("%d steps: %d copies up, %d down, %d bytes in all", steps, c.HtoD, c.DtoH, c.Bytes)
+	}
 }

@@ -132,7 +132,7 @@ cuda-typecheck: ## vet and compile the -tags recpipe_cuda code against stubs of 
 	scripts/cuda-typecheck.sh
 
 verify-ab: ## recompute ab-eval's numbers in ./data from the batches and the saved models
-	AB_VERIFY_BUCKET=file://$(CURDIR)/data $(GO) test ./abtest -run TestVerifyBucket -count=1 -v
+	AB_VERIFY_BUCKET=file://$(CURDIR)/data $(GO) test ./abtest/recompute -run TestVerifyBucket -count=1 -v
 
 clean: ## remove build outputs
 	rm -rf $(BIN) dist

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recpipe/recpipe/abtest"
+	"github.com/recpipe/recpipe/abtest/recompute"
 	"github.com/recpipe/recpipe/data/movielens"
 	"github.com/recpipe/recpipe/functions/internal/abeval"
 	"github.com/recpipe/recpipe/functions/internal/demo"
@@ -73,6 +74,11 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 	if len(snap.Days) != o.Days || len(snap.Models) != 2 || snap.AB == nil || len(snap.AB.Days) != o.Days || len(snap.Runs) != 5 {
 		t.Errorf("snapshot after the demo: %d days, %d models, A/B %+v, runs %+v", len(snap.Days), len(snap.Models), snap.AB, snap.Runs)
 	}
+	// ab-eval's numbers, recomputed independently from the bucket the demo wrote (the
+	// deployed NCF arm is scored by per-day versions the recomputation does not rebuild).
+	if arms, err := recompute.Check(ctx, b, "ncf"); err != nil || len(arms) != 4 {
+		t.Errorf("recomputing the demo's A/B figures: %d arms, %v", len(arms), err)
+	}
 	var sum bytes.Buffer
 	writeDemoSummary(&sum, res, "mem://", 0)
 	for _, want := range []string{"ncf ", "ss4rec ", "A/B over 3 days: A ncf vs B ss4rec", "days released: 3 of 20", "report: mem://abtest/report.html"} {
@@ -100,6 +106,19 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 		if _, ok := before[k]; !ok && !layout.IsKind(k, layout.KindRunRecord) {
 			t.Errorf("second demo wrote %s, which is not a run record", k)
 		}
+	}
+
+	// The recomputation is a check that can fail: a summary whose figure moved is caught.
+	var s abtest.Summary
+	if err := blob.ReadJSON(ctx, b, layout.ABSummary, &s); err != nil {
+		t.Fatal(err)
+	}
+	s.Cumulative.Metrics[1].RMSE += 1e-6
+	if _, _, err := blob.WriteJSON(ctx, b, layout.ABSummary, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recompute.Check(ctx, b, "ncf"); err == nil || !strings.Contains(err.Error(), "cumulative") {
+		t.Errorf("a tampered cumulative RMSE passed the recomputation: %v", err)
 	}
 }
 

@@ -39,8 +39,8 @@ const (
 
 // Releaser releases days of the test split of one prepared dataset.
 type Releaser struct {
-	Bucket           blob.Bucket
-	Dataset          string
+	Bucket  blob.Bucket
+	Dataset string
 	// MaxRejectedShare is the share of a day's rows that may be rejected before the
 	// day fails; nil means DefaultMaxRejectedShare, and 0 allows no rejected row.
 	MaxRejectedShare *float64

@@ -99,7 +99,6 @@ func splitByUser(pred []float32, rows []ratings.Rating, seen map[int32]bool) use
 	return userSplit{rm(0), rm(1), rm(2)}
 }
 
-
 // TestAblationsMovieLens trains the committed SS4Rec config and its ablations (full,
 // S5-only, Mamba-only, time-blind) with several seeds on a prepared dataset and prints
 // the mean ± sd of validation and test RMSE, overall and for returning and new users,

@@ -199,7 +199,7 @@ func parseMovies(r io.Reader, file, format string, _ int64) ([]Item, error) {
 	} else {
 		sc := bufio.NewScanner(r)
 		for lineNo := 1; sc.Scan(); lineNo++ {
-			line := strings.TrimSuffix(sc.Text(), "\r")
+			line := sc.Text() // ScanLines has removed "\n" or "\r\n"; a stray "\r" left is data, not a blank line
 			if line == "" {
 				continue
 			}

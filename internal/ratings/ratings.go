@@ -140,6 +140,13 @@ func (e *LineError) Unwrap() error { return e.Err }
 // Lines calls fn for every line of r, without its line ending ("\n" or "\r\n"), with
 // its 1-based number and whether it is cut: the last line of a file that does not
 // end with a newline. fn's error stops the reading and is returned.
+//
+// Exactly one line ending is removed (bufio.ScanLines drops the "\r" of "\r\n", and
+// of a last line's trailing "\r"): a stray "\r" left in the text is data, so a line
+// "\r\r\n" is the one-byte line "\r", not a blank line. Callers skip only truly empty
+// lines, and every other line reaches them to be parsed or rejected with a reason;
+// trimming a second "\r" here made such a line vanish unreported (FuzzScan's
+// testdata/fuzz/FuzzScan/5dcbc2f8b7e7eb2c).
 func Lines(r io.Reader, file string, fn func(n int, line []byte, cut bool) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -152,7 +159,7 @@ func Lines(r io.Reader, file string, fn func(n int, line []byte, cut bool) error
 		return adv, tok, err
 	})
 	for n := 1; sc.Scan(); n++ {
-		if err := fn(n, bytes.TrimSuffix(sc.Bytes(), []byte("\r")), cut); err != nil {
+		if err := fn(n, sc.Bytes(), cut); err != nil {
 			return err
 		}
 	}

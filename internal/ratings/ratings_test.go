@@ -138,3 +138,39 @@ func TestScanCutLastLine(t *testing.T) {
 		}
 	}
 }
+
+// TestScanStrayCarriageReturn: Scan removes one line ending ("\n" or "\r\n"); a line
+// whose text is or ends with a stray "\r" is data, delivered as a bad row with its
+// line number, never skipped as blank. Only an empty line is skipped.
+func TestScanStrayCarriageReturn(t *testing.T) {
+	for _, tc := range []struct {
+		doc       string
+		good, bad int
+		badLine   int
+	}{
+		{Header + "\n\r\r", 0, 1, 2}, // FuzzScan's 5dcbc2f8b7e7eb2c: the last line is "\r"
+		{Header + "\n\r\r\n1,2,3.0,4\n", 1, 1, 2},
+		{Header + "\r\n1,2,3.0,4\r\r\n", 0, 1, 2},
+		{Header + "\r\n\r\n1,2,3.0,4\r\n", 1, 0, 0}, // an empty CRLF line is blank
+		{Header + "\n1,2,3.0,4\r", 1, 0, 0},         // a last line's "\r" is its ending
+		{Header + "\n\r", 0, 0, 0},
+	} {
+		var good int
+		var bad []*LineError
+		err := Scan(strings.NewReader(tc.doc), "r.csv", func(_ Rating, b *LineError) error {
+			if b != nil {
+				bad = append(bad, b)
+			} else {
+				good++
+			}
+			return nil
+		})
+		if err != nil || good != tc.good || len(bad) != tc.bad {
+			t.Errorf("Scan(%q): err %v, %d good, %d bad; want %d good, %d bad", tc.doc, err, good, len(bad), tc.good, tc.bad)
+			continue
+		}
+		if tc.bad > 0 && (bad[0].Line != tc.badLine || !errors.Is(bad[0], ErrFieldCount) && !errors.Is(bad[0], ErrTimestamp)) {
+			t.Errorf("Scan(%q): bad row %v, want line %d with a reason", tc.doc, bad[0], tc.badLine)
+		}
+	}
+}

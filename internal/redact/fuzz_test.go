@@ -32,11 +32,23 @@ func FuzzURL(f *testing.F) {
 		case 3:
 			before, planted, after = "s3://bkt/"+prefix+"?region=r&aws_secret_access_key=", url.QueryEscape(pass), ""
 		}
-		u, rest := before+planted+after, before+after
+		u := before + planted + after
 		forms := []string{pass, url.QueryEscape(pass), url.PathEscape(pass), url.UserPassword("", pass).String()[1:]}
+		// Where a form of the password may show without a leak: the URL without it,
+		// the URL as redacted (the mark in its place), and that with its escapes undone,
+		// because URL shows an escaped endpoint unescaped. Corpus 8a2f8820cc24c07f:
+		// the host "00000+", escaped "00000%2B" in the input, prints as "@00000+",
+		// which is QueryEscape of the password "00000 " — the password itself was
+		// redacted; the oracle, comparing only with the escaped input, cried leak.
+		innocent := []string{before + after, before + redact.Redacted + after}
+		if unescaped, err := url.QueryUnescape(innocent[1]); err == nil {
+			innocent = append(innocent, unescaped)
+		}
 		for _, form := range forms {
-			if strings.Contains(rest, form) {
-				return // the password also appears where it is no secret (host, prefix)
+			for _, text := range innocent {
+				if strings.Contains(text, form) {
+					return // the password also appears where it is no secret (host, prefix)
+				}
 			}
 		}
 		got := redact.URL(u)

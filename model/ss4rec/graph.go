@@ -103,7 +103,7 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 			y3 := G.Must(s5Scan(pre+"s5", be, G.Must(reshape(x, nb, T, H)), tau, ps, n.cfg.s5InScale()))
 			y := G.Must(reshape(y3, rows, H))
 			if dropout {
-				y = G.Must(G.HadamardProd(y, mask(pre+"dropout1")))
+				y = G.Must(hadamard(y, mask(pre+"dropout1"), false))
 			}
 			h = G.Must(layerNormOp(G.Must(residual(x, y)), nodes[blk.ln1g], nodes[blk.ln1b]))
 		}
@@ -118,10 +118,10 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 			dtr := G.Must(biasAdd(G.Must(matMul(dtl, nodes[blk.wdt])), nodes[blk.bdt]))
 			r3 := func(a *G.Node, c int) *G.Node { return G.Must(reshape(a, nb, T, c)) }
 			ysc := G.Must(selectiveScan(pre+"mamba", be, r3(xs, E), r3(dtr, E), r3(bm, N), r3(cm, N), nodes[blk.aLog], nodes[blk.dm]))
-			gt := G.Must(G.HadamardProd(G.Must(reshape(ysc, rows, E)), G.Must(siluOp(z))))
+			gt := G.Must(hadamard(G.Must(reshape(ysc, rows, E)), G.Must(siluOp(z)), true))
 			m := G.Must(matMul(gt, nodes[blk.wout]))
 			if dropout {
-				m = G.Must(G.HadamardProd(m, mask(pre+"dropout2")))
+				m = G.Must(hadamard(m, mask(pre+"dropout2"), false))
 			}
 			out = G.Must(layerNormOp(G.Must(residual(h, m)), nodes[blk.ln2g], nodes[blk.ln2b]))
 		}

@@ -195,53 +195,44 @@ func siluOp(x *G.Node) (*G.Node, error) {
 }
 
 // layerNormOp normalises each row of x [r×H] and applies gamma, beta [H] (the same
-// arithmetic as layerNorm.forward). Its backward recomputes the row statistics.
+// arithmetic as layerNorm.forward). The forward keeps x̂ and 1/σ for its backward in
+// the same run (one Op computing dx, dgamma and dbeta in one pass, as
+// layerNorm.backward).
 func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 	xs, hs := x.Shape(), gamma.Shape()
 	rows := xs[0]
+	l := &layerNorm{}
+	var dx, dg, db []float32
 	return apply(&kop{overwrites: true, name: "LayerNorm", in: []tensor.Shape{xs, hs, hs}, out: xs.Clone(),
 		fwd: func(out []float32, in [][]float32) error {
-			var l layerNorm
 			l.forward(out, in[0], in[1], in[2], rows)
 			return nil
 		},
 		diff: []bool{true, true, true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			dx, err := apply(&kop{overwrites: true, name: "LayerNormGradX", in: []tensor.Shape{xs, hs, xs}, out: xs.Clone(),
-				fwd: func(out []float32, in [][]float32) error {
-					var l layerNorm
-					l.forward(make([]float32, len(out)), in[0], in[1], make([]float32, len(in[1])), rows)
-					l.backward(out, in[2], in[1], make([]float32, len(in[1])), make([]float32, len(in[1])), rows)
-					return nil
-				}}, in[0], in[1], dy)
-			if err != nil {
-				return nil, err
-			}
-			dg, err := apply(&kop{name: "LayerNormGradGamma", in: []tensor.Shape{xs, xs}, out: hs.Clone(),
-				fwd: func(out []float32, in [][]float32) error {
-					var l layerNorm
-					H := len(out)
-					ones := make([]float32, H)
-					fill(ones, 1)
-					l.forward(make([]float32, len(in[0])), in[0], ones, make([]float32, H), rows)
-					for i, g := range in[1] {
-						out[i%H] += g * l.xhat[i]
-					}
-					return nil
-				}}, in[0], dy)
-			if err != nil {
-				return nil, err
-			}
-			db, err := colSum(dy)
-			return G.Nodes{dx, dg, db}, err
+			return packedGrad("LayerNorm", []tensor.Shape{xs, hs, hs}, []bool{true, true, true}, in, dy,
+				func(v [][]float32, dy []float32) [][]float32 {
+					dx, dg, db = grow(dx, len(v[0])), zeroed(dg, len(v[1])), zeroed(db, len(v[1]))
+					l.backward(dx, dy, v[1], dg, db, rows)
+					return [][]float32{dx, dg, db}
+				})
 		},
 	}, x, gamma, beta)
 }
 
-// convOp is the causal depthwise convolution of x [nb·T×E] with w [E×K], b [E].
+// zeroed is s grown to n and cleared.
+func zeroed(s []float32, n int) []float32 {
+	s = grow(s, n)
+	clear(s)
+	return s
+}
+
+// convOp is the causal depthwise convolution of x [nb·T×E] with w [E×K], b [E]. Its
+// backward is one Op computing dx, dw and db in one pass (convBackward).
 func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
 	xs, ws, bs := x.Shape(), w.Shape(), b.Shape()
 	E, K := ws[0], ws[1]
+	var dx, dw, db []float32
 	return apply(&kop{overwrites: true, name: "CausalConv", in: []tensor.Shape{xs, ws, bs}, out: xs.Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			convForward(out, in[0], in[1], in[2], nb, T, E, K)
@@ -249,24 +240,12 @@ func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
 		},
 		diff: []bool{true, true, true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			dx, err := apply(&kop{name: "CausalConvGradX", in: []tensor.Shape{xs, ws, xs}, out: xs.Clone(),
-				fwd: func(out []float32, in [][]float32) error {
-					convBackward(out, make([]float32, E*K), make([]float32, E), in[2], in[0], in[1], nb, T, E, K)
-					return nil
-				}}, in[0], in[1], dy)
-			if err != nil {
-				return nil, err
-			}
-			dw, err := apply(&kop{name: "CausalConvGradW", in: []tensor.Shape{xs, ws, xs}, out: ws.Clone(),
-				fwd: func(out []float32, in [][]float32) error {
-					convBackward(make([]float32, len(in[0])), out, make([]float32, E), in[2], in[0], in[1], nb, T, E, K)
-					return nil
-				}}, in[0], in[1], dy)
-			if err != nil {
-				return nil, err
-			}
-			db, err := colSum(dy)
-			return G.Nodes{dx, dw, db}, err
+			return packedGrad("CausalConv", []tensor.Shape{xs, ws, bs}, []bool{true, true, true}, in, dy,
+				func(v [][]float32, dy []float32) [][]float32 {
+					dx, dw, db = zeroed(dx, len(v[0])), zeroed(dw, E*K), zeroed(db, E)
+					convBackward(dx, dw, db, dy, v[0], v[1], nb, T, E, K)
+					return [][]float32{dx, dw, db}
+				})
 		},
 	}, x, w, b)
 }
@@ -303,4 +282,34 @@ func matMul(x, w *G.Node) (*G.Node, error) {
 			return G.Nodes{dx, dw}, err
 		},
 	}, x, w)
+}
+
+// hadamard is a ⊙ b, element-wise, into a buffer reused run after run (gorgonia's
+// HadamardProd allocates its result every run); diffB says whether b is
+// differentiated (a dropout mask is not).
+func hadamard(a, b *G.Node, diffB bool) (*G.Node, error) {
+	s := a.Shape()
+	return apply(&kop{overwrites: true, name: "Hadamard", in: []tensor.Shape{s, b.Shape()}, out: s.Clone(),
+		fwd: func(out []float32, in [][]float32) error {
+			mulInto(out, in[0], in[1])
+			return nil
+		},
+		diff: []bool{true, diffB},
+		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			da, err := hadamard(dy, in[1], false)
+			if err != nil || !diffB {
+				return G.Nodes{da, nil}, err
+			}
+			db, err := hadamard(dy, in[0], false)
+			return G.Nodes{da, db}, err
+		},
+	}, a, b)
+}
+
+// mulInto writes out[i] = a[i]·b[i].
+func mulInto(out, a, b []float32) {
+	_, _ = a[len(out)-1], b[len(out)-1]
+	for i := range out {
+		out[i] = a[i] * b[i]
+	}
 }

@@ -45,6 +45,8 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 	diff := []bool{true, false, true, true, true, true, true, true, true, true}
 	name := fmt.Sprintf("S5(%s)%v", label, d)
 	var scaled []float32 // the scaled input, when scale is set
+	var du []float32     // the backward's gradients, reused run after run
+	g := kernels.NewS5Params(H, P)
 	input := func(v [][]float32) []float32 {
 		if scale == nil {
 			return v[0]
@@ -60,8 +62,10 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 		diff: diff,
 		grad: func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32) [][]float32 {
-				du := make([]float32, len(v[0]))
-				g := kernels.NewS5Params(H, P)
+				du = zeroed(du, len(v[0]))
+				for _, s := range g.Slices() {
+					clear(s)
+				}
 				be.S5Backward(d, params(v), input(v), v[1], cache.buf, dy, du, g)
 				if scale != nil {
 					scaleRows(du, du, v[1], H, scale)
@@ -86,6 +90,7 @@ func selectiveScan(label string, be kernels.Backend, x, dtRaw, bm, cm, aLog, dm 
 	}
 	cache := &scanCache{buf: make([]float32, kernels.MambaCacheLen(d))}
 	diff := []bool{true, true, true, true, true, true}
+	g := kernels.NewMambaIn(d) // the backward's gradients, reused run after run
 	name := fmt.Sprintf("SelectiveScan(%s)%v", label, d)
 	return apply(&kop{overwrites: true, name: name, in: in, out: in[0],
 		fwd: func(out []float32, v [][]float32) error {
@@ -95,7 +100,9 @@ func selectiveScan(label string, be kernels.Backend, x, dtRaw, bm, cm, aLog, dm 
 		diff: diff,
 		grad: func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32) [][]float32 {
-				g := kernels.NewMambaIn(d)
+				for _, s := range [][]float32{g.X, g.DtRaw, g.Bm, g.Cm, g.ALog, g.D} {
+					clear(s)
+				}
 				be.MambaBackward(d, mi(v), cache.buf, dy, g)
 				return [][]float32{g.X, g.DtRaw, g.Bm, g.Cm, g.ALog, g.D}
 			})

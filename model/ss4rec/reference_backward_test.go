@@ -156,10 +156,3 @@ func (ps *pass) backward(dpred []float32, s *grads) {
 	}
 	n.itemEmb.AddRows(s.idx, s.dE)
 }
-
-// zeroed returns s resized to n and cleared.
-func zeroed(s []float32, n int) []float32 {
-	s = grow(s, n)
-	clear(s)
-	return s
-}

@@ -34,8 +34,7 @@ func (a *Accel) Close() error { return a.D.Close() }
 func (a *Accel) Attach(m trainer.Trainable, params []*trainer.Param, adam *trainer.Adam, tc trainer.TrainConfig) (trainer.DeviceStepper, error) {
 	switch m := m.(type) {
 	case *ss4rec.Model:
-		m.Backend = cuda.Backend{D: a.D} // the scans on the device, the rest of the step on the host
-		return nil, nil
+		return newSS4RecStep(a.D, m, params, adam, tc)
 	case *ncf.NCF:
 		return newNCFStep(a.D, m, params, adam, tc)
 	default:

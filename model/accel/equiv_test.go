@@ -168,16 +168,27 @@ func abs(x float64) float64 {
 	return x
 }
 
-// TestSS4RecEpochOnDevice trains an SS4Rec epoch with --device cuda's accelerator on
-// the emulated device and on the CPU: the scans run the .cu kernels, and the run
-// (loss, validation, model.bin) must agree with the CPU's within cudatest.TolEpoch
-// and TolEpochParams.
+// TestSS4RecEpochOnDevice trains SS4Rec epochs with the whole step resident on the
+// emulated device (embeddings, products, scans, layer norms, dropout drawn on the
+// device, loss, backward, clipping and Adam) and on the CPU's gorgonia graph: the
+// committed net (Mamba-only) and the full one (S5 and Mamba). The runs (loss,
+// validation, model.bin) must agree within cudatest.TolEpoch and TolEpochParams.
 func TestSS4RecEpochOnDevice(t *testing.T) {
 	data := split(cudatest.Synthetic(30, 25, 150))
-	sets := []string{"train.epochs=1", "train.batch_size=8", "net.max_seq_len=10", "dataset=synthetic"}
-	dev := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, openEmu(t))
-	cpu := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, oneWorker{})
-	compare(t, dev, cpu, cudatest.TolEpoch, cudatest.TolEpochParams)
+	for _, tc := range []struct {
+		name string
+		sets []string
+	}{
+		{"committed", []string{"train.epochs=2"}},
+		{"full", []string{"train.epochs=1", "net.mamba_only=false"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sets := append([]string{"train.batch_size=8", "net.max_seq_len=10", "dataset=synthetic"}, tc.sets...)
+			dev := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, openEmu(t))
+			cpu := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, oneWorker{})
+			compare(t, dev, cpu, cudatest.TolEpoch, cudatest.TolEpochParams)
+		})
+	}
 }
 
 // TestNCFEpochOnDevice trains an NCF epoch with the whole step resident on the emulated

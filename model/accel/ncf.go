@@ -3,7 +3,6 @@ package accel
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/recpipe/recpipe/model/kernels/cuda"
 	"github.com/recpipe/recpipe/model/ncf"
@@ -14,87 +13,33 @@ import (
 // moments, the training ratings and every activation stay there; a step copies the
 // batch's indices up (one transfer) and its scalars down (one transfer).
 type ncfStep struct {
-	dv     *cuda.Device
+	*resident
 	p      ncf.Parts
-	params []*trainer.Param
-	adam   *trainer.Adam
-	tc     trainer.TrainConfig
-	t      map[*trainer.Param]*devParam
 	users  map[*trainer.Param]bool // the tables indexed by user rows (else item rows)
 	widths []int                   // the tower's widths
 	idx    []int32                 // host staging of the batch's indices
-	scal   []float64               // the step's scalars, AccSlots
 }
-
-// devParam is a parameter's value, gradient and moments on the device.
-type devParam struct{ w, g, m, v cuda.Buf }
-
-// The slots of a step's scalar array (step.cu).
-const (
-	accSqNorm = iota
-	accScale
-	accSkip
-	accLoss
-	accGradBad
-	accValueBad
-	accLossBad
-	accScratch
-	accSlots
-)
 
 func newNCFStep(dv *cuda.Device, m *ncf.NCF, params []*trainer.Param, adam *trainer.Adam, tc trainer.TrainConfig) (*ncfStep, error) {
 	p := m.Parts()
-	s := &ncfStep{dv: dv, p: p, params: params, adam: adam, tc: tc, t: map[*trainer.Param]*devParam{},
-		users: map[*trainer.Param]bool{p.UserBias: true, p.UserGMF: true, p.UserMLP: true}, scal: make([]float64, accSlots)}
+	res, err := newResident(dv, "ncf", params, adam, tc)
+	if err != nil {
+		return nil, err
+	}
+	s := &ncfStep{resident: res, p: p,
+		users: map[*trainer.Param]bool{p.UserBias: true, p.UserGMF: true, p.UserMLP: true}}
 	s.widths = []int{p.W1User.Shape[1]}
 	for l := 1; 2*l < len(p.Tower); l++ {
 		s.widths = append(s.widths, p.Tower[2*l-1].Shape[1])
 	}
-	err := dv.Run("attach ncf", func(q *cuda.Queue) error {
+	err = dv.Run("attach ncf", func(q *cuda.Queue) error {
 		r, err := q.Alloc("ncf.ratings", len(p.Ratings))
 		if err != nil {
 			return err
 		}
-		if err := cuda.Put(q, r, p.Ratings); err != nil {
-			return err
-		}
-		for i, pr := range params {
-			d := &devParam{}
-			for _, b := range []struct {
-				buf  *cuda.Buf
-				name string
-				src  []float32
-			}{{&d.w, "w", pr.Value}, {&d.g, "g", make([]float32, len(pr.Value))}, {&d.m, "m", adam.M[i]}, {&d.v, "v", adam.V[i]}} {
-				if *b.buf, err = q.Alloc("ncf."+pr.Name+"."+b.name, len(b.src)); err != nil {
-					return err
-				}
-				if err := cuda.Put(q, *b.buf, b.src); err != nil {
-					return err
-				}
-			}
-			s.t[pr] = d
-		}
-		return nil
+		return cuda.Put(q, r, p.Ratings)
 	})
 	return s, err
-}
-
-// Pull implements trainer.DeviceStepper.
-func (s *ncfStep) Pull() error {
-	return s.dv.Run("pull ncf", func(q *cuda.Queue) error {
-		for i, pr := range s.params {
-			d := s.t[pr]
-			for _, c := range []struct {
-				dst []float32
-				src cuda.Buf
-			}{{pr.Value, d.w}, {pr.Grad, d.g}, {s.adam.M[i], d.m}, {s.adam.V[i], d.v}} {
-				if err := cuda.Get(q, c.dst, c.src.Ptr); err != nil {
-					return fmt.Errorf("%s: %w", pr.Name, err)
-				}
-			}
-		}
-		return nil
-	})
 }
 
 // batchIdx packs the batch's indices: examples, user rows, item rows, then the user
@@ -149,7 +94,7 @@ func (s *ncfStep) Step(ctx context.Context, b trainer.Batch, lr, clip float64) (
 		if err != nil {
 			return err
 		}
-		r := &run{q: q}
+		r := &run{q: q, pre: "ncf.act."}
 		r.launch("fill_zero", accSlots, acc.Ptr, int64(accSlots))
 		r.forwardBackward(s, ib, acc, o, B)
 		r.update(s, ib, acc, o, clip, lr)
@@ -161,44 +106,7 @@ func (s *ncfStep) Step(ctx context.Context, b trainer.Batch, lr, clip float64) (
 	if err != nil {
 		return trainer.DeviceStep{}, err
 	}
-	sc := s.scal
-	res := trainer.DeviceStep{Loss: trainer.Loss{SumSq: sc[accLoss] * float64(B), Count: B}, Norm: math.Sqrt(sc[accSqNorm])}
-	switch {
-	case sc[accLossBad] != 0:
-		res.NonFinite = "loss"
-	case sc[accGradBad] != 0:
-		res.NonFinite = "gradient"
-	case sc[accValueBad] != 0:
-		res.NonFinite = "value"
-	}
-	return res, nil
-}
-
-// run issues a step's work, keeping the first error.
-type run struct {
-	q   *cuda.Queue
-	err error
-}
-
-func (r *run) launch(k string, n int, args ...any) {
-	if r.err == nil {
-		r.err = r.q.Launch(k, n, args...)
-	}
-}
-
-func (r *run) gemm(c, a, b cuda.Ptr, m, k, n int, ta, tb bool, beta float32) {
-	if r.err == nil {
-		r.err = r.q.Gemm(c, a, b, m, k, n, ta, tb, beta)
-	}
-}
-
-func (r *run) act(name string, n int) cuda.Ptr {
-	if r.err != nil {
-		return 0
-	}
-	b, err := r.q.Alloc("ncf.act."+name, n)
-	r.err = err
-	return b.Ptr
+	return stepResult(s.scal, s.scal[accLoss]*float64(B), B), nil
 }
 
 // forwardBackward is NeuMF's forward, the loss and the backward into the gradient
@@ -207,8 +115,7 @@ func (r *run) forwardBackward(s *ncfStep, ib, acc cuda.Buf, o batchIdx, B int) {
 	p := s.p
 	G, M := p.UserGMF.Cols(), p.UserMLP.Cols()
 	ex, us, is := ib.At(o.ex), ib.At(o.u), ib.At(o.i)
-	w := func(x *trainer.Param) cuda.Ptr { return s.t[x].w.Ptr }
-	g := func(x *trainer.Param) cuda.Ptr { return s.t[x].g.Ptr }
+	w, g := s.w, s.g
 	gather := func(name string, t *trainer.Param, idx cuda.Ptr, cols int) cuda.Ptr {
 		out := r.act(name, B*cols)
 		r.launch("gather_rows", B*cols, out, w(t), idx, int64(B), int64(cols))
@@ -293,45 +200,13 @@ func (s *ncfStep) ratingsPtr(r *run) cuda.Ptr {
 	return b.Ptr
 }
 
-// update is the trainer's step after the backward: the gradient norm and its check
-// in Params order, clipping, Adam (lazy on the tables' touched rows), the check of
-// the new values, and the zeroing of the touched gradient rows.
+// update is the trainer's step after the backward (updateParams), the tables'
+// touched rows being the batch's user or item rows.
 func (r *run) update(s *ncfStep, ib, acc cuda.Buf, o batchIdx, clip, lr float64) {
-	rowsOf := func(t *trainer.Param) (cuda.Ptr, int) {
+	r.updateParams(s.resident, acc, func(t *trainer.Param) (cuda.Ptr, int) {
 		if s.users[t] {
 			return ib.At(o.uRows), o.nu
 		}
 		return ib.At(o.iRows), o.ni
-	}
-	norm := func(t *trainer.Param, x cuda.Ptr, sum, flag int) {
-		if t.Sparse {
-			rows, n := rowsOf(t)
-			r.launch("sq_norm", 1, acc.Ptr, x, rows, int64(n), int64(t.Cols()), int64(sum), int64(flag))
-			return
-		}
-		r.launch("sq_norm", 1, acc.Ptr, x, cuda.Ptr(0), int64(1), int64(len(t.Value)), int64(sum), int64(flag))
-	}
-	for _, t := range s.params {
-		norm(t, s.t[t].g.Ptr, accSqNorm, accGradBad)
-	}
-	r.launch("clip_scale", 1, acc.Ptr, clip)
-	tc := s.tc
-	for _, t := range s.params {
-		d := s.t[t]
-		st := cuda.NewAdamStep(tc.Beta1, tc.Beta2, tc.Eps, lr, 1, t.Decay, s.adam.Step)
-		sc := []any{acc.Ptr, float64(st.Decay), float64(st.B1), float64(st.B2), float64(st.StepSize), float64(st.Eps)}
-		if t.Sparse {
-			rows, n := rowsOf(t)
-			r.launch("adam_rows_acc", n*t.Cols(), append([]any{d.w.Ptr, d.g.Ptr, d.m.Ptr, d.v.Ptr, rows, int64(n), int64(t.Cols())}, sc...)...)
-		} else {
-			r.launch("adam_dense_acc", len(t.Value), append([]any{d.w.Ptr, d.g.Ptr, d.m.Ptr, d.v.Ptr, int64(len(t.Value))}, sc...)...)
-		}
-	}
-	for _, t := range s.params {
-		norm(t, s.t[t].w.Ptr, accScratch, accValueBad)
-		if t.Sparse {
-			rows, n := rowsOf(t)
-			r.launch("zero_rows", n*t.Cols(), s.t[t].g.Ptr, rows, int64(n), int64(t.Cols()))
-		}
-	}
+	}, clip, lr)
 }

@@ -18,6 +18,10 @@ var Kernels = map[string][]string{
 	// the resident training step (package accel), besides Gather, ScatterAddRows and Gemm
 	"ResidentStep": {"fill_zero", "hadamard", "bias_relu", "relu_grad", "col_sum", "ncf_head", "mse_loss",
 		"mse_grad", "sq_norm", "clip_scale", "adam_dense_acc", "adam_rows_acc", "zero_rows", "gather_rows", "scatter_add_rows"},
+	// SS4Rec's resident step (package accel): these, the scans' kernels and ResidentStep's
+	"SS4RecStep": {"zero_f", "vec_add", "bias_add", "embed_sum", "scale_rows", "dropout_mask", "layer_norm_fwd",
+		"layer_norm_bwd", "layer_norm_bwd_params", "silu_fwd", "silu_grad", "conv_fwd", "conv_bwd_x", "conv_bwd_w",
+		"ss4rec_head", "ss4rec_loss", "ss4rec_head_bwd"},
 }
 
 // KernelNames returns every kernel name of Kernels, sorted, without repeats.

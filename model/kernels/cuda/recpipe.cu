@@ -6,3 +6,4 @@
 #include "s5.cu"
 #include "mamba.cu"
 #include "step.cu"
+#include "ss4rec.cu"

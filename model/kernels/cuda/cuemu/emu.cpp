@@ -30,6 +30,7 @@ static inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); ret
 #include "kern_s5.h"
 #include "kern_mamba.h"
 #include "kern_step.h"
+#include "kern_ss4rec.h"
 
 template <class T> static T word(uint64_t v) {
     static_assert(sizeof(T) == 8, "kernel parameters must be 8 bytes");
@@ -92,6 +93,23 @@ int emu_launch(const char* kernel, long long grid, long long block, const uint64
     KERNEL(adam_dense_acc)
     KERNEL(adam_rows_acc)
     KERNEL(zero_rows)
+    KERNEL(zero_f)
+    KERNEL(vec_add)
+    KERNEL(bias_add)
+    KERNEL(embed_sum)
+    KERNEL(scale_rows)
+    KERNEL(dropout_mask)
+    KERNEL(layer_norm_fwd)
+    KERNEL(layer_norm_bwd)
+    KERNEL(layer_norm_bwd_params)
+    KERNEL(silu_fwd)
+    KERNEL(silu_grad)
+    KERNEL(conv_fwd)
+    KERNEL(conv_bwd_x)
+    KERNEL(conv_bwd_w)
+    KERNEL(ss4rec_head)
+    KERNEL(ss4rec_loss)
+    KERNEL(ss4rec_head_bwd)
     return -1;
 }
 

@@ -82,26 +82,9 @@ func (s *ncfStep) Step(ctx context.Context, b trainer.Batch, lr, clip float64) (
 	B := len(b.Examples)
 	o := s.pack(b.Examples)
 	s.adam.Step++
-	err := s.dv.Run("ncf step", func(q *cuda.Queue) error {
-		ib, err := q.Alloc("ncf.idx", len(s.idx))
-		if err != nil {
-			return err
-		}
-		if err := cuda.Put(q, ib, s.idx); err != nil {
-			return err
-		}
-		acc, err := q.Alloc("ncf.acc", 2*accSlots)
-		if err != nil {
-			return err
-		}
-		r := &run{q: q, pre: "ncf.act."}
-		r.launch("fill_zero", accSlots, acc.Ptr, int64(accSlots))
+	err := s.step("ncf", s.idx, func(r *run, ib, acc cuda.Buf) {
 		r.forwardBackward(s, ib, acc, o, B)
 		r.update(s, ib, acc, o, clip, lr)
-		if r.err != nil {
-			return r.err
-		}
-		return cuda.Get(q, s.scal, acc.Ptr)
 	})
 	if err != nil {
 		return trainer.DeviceStep{}, err

@@ -80,6 +80,31 @@ func (s *resident) Pull() error {
 	})
 }
 
+// step runs one training step's work on the device: it copies idx up (the batch),
+// zeroes the step's scalars, calls body, and copies the scalars down into s.scal.
+func (s *resident) step(pre string, idx []int32, body func(r *run, ib, acc cuda.Buf)) error {
+	return s.dv.Run(pre+" step", func(q *cuda.Queue) error {
+		ib, err := q.Alloc(pre+".idx", len(idx))
+		if err != nil {
+			return err
+		}
+		if err := cuda.Put(q, ib, idx); err != nil {
+			return err
+		}
+		acc, err := q.Alloc(pre+".acc", 2*accSlots)
+		if err != nil {
+			return err
+		}
+		r := &run{q: q, pre: pre + ".act."}
+		r.launch("fill_zero", accSlots, acc.Ptr, int64(accSlots))
+		body(r, ib, acc)
+		if r.err != nil {
+			return r.err
+		}
+		return cuda.Get(q, s.scal, acc.Ptr)
+	})
+}
+
 // w and g are the device addresses of a param's value and gradient.
 func (s *resident) w(p *trainer.Param) cuda.Ptr { return s.t[p].w.Ptr }
 func (s *resident) g(p *trainer.Param) cuda.Ptr { return s.t[p].g.Ptr }

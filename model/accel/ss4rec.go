@@ -106,20 +106,7 @@ func (s *ss4recStep) Step(ctx context.Context, b trainer.Batch, lr, clip float64
 	}
 	o := s.pack(db)
 	s.adam.Step++
-	err := s.dv.Run("ss4rec step", func(q *cuda.Queue) error {
-		ib, err := q.Alloc("ss4rec.idx", len(s.idx))
-		if err != nil {
-			return err
-		}
-		if err := cuda.Put(q, ib, s.idx); err != nil {
-			return err
-		}
-		acc, err := q.Alloc("ss4rec.acc", 2*accSlots)
-		if err != nil {
-			return err
-		}
-		r := &run{q: q, pre: "ss4rec.act."}
-		r.launch("fill_zero", accSlots, acc.Ptr, int64(accSlots))
+	err := s.step("ss4rec", s.idx, func(r *run, ib, acc cuda.Buf) {
 		f := &seqPass{run: r, s: s, ib: ib, o: o, seed: b.Seed}
 		f.forward()
 		f.loss(acc)
@@ -130,10 +117,6 @@ func (s *ss4recStep) Step(ctx context.Context, b trainer.Batch, lr, clip float64
 			}
 			return ib.At(o.emb.rows), o.emb.n
 		}, clip, lr)
-		if r.err != nil {
-			return r.err
-		}
-		return cuda.Get(q, s.scal, acc.Ptr)
 	})
 	if err != nil {
 		return trainer.DeviceStep{}, err

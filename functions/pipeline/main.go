@@ -59,11 +59,19 @@ func run(ctx context.Context, inv jobs.IO) int {
 	return envflag.ExitUsage
 }
 
+// purpose is the one line pipeline --help opens with.
+const purpose = "pipeline: run recpipe's whole life locally on one bucket (demo, event receiver) and look at what it wrote"
+
 func usage(w io.Writer) {
+	fmt.Fprintf(w, "%s\n\n", purpose)
 	fmt.Fprintln(w, "usage: pipeline <command> [flags]  (pipeline <command> --help for its flags and exit codes)")
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nexit codes (each command's --help lists its own):")
+	for _, c := range envflag.StandardExitCodes {
+		fmt.Fprintf(w, "  %d  %s\n", c.Code, c.Meaning)
 	}
 }
 

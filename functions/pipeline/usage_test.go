@@ -86,3 +86,21 @@ func TestSubcommandHelp(t *testing.T) {
 		}
 	}
 }
+
+// pipeline --help: the purpose, every command and the exit codes, on stdout, exit 0.
+func TestPipelineHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	inv := jobs.IO{Args: []string{"--help"}, Getenv: func(string) string { return "" }, Stdout: &stdout, Stderr: &stderr}
+	if code := run(t.Context(), inv); code != 0 {
+		t.Fatalf("pipeline --help: exit %d", code)
+	}
+	want := []string{purpose, "usage: pipeline <command>", "exit codes", "2  usage error"}
+	for _, c := range commands {
+		want = append(want, c.name)
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("pipeline --help lacks %q:\n%s", w, stdout.String())
+		}
+	}
+}

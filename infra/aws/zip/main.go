@@ -10,16 +10,36 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/recpipe/recpipe/internal/envflag"
 )
 
-func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: zip OUT.zip BOOTSTRAP")
-		os.Exit(2)
+const purpose = "pack a Lambda bootstrap binary into a deployment zip (executable bit set, fixed time stamp)"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run is the command on args; it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		usage(stdout)
+		return envflag.ExitOK
 	}
-	if err := pack(os.Args[1], os.Args[2]); err != nil {
-		fmt.Fprintln(os.Stderr, "zip:", err)
-		os.Exit(1)
+	if len(args) != 2 || args[0] == "" || args[1] == "" {
+		fmt.Fprintf(stderr, "zip: want two arguments, OUT.zip and BOOTSTRAP; got %q\n", args)
+		usage(stderr)
+		return envflag.ExitUsage
+	}
+	if err := pack(args[0], args[1]); err != nil {
+		fmt.Fprintln(stderr, "zip:", err)
+		return envflag.ExitFailed
+	}
+	return envflag.ExitOK
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "zip: %s\n\nusage: zip OUT.zip BOOTSTRAP\n\nexit codes:\n", purpose)
+	for _, c := range envflag.StandardExitCodes {
+		fmt.Fprintf(w, "  %d  %s\n", c.Code, c.Meaning)
 	}
 }
 
@@ -45,6 +65,9 @@ func pack(out, bootstrap string) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err != nil {
+		os.Remove(out) // no half-written zip left behind
 	}
 	return err
 }

@@ -6,14 +6,13 @@
 //	go run ./infra/minio/setup -print-env -webhook http://127.0.0.1:8090/minio/events -queue-dir /tmp/q
 //
 // Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or MINIO_ROOT_USER /
-// MINIO_ROOT_PASSWORD); the webhook token from RECPIPE_WEBHOOK_TOKEN.
+// MINIO_ROOT_PASSWORD); the webhook token from RECPIPE_WEBHOOK_TOKEN. A usage error
+// (a bad flag, a stray argument) exits 2 before the server is contacted.
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -22,51 +21,80 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	minioinfra "github.com/recpipe/recpipe/infra/minio"
+	"github.com/recpipe/recpipe/internal/envflag"
+	"github.com/recpipe/recpipe/jobs"
 )
 
-func main() {
-	endpoint := flag.String("endpoint", envOr("MINIO_ENDPOINT", "127.0.0.1:9000"), "MinIO host:port or URL (env MINIO_ENDPOINT)")
-	bucket := flag.String("bucket", envOr("MINIO_BUCKET", "recpipe"), "bucket to create and bind (env MINIO_BUCKET)")
-	prefix := flag.String("prefix", "", "key prefix the pipeline writes under, if any")
-	target := flag.String("target-id", minioinfra.DefaultTargetID, "webhook target id (MINIO_NOTIFY_WEBHOOK_*_<ID>)")
-	printEnv := flag.Bool("print-env", false, "print the server's webhook settings and exit")
-	webhook := flag.String("webhook", "http://127.0.0.1:8090/minio/events", "with -print-env: the receiver's URL")
-	queueDir := flag.String("queue-dir", "", "with -print-env: folder where MinIO keeps undelivered events")
-	flag.Parse()
+const purpose = "create the pipeline's bucket on a MinIO server and bind its notifications to the webhook of `pipeline serve` (--print-env: print the server's webhook settings instead)"
 
-	if *printEnv {
-		s := minioinfra.ServerSettings{TargetID: *target, Endpoint: *webhook, QueueDir: *queueDir}
-		if os.Getenv("RECPIPE_WEBHOOK_TOKEN") != "" {
-			s.AuthToken = "$RECPIPE_WEBHOOK_TOKEN" // printed as a reference, never the value
-		}
-		for _, kv := range s.Env() {
-			fmt.Println("export " + kv)
-		}
-		return
-	}
-	if err := run(*endpoint, *bucket, *prefix, *target); err != nil {
-		slog.Error("minio setup failed", "err", err)
-		os.Exit(1)
-	}
-	slog.Info("minio bucket ready", "bucket", *bucket, "prefix", *prefix, "target", *target)
+func main() {
+	ctx, stop := jobs.SignalContext()
+	code := run(ctx, jobs.ProcessIO())
+	stop()
+	os.Exit(code)
 }
 
-func run(endpoint, bucket, prefix, target string) error {
+// run is the command on inv; it returns the exit status.
+func run(ctx context.Context, inv jobs.IO) int {
+	endpoint, bucket, prefix, target := "127.0.0.1:9000", "recpipe", "", minioinfra.DefaultTargetID
+	webhook, queueDir := "http://127.0.0.1:8090/minio/events", ""
+	var printEnv bool
+	s := envflag.New("setup", purpose)
+	s.String(&endpoint, "endpoint", "MINIO_ENDPOINT", "MinIO `host:port` or URL", envflag.NotEmpty())
+	s.String(&bucket, "bucket", "MINIO_BUCKET", "bucket to create and bind", envflag.NotEmpty())
+	s.String(&prefix, "prefix", "", "key prefix the pipeline writes under, if any")
+	s.String(&target, "target-id", "", "webhook target id (MINIO_NOTIFY_WEBHOOK_*_<ID>)", envflag.NotEmpty())
+	s.Bool(&printEnv, "print-env", "", "print the server's webhook settings and exit")
+	s.String(&webhook, "webhook", "", "with --print-env: the receiver's `URL`")
+	s.String(&queueDir, "queue-dir", "", "with --print-env: `folder` where MinIO keeps undelivered events")
+	s.Rule(func() error {
+		if !printEnv && (s.Given("webhook") || s.Given("queue-dir")) {
+			return fmt.Errorf("--webhook and --queue-dir go with --print-env")
+		}
+		return nil
+	})
+	if code, done := jobs.ParseFlags(s, inv); done {
+		return code
+	}
+	log, err := jobs.NewLogger(inv.Stderr, "info", !jobs.IsTerminal(inv.Stderr))
+	if err != nil {
+		fmt.Fprintln(inv.Stderr, "setup:", err)
+		return envflag.ExitFailed
+	}
+	if printEnv {
+		st := minioinfra.ServerSettings{TargetID: target, Endpoint: webhook, QueueDir: queueDir}
+		if inv.Getenv("RECPIPE_WEBHOOK_TOKEN") != "" {
+			st.AuthToken = "$RECPIPE_WEBHOOK_TOKEN" // printed as a reference, never the value
+		}
+		for _, kv := range st.Env() {
+			fmt.Fprintln(inv.Stdout, "export "+kv)
+		}
+		return envflag.ExitOK
+	}
+	if err := setup(ctx, inv.Getenv, endpoint, bucket, prefix, target); err != nil {
+		log.Error("minio setup failed", "err", err)
+		return envflag.ExitFailed
+	}
+	log.Info("minio bucket ready", "bucket", bucket, "prefix", prefix, "target", target)
+	return envflag.ExitOK
+}
+
+func setup(ctx context.Context, getenv func(string) string, endpoint, bucket, prefix, target string) error {
 	secure := strings.HasPrefix(endpoint, "https://")
 	host := strings.TrimPrefix(strings.TrimPrefix(endpoint, "https://"), "http://")
-	user := envOr("AWS_ACCESS_KEY_ID", os.Getenv("MINIO_ROOT_USER"))
-	pass := envOr("AWS_SECRET_ACCESS_KEY", os.Getenv("MINIO_ROOT_PASSWORD"))
+	user := envOr(getenv, "AWS_ACCESS_KEY_ID", getenv("MINIO_ROOT_USER"))
+	pass := envOr(getenv, "AWS_SECRET_ACCESS_KEY", getenv("MINIO_ROOT_PASSWORD"))
 	c, err := minio.New(host, &minio.Options{Creds: credentials.NewStaticV4(user, pass, ""), Secure: secure})
 	if err != nil {
 		return fmt.Errorf("minio client for %s: %w", host, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	return minioinfra.Setup(ctx, c, bucket, prefix, target)
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
+func envOr(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
 		return v
 	}
 	return def

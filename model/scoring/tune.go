@@ -107,4 +107,3 @@ func residualPrefix(base *UserItemBias, all []Interaction) []float64 {
 	}
 	return ps
 }
-

@@ -17,7 +17,7 @@ DEST       ?= results
 E2E_BUCKET ?=
 RESULTS_BUCKET ?= .results-bucket
 
-.PHONY: help build build-cuda test lint bench demo results run-etl run-simulation run-quality run-ab-test \
+.PHONY: help build build-cuda test lint bench bench-life demo results run-etl run-simulation run-quality run-ab-test \
         status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test lambda-bench workflow-e2e report-screenshot \
         cuda-test cuda-typecheck verify-ab clean fuzz
 
@@ -64,6 +64,9 @@ fuzz: ## run every Go fuzz target for FUZZTIME each (default 90s; FUZZ=regexp pi
 
 bench: ## the benchmarks behind the figures in the README (minutes; 32M-row synthetic data)
 	scripts/bench.sh
+
+bench-life: ## the whole life at ML-32M scale (synthetic), each stage its own process: wall time and peak memory per stage, table in logs/ (BENCH_LIFE_SCALE=0.01: a minute)
+	scripts/bench-life.sh
 
 demo: build ## the whole life on the shipped MovieLens data, in ./data
 	$(BIN)/pipeline demo --bucket $(BUCKET_URL)

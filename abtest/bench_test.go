@@ -2,6 +2,7 @@ package abtest
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -56,7 +57,9 @@ func envInt(k string, def int) int {
 // the ncf and ss4rec champions saved in that bucket (their inference cost on the day's
 // shape; the synthetic ids are unseen by them, so they score through their fallbacks):
 //
-//	go test ./abtest -run '^$' -bench EvaluateDay -benchtime=1x
+//	go test ./abtest -run '^$' -bench 'EvaluateDay$' -benchtime=1x
+//
+// BenchmarkEvaluateDayOfBucket measures the same on a real feed instead.
 func BenchmarkEvaluateDay(b *testing.B) {
 	train, day := synthDay(envInt("AB_BENCH_ROWS", 320000), envInt("AB_BENCH_USERS", 2300), envInt("AB_BENCH_TRAIN", 2000000))
 	ctx := context.Background()
@@ -83,14 +86,62 @@ func BenchmarkEvaluateDay(b *testing.B) {
 	for _, p := range base {
 		scorers = append(scorers, Scorer{Role: RoleBaseline, P: p})
 	}
-	ix := IndexTrain(train, nil)
+	benchScoreDay(b, hist, day, IndexTrain(train, nil), scorers, "a", "b")
+}
+
+// BenchmarkEvaluateDayOfBucket times one day's evaluation as ab-eval --day does it,
+// on a bucket where the feed has run (AB_BENCH_BUCKET, dataset AB_BENCH_DATASET, day
+// AB_BENCH_DAY, default 2): NCF served as deployed (the version of the day before,
+// refit online) against the ss4rec champion, with the frozen NCF and the three tuned
+// baselines beside them, the history every released day up to the scored one. What
+// the timer leaves out is ab-eval's per-process setup (reading train and validation,
+// the history, tuning the baselines and the fold-in, building the version), which
+// scripts/bench-life.sh reports with the whole process:
+//
+//	BENCH_LIFE_SCALE=1 BENCH_LIFE_KEEP=1 BENCH_LIFE_DIR=/tmp/life scripts/bench-life.sh
+//	AB_BENCH_BUCKET=file:///tmp/life AB_BENCH_DATASET=synthetic-32000000 \
+//	  go test ./abtest -run '^$' -bench EvaluateDayOfBucket -benchtime=1x
+func BenchmarkEvaluateDayOfBucket(b *testing.B) {
+	url := os.Getenv("AB_BENCH_BUCKET")
+	if url == "" || os.Getenv("AB_BENCH_DATASET") == "" {
+		b.Skip("AB_BENCH_BUCKET and AB_BENCH_DATASET name a bucket where the feed has run")
+	}
+	ctx := context.Background()
+	bk, err := blob.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bk.Close()
+	opt := DefaultOptions()
+	opt.Dataset, opt.Load = os.Getenv("AB_BENCH_DATASET"), scoring.LoadPredictor
+	e := &Evaluator{Bucket: bk, Opt: opt, Log: slog.New(slog.DiscardHandler)}
+	d := envInt("AB_BENCH_DAY", 2)
+	st, err := e.load(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for h := 1; h <= d; h++ {
+		if err := e.addBatch(ctx, st, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := e.serveDeployed(ctx, st, d); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(st.scorers)), "scorers")
+	benchScoreDay(b, st.hist, st.batches[d], st.trainIx, st.scorers, st.models.A.Name, st.models.B.Name)
+}
+
+// benchScoreDay times ScoreDay and Compare of one day.
+func benchScoreDay(b *testing.B, hist *scoring.History, day []ratings.Rating, ix TrainIndex, scorers []Scorer, a, bName string) {
+	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
 		sc, err := ScoreDay(ctx, hist, day, ix, scorers)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Compare(sc.Units, DefaultStats, "a", "b"); err != nil {
+		if _, err := Compare(sc.Units, DefaultStats, a, bName); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(sc.Population.Users), "users")

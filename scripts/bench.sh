@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the measurements behind the README's figures, in one run.
-#   1. every scripts/bench-*.sh (prepare, the daily feed, ...; each says what it measures);
+#   1. every scripts/bench-*.sh (prepare, the daily feed, ...; each says what it measures)
+#      but bench-life.sh, which is make bench-life;
 #   2. the Go benchmarks of every package that has some (BENCHTIME, default 1x: one
 #      iteration each, since several are minutes of work at full scale);
 #   3. `pipeline demo` from an empty bucket and again (the rerun must be quick), under
@@ -26,6 +27,7 @@ want() { [[ -z "$ONLY" || "$ONLY" == "$1" ]]; }
 if want scripts; then
 	for s in scripts/bench-*.sh; do
 		[[ -e "$s" ]] || continue
+		[[ "$s" == scripts/bench-life.sh ]] && continue # its own target, make bench-life (an hour)
 		echo "## $s"
 		bash "$s" || echo "!! $s failed with status $?"
 	done

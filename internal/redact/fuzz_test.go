@@ -21,7 +21,9 @@ func FuzzURL(f *testing.F) {
 			return
 		}
 		ui := url.UserPassword(user, pass).String()
-		var before, planted, after string
+		// shown is what the output may hold besides the password: the URL with the
+		// mark in its place, and escaped endpoints as URL shows them, unescaped.
+		var before, planted, after, shown string
 		switch form % 4 {
 		case 0:
 			before, planted, after = "s3://", ui, "@"+host+"/"+prefix
@@ -29,21 +31,19 @@ func FuzzURL(f *testing.F) {
 			before, planted, after = "s3://bkt/"+prefix+"?endpoint=http://", ui, "@"+host+"&region=r"
 		case 2:
 			before, planted, after = "s3://bkt/"+prefix+"?endpoint="+url.QueryEscape("http://"), url.QueryEscape(ui), url.QueryEscape("@"+host)
+			shown = "s3://bkt/" + prefix + "?endpoint=http://" + redact.Redacted + "@" + host
 		case 3:
 			before, planted, after = "s3://bkt/"+prefix+"?region=r&aws_secret_access_key=", url.QueryEscape(pass), ""
 		}
 		u := before + planted + after
 		forms := []string{pass, url.QueryEscape(pass), url.PathEscape(pass), url.UserPassword("", pass).String()[1:]}
-		// Where a form of the password may show without a leak: the URL without it,
-		// the URL as redacted (the mark in its place), and that with its escapes undone,
-		// because URL shows an escaped endpoint unescaped. Corpus 8a2f8820cc24c07f:
-		// the host "00000+", escaped "00000%2B" in the input, prints as "@00000+",
-		// which is QueryEscape of the password "00000 " — the password itself was
-		// redacted; the oracle, comparing only with the escaped input, cried leak.
-		innocent := []string{before + after, before + redact.Redacted + after}
-		if unescaped, err := url.QueryUnescape(innocent[1]); err == nil {
-			innocent = append(innocent, unescaped)
-		}
+		// A form of the password may show without a leak where the non-secret parts
+		// hold it: in the URL without it, or in the output's other parts (shown).
+		// Corpora 8a2f8820cc24c07f and a8dc6a8b8e59cd21: the host "00000+", escaped
+		// "00000%2B" in the input, prints as "@00000+", which is QueryEscape of the
+		// password "00000 "; the password itself was redacted, and the oracle, which
+		// compared only with the escaped input, cried leak.
+		innocent := []string{before + after, before + redact.Redacted + after, shown}
 		for _, form := range forms {
 			for _, text := range innocent {
 				if strings.Contains(text, form) {

@@ -1,4 +1,4 @@
-//go:build cuemu
+//go:build cuemu || recpipe_cuda
 
 package accel_test
 
@@ -104,7 +104,7 @@ func train(t *testing.T, model, configFile string, sets []string, data *trainer.
 	return r
 }
 
-func openEmu(t *testing.T) *accel.Accel {
+func openDevice(t testing.TB) *accel.Accel {
 	t.Helper()
 	a, err := accel.Open(context.Background(), nil)
 	if err != nil {
@@ -184,7 +184,7 @@ func TestSS4RecEpochOnDevice(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sets := append([]string{"train.batch_size=8", "net.max_seq_len=10", "dataset=synthetic"}, tc.sets...)
-			dev := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, openEmu(t))
+			dev := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, openDevice(t))
 			cpu := train(t, ss4rec.Name, "../../configs/ss4rec.yaml", sets, data, oneWorker{})
 			compare(t, dev, cpu, cudatest.TolEpoch, cudatest.TolEpochParams)
 		})
@@ -197,7 +197,7 @@ func TestSS4RecEpochOnDevice(t *testing.T) {
 func TestNCFEpochOnDevice(t *testing.T) {
 	data := split(cudatest.Synthetic(200, 20, 300))
 	sets := []string{"train.epochs=2", "train.batch_size=128", "dataset=synthetic"}
-	dev := train(t, ncf.Name, "../../configs/ncf.yaml", sets, data, openEmu(t))
+	dev := train(t, ncf.Name, "../../configs/ncf.yaml", sets, data, openDevice(t))
 	cpu := train(t, ncf.Name, "../../configs/ncf.yaml", sets, data, nil)
 	compare(t, dev, cpu, cudatest.TolEpoch, cudatest.TolEpochParams)
 }
@@ -205,7 +205,7 @@ func TestNCFEpochOnDevice(t *testing.T) {
 // TestNCFStepCopies holds the resident step to its transfer budget: per step one copy
 // up (the batch's indices) and one down (the step's scalars), whatever the batch.
 func TestNCFStepCopies(t *testing.T) {
-	a := openEmu(t)
+	a := openDevice(t)
 	file, err := os.ReadFile("../../configs/ncf.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-//go:build cuemu
+//go:build cuemu || recpipe_cuda
 
 package accel_test
 
@@ -58,7 +58,7 @@ func TestSS4RecStepGradients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := openEmu(t)
+			a := openDevice(t)
 			params := dev.Params()
 			adam := trainer.NewAdam(params, 0.9, 0.999, 1e-8)
 			st, err := a.Attach(dev, params, adam, tcfg)
@@ -101,7 +101,7 @@ func TestSS4RecStepGradients(t *testing.T) {
 // one copy up (the batch: positions, targets, row plans) and one down (the step's
 // scalars), whatever the batch; the dropout masks are drawn on the device.
 func TestSS4RecStepCopies(t *testing.T) {
-	a := openEmu(t)
+	a := openDevice(t)
 	m, tc := newSS4Rec(t, []string{"net.max_seq_len=10", "net.mamba_only=false"})
 	params := m.Params()
 	st, err := a.Attach(m, params, trainer.NewAdam(params, 0.9, 0.999, 1e-8), tc)

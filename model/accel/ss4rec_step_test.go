@@ -4,10 +4,12 @@ package accel_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"testing"
 
 	"github.com/recpipe/recpipe/model/kernels"
+	"github.com/recpipe/recpipe/model/kernels/cuda"
 	"github.com/recpipe/recpipe/model/kernels/cuda/cudatest"
 	"github.com/recpipe/recpipe/model/ss4rec"
 	"github.com/recpipe/recpipe/model/trainer"
@@ -125,4 +127,43 @@ func TestSS4RecStepCopies(t *testing.T) {
 	} else {
 		t.Logf("%d steps: %d copies up, %d down, %d bytes in all", steps, c.HtoD, c.DtoH, c.Bytes)
 	}
+}
+
+// TestDropoutMaskMatchesGoRand draws masks on the device at several offsets of the
+// stream and checks them against math/rand/v2's PCG drawn in order on the host, as
+// ss4rec's graph draws them (a jump-ahead error would shift every mask).
+func TestDropoutMaskMatchesGoRand(t *testing.T) {
+	a := openDevice(t)
+	const n, masks = 1000, 3
+	seed := uint64(0x9e3779b97f4a7c15) // above 2⁶³: the kernel takes its bits as a long long
+	p := float32(0.3)
+	keep := 1 / (1 - p)
+	got := make([]float32, n*masks)
+	err := a.D.Run("dropout test", func(q *cuda.Queue) error {
+		buf, err := q.Alloc("test.mask", n*masks)
+		if err != nil {
+			return err
+		}
+		for m := range masks {
+			if err := q.Launch("dropout_mask", n, buf.At(m*n), int64(n), int64(m*n), int64(seed), int64(ss4rec.DropoutStream), float64(p), float64(keep)); err != nil {
+				return err
+			}
+		}
+		return cuda.Get(q, got, buf.Ptr)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(seed, ss4rec.DropoutStream))
+	zeros := 0
+	for i, g := range got {
+		want := keep
+		if r.Float32() < p {
+			want, zeros = 0, zeros+1
+		}
+		if g != want {
+			t.Fatalf("mask value %d: device %v, host %v", i, g, want)
+		}
+	}
+	t.Logf("%d values equal, %d dropped", len(got), zeros)
 }

@@ -45,26 +45,50 @@ extern "C" __global__ void scale_rows(float* dst, const float* u, const float* t
     dst[i] = u[i] * s;
 }
 
-// pcg_jump advances Go's math/rand/v2 PCG state (hi, lo) by n steps: the LCG
-// state·mul + inc composed n times (Brown's jump-ahead), in 128-bit arithmetic.
-__device__ __forceinline__ void pcg_jump(unsigned long long* hi, unsigned long long* lo, unsigned long long n) {
-    typedef unsigned __int128 u128;
-    u128 mul = ((u128)2549297995355413924ULL << 64) | (u128)4865540595714422341ULL;
-    u128 inc = ((u128)6364136223846793005ULL << 64) | (u128)1442695040888963407ULL;
-    u128 am = 1, ap = 0;
+// u128 is an unsigned 128-bit integer in two 64-bit halves (portable: no __int128).
+struct u128 {
+    unsigned long long hi, lo;
+};
+
+// mulhi64 is the high half of the 128-bit product a·b, from 32-bit limbs.
+__device__ __forceinline__ unsigned long long mulhi64(unsigned long long a, unsigned long long b) {
+    unsigned long long a0 = a & 0xffffffffULL, a1 = a >> 32, b0 = b & 0xffffffffULL, b1 = b >> 32;
+    unsigned long long p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    unsigned long long mid = (p00 >> 32) + (p01 & 0xffffffffULL) + (p10 & 0xffffffffULL);
+    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+
+// u128_mul and u128_add are a·b and a+b modulo 2^128.
+__device__ __forceinline__ u128 u128_mul(u128 a, u128 b) {
+    u128 r;
+    r.lo = a.lo * b.lo;
+    r.hi = mulhi64(a.lo, b.lo) + a.hi * b.lo + a.lo * b.hi;
+    return r;
+}
+__device__ __forceinline__ u128 u128_add(u128 a, u128 b) {
+    u128 r;
+    r.lo = a.lo + b.lo;
+    r.hi = a.hi + b.hi + (r.lo < a.lo ? 1ULL : 0ULL);
+    return r;
+}
+
+// pcg_jump advances Go's math/rand/v2 PCG state s by n steps: the LCG s·mul + inc
+// composed n times (Brown's jump-ahead), modulo 2^128.
+__device__ __forceinline__ u128 pcg_jump(u128 s, unsigned long long n) {
+    u128 mul = {2549297995355413924ULL, 4865540595714422341ULL};
+    u128 inc = {6364136223846793005ULL, 1442695040888963407ULL};
+    u128 am = {0ULL, 1ULL}, ap = {0ULL, 0ULL};
+    u128 one = {0ULL, 1ULL};
     while (n > 0) {
-        if (n & 1) {
-            am = am * mul;
-            ap = ap * mul + inc;
+        if (n & 1ULL) {
+            am = u128_mul(am, mul);
+            ap = u128_add(u128_mul(ap, mul), inc);
         }
-        inc = (mul + 1) * inc;
-        mul = mul * mul;
+        inc = u128_mul(u128_add(mul, one), inc);
+        mul = u128_mul(mul, mul);
         n >>= 1;
     }
-    u128 s = ((u128)*hi << 64) | (u128)*lo;
-    s = am * s + ap;
-    *hi = (unsigned long long)(s >> 64);
-    *lo = (unsigned long long)s;
+    return u128_add(u128_mul(am, s), ap);
 }
 
 // dropout_mask: mask[i] = 0 with probability p, else keep = 1/(1−p): draw first+i of
@@ -74,13 +98,13 @@ extern "C" __global__ void dropout_mask(float* mask, long long n, long long firs
                                         long long stream, double p, double keep) {
     long long i = gtid();
     if (i >= n) return;
-    unsigned long long hi = (unsigned long long)seed, lo = (unsigned long long)stream;
-    pcg_jump(&hi, &lo, (unsigned long long)(first + i) + 1ULL);
-    unsigned long long x = hi; // DXSM output of the state after the draw's step
+    u128 s0 = {(unsigned long long)seed, (unsigned long long)stream};
+    u128 st = pcg_jump(s0, (unsigned long long)(first + i) + 1ULL);
+    unsigned long long x = st.hi; // DXSM output of the state after the draw's step
     x ^= x >> 32;
     x *= 0xda942042e4dd58b5ULL;
     x ^= x >> 48;
-    x *= (lo | 1ULL);
+    x *= (st.lo | 1ULL);
     unsigned u = (unsigned)(x >> 32);
     float f = (float)(u & 0xffffffu) / 16777216.0f;
     mask[i] = f < (float)p ? 0.0f : (float)keep;

@@ -41,17 +41,11 @@ func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 		ars, ast = 1, m
 	}
 	// columns: 16-wide tiles, then one 8-wide, then the last few in plain Go
-	n16 := n / 16 * 16
-	n8 := n16 + (n-n16)/8*8
-	ct := n16/16 + (n8-n16)/8
-	tiles := (m / 4) * ct
+	g := newTileGrid(m, n)
+	n8, tiles := g.n8, g.tiles
 	run := func(lo, hi int) {
 		for t := lo; t < hi; t++ {
-			i, jt := t/ct*4, t%ct
-			j, w := jt*16, 16
-			if j >= n16 {
-				j, w = n16, 8
-			}
+			i, j, w := g.tile(t)
 			tile4(w, a[i*ars:], ars, ast, b[j:], n, k, c[i*n+j:], n, acc)
 		}
 		if n8 < n { // the rows of this share, past the tiles' columns
@@ -73,6 +67,27 @@ func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 	}
 	w = min(w, tiles)
 	parallel(tiles, w, func(_, lo, hi int) { run(lo, hi) })
+}
+
+// tileGrid cuts an m×n product into 4-row tiles, 16 columns wide, then one 8 wide
+// where the columns allow (n16 and n8 are where each kind ends; ct tiles a row).
+type tileGrid struct{ n16, n8, ct, tiles int }
+
+func newTileGrid(m, n int) tileGrid {
+	n16 := n / 16 * 16
+	n8 := n16 + (n-n16)/8*8
+	ct := n16/16 + (n8-n16)/8
+	return tileGrid{n16: n16, n8: n8, ct: ct, tiles: (m / 4) * ct}
+}
+
+// tile returns tile t's first row and column and its width.
+func (g tileGrid) tile(t int) (i, j, w int) {
+	i, jt := t/g.ct*4, t%g.ct
+	j, w = jt*16, 16
+	if j >= g.n16 {
+		j, w = g.n16, 8
+	}
+	return i, j, w
 }
 
 // gemmCols computes row i of c from column j0 on in plain Go (strides as the tiles').

@@ -57,10 +57,10 @@ func (m *NCF) buildGraph(b int) (gr *graph, err error) {
 		G.WithValue(tensor.New(tensor.WithShape(b), tensor.WithBacking(gr.y))))
 
 	gmf := G.Must(G.HadamardProd(pu, qi))
-	h := G.Must(G.Add(G.Must(G.Mul(mu, nodes[m.w1u])), G.Must(G.Mul(mi, nodes[m.w1i]))))
+	h := G.Must(G.Add(G.Must(matMul(mu, nodes[m.w1u])), G.Must(matMul(mi, nodes[m.w1i]))))
 	h = G.Must(nn.BiasReLU(h, nodes[m.layers[0]]))
 	for l := 1; l < len(m.net.Tower); l++ {
-		h = G.Must(nn.BiasReLU(G.Must(G.Mul(h, nodes[m.layers[2*l-1]])), nodes[m.layers[2*l]]))
+		h = G.Must(nn.BiasReLU(G.Must(matMul(h, nodes[m.layers[2*l-1]])), nodes[m.layers[2*l]]))
 	}
 	// The output weights are vectors, so these are matrix-vector products (gemv), not
 	// gemm with a one-column operand.

@@ -1,0 +1,311 @@
+#include "textflag.h"
+
+// func gemm4x16Seq(a *float32, ars, ast int, b *float32, bst, loops int, c *float32, ldc, acc int)
+// gemm4x16FMA with each product rounded before its add, in l order, starting from c
+// when acc ≠ 0 (else from zero): c[r·ldc+j] = (…(c + a₀b₀) + a₁b₁ …), as gonum's
+// Sgemm sums a NoTrans·NoTrans or Trans·NoTrans product (AxpyUnitary: MULPS, ADDPS).
+TEXT ·gemm4x16Seq(SB), NOSPLIT, $0-72
+	MOVQ a+0(FP), SI
+	MOVQ ars+8(FP), R8
+	MOVQ ast+16(FP), R9
+	MOVQ b+24(FP), DI
+	MOVQ bst+32(FP), R10
+	MOVQ loops+40(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	MOVQ acc+64(FP), AX
+	TESTQ AX, AX
+	JZ zero16
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	ADDQ BX, DX
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	ADDQ BX, DX
+	VMOVUPS (DX), Y4
+	VMOVUPS 32(DX), Y5
+	ADDQ BX, DX
+	VMOVUPS (DX), Y6
+	VMOVUPS 32(DX), Y7
+	JMP go16
+
+zero16:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+go16:
+	TESTQ CX, CX
+	JLE put16
+
+loop16:
+	VMOVUPS (DI), Y8
+	VMOVUPS 32(DI), Y9
+	VBROADCASTSS (SI), Y10
+	VMULPS Y8, Y10, Y14
+	VMULPS Y9, Y10, Y15
+	VADDPS Y14, Y0, Y0
+	VADDPS Y15, Y1, Y1
+	VBROADCASTSS (R11), Y11
+	VMULPS Y8, Y11, Y14
+	VMULPS Y9, Y11, Y15
+	VADDPS Y14, Y2, Y2
+	VADDPS Y15, Y3, Y3
+	VBROADCASTSS (R12), Y12
+	VMULPS Y8, Y12, Y14
+	VMULPS Y9, Y12, Y15
+	VADDPS Y14, Y4, Y4
+	VADDPS Y15, Y5, Y5
+	VBROADCASTSS (R13), Y13
+	VMULPS Y8, Y13, Y14
+	VMULPS Y9, Y13, Y15
+	VADDPS Y14, Y6, Y6
+	VADDPS Y15, Y7, Y7
+	ADDQ R9, SI
+	ADDQ R9, R11
+	ADDQ R9, R12
+	ADDQ R9, R13
+	ADDQ R10, DI
+	DECQ CX
+	JNZ loop16
+
+put16:
+	MOVQ c+48(FP), DX
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ BX, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ BX, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ BX, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+// func gemm4x8Seq(a *float32, ars, ast int, b *float32, bst, loops int, c *float32, ldc, acc int)
+// gemm4x16Seq for a 4×8 tile.
+TEXT ·gemm4x8Seq(SB), NOSPLIT, $0-72
+	MOVQ a+0(FP), SI
+	MOVQ ars+8(FP), R8
+	MOVQ ast+16(FP), R9
+	MOVQ b+24(FP), DI
+	MOVQ bst+32(FP), R10
+	MOVQ loops+40(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	MOVQ acc+64(FP), AX
+	TESTQ AX, AX
+	JZ zero8
+	VMOVUPS (DX), Y0
+	ADDQ BX, DX
+	VMOVUPS (DX), Y2
+	ADDQ BX, DX
+	VMOVUPS (DX), Y4
+	ADDQ BX, DX
+	VMOVUPS (DX), Y6
+	JMP go8
+
+zero8:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y6, Y6, Y6
+
+go8:
+	TESTQ CX, CX
+	JLE put8s
+
+loop8s:
+	VMOVUPS (DI), Y8
+	VBROADCASTSS (SI), Y10
+	VMULPS Y8, Y10, Y14
+	VADDPS Y14, Y0, Y0
+	VBROADCASTSS (R11), Y11
+	VMULPS Y8, Y11, Y14
+	VADDPS Y14, Y2, Y2
+	VBROADCASTSS (R12), Y12
+	VMULPS Y8, Y12, Y14
+	VADDPS Y14, Y4, Y4
+	VBROADCASTSS (R13), Y13
+	VMULPS Y8, Y13, Y14
+	VADDPS Y14, Y6, Y6
+	ADDQ R9, SI
+	ADDQ R9, R11
+	ADDQ R9, R12
+	ADDQ R9, R13
+	ADDQ R10, DI
+	DECQ CX
+	JNZ loop8s
+
+put8s:
+	MOVQ c+48(FP), DX
+	VMOVUPS Y0, (DX)
+	ADDQ BX, DX
+	VMOVUPS Y2, (DX)
+	ADDQ BX, DX
+	VMOVUPS Y4, (DX)
+	ADDQ BX, DX
+	VMOVUPS Y6, (DX)
+	VZEROUPPER
+	RET
+
+// func dotT8(a, b *float32, bst, k16, k4, k1 int, c *float32)
+// Eight dot products at once, c[j] = Σ_l a[l]·b[l·bst + j] (bst in bytes), summed as
+// gonum's DotUnitary sums one on an aligned y: per 16 elements, lanes r of two
+// partial sums take products r, r+8 (SUM) and r+4, r+12 (P_SUM); SUM += P_SUM; then
+// 4-element chunks into SUM; the last k mod 4 into SUM's lane 0; then
+// (s₀+s₁)+(s₂+s₃) (two HADDPS), added to zero (Sgemm's c += α·dot with c = 0).
+// Each of the eight columns j is one lane of Y0–Y7 (SUM lanes in Y0–Y3, P_SUM in Y4–Y7).
+TEXT ·dotT8(SB), NOSPLIT, $0-56
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ bst+16(FP), R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ k16+24(FP), CX
+	TESTQ CX, CX
+	JLE dot4
+
+dot16:
+	VBROADCASTSS 0(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y0, Y0
+	ADDQ R10, DI
+	VBROADCASTSS 4(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y1, Y1
+	ADDQ R10, DI
+	VBROADCASTSS 8(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y2, Y2
+	ADDQ R10, DI
+	VBROADCASTSS 12(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y3, Y3
+	ADDQ R10, DI
+	VBROADCASTSS 16(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y4, Y4
+	ADDQ R10, DI
+	VBROADCASTSS 20(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y5, Y5
+	ADDQ R10, DI
+	VBROADCASTSS 24(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y6, Y6
+	ADDQ R10, DI
+	VBROADCASTSS 28(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y7, Y7
+	ADDQ R10, DI
+	VBROADCASTSS 32(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y0, Y0
+	ADDQ R10, DI
+	VBROADCASTSS 36(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y1, Y1
+	ADDQ R10, DI
+	VBROADCASTSS 40(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y2, Y2
+	ADDQ R10, DI
+	VBROADCASTSS 44(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y3, Y3
+	ADDQ R10, DI
+	VBROADCASTSS 48(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y4, Y4
+	ADDQ R10, DI
+	VBROADCASTSS 52(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y5, Y5
+	ADDQ R10, DI
+	VBROADCASTSS 56(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y6, Y6
+	ADDQ R10, DI
+	VBROADCASTSS 60(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y7, Y7
+	ADDQ R10, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ dot16
+
+dot4:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	MOVQ k4+32(FP), CX
+	TESTQ CX, CX
+	JLE dot1
+
+dot4loop:
+	VBROADCASTSS 0(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y0, Y0
+	ADDQ R10, DI
+	VBROADCASTSS 4(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y1, Y1
+	ADDQ R10, DI
+	VBROADCASTSS 8(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y2, Y2
+	ADDQ R10, DI
+	VBROADCASTSS 12(SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y3, Y3
+	ADDQ R10, DI
+	ADDQ $16, SI
+	DECQ CX
+	JNZ dot4loop
+
+dot1:
+	MOVQ k1+40(FP), CX
+	TESTQ CX, CX
+	JLE dotsum
+
+dot1loop:
+	VBROADCASTSS (SI), Y8
+	VMULPS (DI), Y8, Y8
+	VADDPS Y8, Y0, Y0
+	ADDQ $4, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ dot1loop
+
+dotsum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VXORPS Y9, Y9, Y9
+	VADDPS Y9, Y0, Y0
+	MOVQ c+48(FP), DX
+	VMOVUPS Y0, (DX)
+	VZEROUPPER
+	RET

@@ -53,59 +53,98 @@ export BUCKET_URL="file://$dir" DATASET="synthetic-$rows" LOG_LEVEL=warn LOG_FOR
 # (wall seconds, max RSS KiB, user and system seconds). Output goes to $work/NAME.log.
 declare -A runs=()
 stages=()
+current= current_name= current_t0= current_pid= cut_short=
 stage() {
 	local name=$1
 	shift
 	[[ -n "${runs[$name]:-}" ]] || { runs[$name]=0; stages+=("$name"); }
 	local n=$((runs[$name] + 1))
 	runs[$name]=$n
-	local t0=$SECONDS
-	if ! /usr/bin/time -f '%e %M %U %S' -o "$work/time/$name.$n" nice -n "$nice_n" "$@" >>"$work/$name.log" 2>&1; then
+	current="$name #$n" current_name=$name current_t0=$SECONDS
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time/$name.$n" nice -n "$nice_n" "$@" >>"$work/$name.log" 2>&1 &
+	current_pid=$!
+	if ! wait "$current_pid"; then
 		echo "bench-life: $name (run $n) failed: $*" >&2
 		tail -n 20 "$work/$name.log" >&2
 		exit 1
 	fi
+	current=
 	read -r wall rss _ <"$work/time/$name.$n"
-	printf '  %-14s #%-2d %8.1f s  %6d MiB  (%d s so far)\n' "$name" "$n" "$wall" $((rss / 1024)) $((SECONDS - t0)) >&2
+	printf '  %-14s #%-2d %8.1f s  %6d MiB  (%s)\n' "$name" "$n" "$wall" $((rss / 1024)) "$(date -u +%T)" >&2
 }
 
-echo "# bench-life $stamp: synthetic-$rows (scale $scale), $days days, $(nproc) cores, $(uname -sm), $($GO version | cut -d' ' -f3), nice $nice_n" >&2
-stage prepare "$work/bin/prepare" --synthetic-rows "$rows"
-stage train-ncf "$work/bin/train-gpu" --model ncf --epochs 1 --promote
-stage train-ss4rec "$work/bin/train-gpu" --model ss4rec --epochs 1 --promote
-for d in $(seq 1 "$days"); do
-	stage etl-day "$work/bin/etl-day" --day "$d"
-	stage quality-check "$work/bin/quality-check" --day "$d"
-	stage ab-eval "$work/bin/ab-eval" --day "$d"
-done
-
-# The training runs' own figures for their one epoch (metrics.jsonl of the champion's run).
+# The training runs' own figures for their one epoch (metrics.jsonl of the champion's
+# run), or, for a run that was interrupted, how far its epoch got.
 epochs() {
 	local run
-	run=$(sed -n 's/.*"run": *"\([^"]*\)".*/\1/p' "$dir/models/$1/champion.json")
-	awk -F'[:,]' '{ for (i = 1; i < NF; i++) { if ($i ~ /"epoch_seconds"/) s = $(i + 1); if ($i ~ /"samples_per_sec"/) r = $(i + 1); if ($i ~ /"val_rmse"/) v = $(i + 1) } }
-		END { printf "epoch %.1f s (training and validation), %.0f samples/s during training, validation RMSE %.4f", s, r, v }' "$dir/models/$1/$run/metrics.jsonl"
+	run=$(sed -n 's/.*"run": *"\([^"]*\)".*/\1/p' "$dir/models/$1/champion.json" 2>/dev/null)
+	if [[ -n "$run" ]]; then
+		awk -F'[:,]' '{ for (i = 1; i < NF; i++) { if ($i ~ /"epoch_seconds"/) s = $(i + 1); if ($i ~ /"samples_per_sec"/) r = $(i + 1); if ($i ~ /"val_rmse"/) v = $(i + 1) } }
+			END { printf "epoch %.1f s (training and validation), %.0f samples/s during training, validation RMSE %.4f", s, r, v }' "$dir/models/$1/$run/metrics.jsonl"
+	elif [[ -s "$work/train-$1.log" ]]; then
+		grep '"msg":"progress"' "$work/train-$1.log" | tail -n 1 | awk -F'[:,]' '{ for (i = 1; i < NF; i++) { if ($i ~ /"batch"$/) b = $(i + 1); if ($i ~ /"of"$/) o = $(i + 1); } }
+			END { if (o) printf "did not finish: batch %d of %d (%.1f%% of the epoch) at its last progress line", b, o, 100 * b / o; else printf "did not finish (no progress logged yet)" }'
+	else
+		printf "not run"
+	fi
 }
 
+# report prints the table of the stages run so far (the interrupted one with its
+# wall time so far and its peak RSS so far, from /proc).
+report() {
+	local note=$1
 {
 	echo "# bench-life $stamp"
 	echo
 	echo "synthetic-$rows (BENCH_LIFE_SCALE=$scale), $days days of the feed, one process per stage and day;"
 	echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sm), $($GO version | cut -d' ' -f3),"
 	echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg), nice $nice_n. Command: \`BENCH_LIFE_SCALE=$scale scripts/bench-life.sh\`."
+	[[ -z "$note" ]] || { echo; echo "**$note**"; }
 	echo
 	echo "| stage | processes | wall total (s) | wall mean (s) | wall max (s) | CPU user+sys (s) | peak RSS (MiB) | ≤ 4 GiB |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---|"
 	for s in "${stages[@]}"; do
-		cat "$work/time/$s".* | awk -v s="$s" -v lim="$limit_kib" '
-			{ n++; w += $1; if ($1 > wmax) wmax = $1; if ($2 > r) r = $2; c += $3 + $4 }
-			END { printf "| %s | %d | %.1f | %.2f | %.2f | %.1f | %d | %s |\n", s, n, w, w / n, wmax, c, r / 1024, (r <= lim ? "yes" : "**no**") }'
+		local label=$s
+		[[ "$s" != "$cut_short" ]] || label="$s (last one cut short)"
+		cat "$work/time/$s".* 2>/dev/null | awk -v s="$label" -v lim="$limit_kib" '
+			NF == 4 { n++; w += $1; if ($1 > wmax) wmax = $1; if ($2 > r) r = $2; c += $3 + $4 }
+			END { if (n) printf "| %s | %d | %.1f | %.2f | %.2f | %.1f | %d | %s |\n", s, n, w, w / n, wmax, c, r / 1024, (r <= lim ? "yes" : "**no**") }'
 	done
-	cat "$work/time/"* | awk '{ w += $1; if ($2 > r) r = $2 } END { printf "| **all** | %d | %.1f | | | | %d | |\n", NR, w, r / 1024 }'
+	cat "$work/time/"* 2>/dev/null | awk 'NF == 4 { n++; w += $1; if ($2 > r) r = $2 } END { printf "| **all** | %d | %.1f | | | | %d | |\n", n, w, r / 1024 }'
 	echo
 	echo "Training, from each run's metrics.jsonl (a sample: a rating for NCF, a window of a user's sequence for SS4Rec):"
 	echo
 	echo "- ncf: $(epochs ncf)"
 	echo "- ss4rec: $(epochs ss4rec) (target: ≤ 1,200 s on 2 cores)"
 } | tee "$md"
-echo "# written to $md" >&2
+	echo "# written to $md" >&2
+}
+
+# On SIGINT/SIGTERM: stop the running stage, say how far it got, and print the table.
+interrupted() {
+	local note="interrupted at $(date -u +%T)"
+	if [[ -n "$current" && -n "$current_pid" ]]; then
+		local pid hwm
+		pid=$(pgrep -P "$current_pid" | head -n 1)
+		hwm=$(awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$pid/status" 2>/dev/null || true)
+		note="$note, during $current after $((SECONDS - current_t0)) s (peak RSS so far ${hwm:-?} MiB); its row counts that cut-short process"
+		kill "$pid" 2>/dev/null || true
+		wait "$current_pid" 2>/dev/null || true
+		cut_short=$current_name
+	fi
+	report "$note"
+	exit 130
+}
+trap interrupted INT TERM
+
+echo "# bench-life $stamp: synthetic-$rows (scale $scale), $days days, $(nproc) cores, $(uname -sm), $($GO version | cut -d' ' -f3), nice $nice_n" >&2
+stage prepare "$work/bin/prepare" --synthetic-rows "$rows"
+# Training logs at info: a progress line every 15 s (how far an interrupted epoch got).
+LOG_LEVEL=info stage train-ncf "$work/bin/train-gpu" --model ncf --epochs 1 --promote
+LOG_LEVEL=info stage train-ss4rec "$work/bin/train-gpu" --model ss4rec --epochs 1 --promote
+for d in $(seq 1 "$days"); do
+	stage etl-day "$work/bin/etl-day" --day "$d"
+	stage quality-check "$work/bin/quality-check" --day "$d"
+	stage ab-eval "$work/bin/ab-eval" --day "$d"
+done
+report ""

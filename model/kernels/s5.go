@@ -43,29 +43,37 @@ func s5lam(p S5Params) (lr, li, st []float64) {
 	return lr, li, st
 }
 
-// S5Forward runs the time-aware S5 scan; see Backend.
+// S5Forward runs the time-aware S5 scan; see Backend. The inputs' projections
+// V = U·Bᵀ at every position are one product (GemmExact: summed over h in order,
+// each product rounded, as the scalar loop sums them), the outputs one S5Out pass;
+// only the recurrence runs per sequence, in float64.
 func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
 	lr, li, st := s5lam(p)
 	H, P, T := d.H, d.P, d.T
+	n, P2 := d.B*T, 2*P
+	bt := make([]float32, H*P2) // Bᵀ [H×2P]: real parts, then imaginary
+	for q := range P {
+		for h := range H {
+			bt[h*P2+q], bt[h*P2+P+q] = p.BRe[q*H+h], p.BIm[q*H+h]
+		}
+	}
+	v := make([]float32, n*P2)
+	GemmExact(v, u, bt, n, H, P2, false, false)
+	ct := make([]float32, 2*P*H) // C_reᵀ, C_imᵀ [P×H]
+	for h := range H {
+		for q := range P {
+			ct[q*H+h], ct[P*H+q*H+h] = p.CRe[h*P+q], p.CIm[h*P+q]
+		}
+	}
 	parallel(d.B, c.workers(d.B), func(_, lo, hi int) {
 		xr, xi := make([]float64, P), make([]float64, P)
-		vr, vi := make([]float32, P), make([]float32, P)
 		for b := lo; b < hi; b++ {
 			clear(xr)
 			clear(xi)
 			for t := range T {
 				bt := b*T + t
-				ut := u[bt*H : bt*H+H]
-				for q := range P {
-					br, bi := p.BRe[q*H:q*H+H], p.BIm[q*H:q*H+H]
-					var sr, si float32
-					for h, uv := range ut {
-						sr += br[h] * uv
-						si += bi[h] * uv
-					}
-					vr[q], vi[q] = sr, si
-				}
-				xrow := xs[bt*2*P : bt*2*P+2*P]
+				vr, vi := v[bt*P2:bt*P2+P], v[bt*P2+P:bt*P2+P2]
+				xrow := xs[bt*P2 : bt*P2+P2]
 				for q := range P {
 					k := s5coef(lr[q], li[q], st[q], tau[bt])
 					r := k.lbRe*xr[q] - k.lbIm*xi[q] + k.gRe*float64(vr[q]) - k.gIm*float64(vi[q])
@@ -73,16 +81,8 @@ func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
 					xr[q], xi[q] = r, i
 					xrow[q], xrow[P+q] = float32(r), float32(i)
 				}
-				yt := y[bt*H : bt*H+H]
-				for h := range H {
-					cr, ci := p.CRe[h*P:h*P+P], p.CIm[h*P:h*P+P]
-					s := p.D[h] * ut[h]
-					for q := range P {
-						s += cr[q]*xrow[q] - ci[q]*xrow[P+q]
-					}
-					yt[h] = s
-				}
 			}
+			S5Out(y[b*T*H:(b+1)*T*H], u[b*T*H:(b+1)*T*H], p.D, ct[:P*H], ct[P*H:], xs[b*T*P2:(b+1)*T*P2], T, H, P)
 		}
 	})
 }

@@ -64,20 +64,3 @@ func BenchmarkMatmul(b *testing.B) {
 		})
 	}
 }
-
-// s5Out (four channels at a time on amd64) equals the scalar loop of S5Forward.
-func TestS5OutMatchesScalar(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, sh := range []struct{ T, H, P int }{{50, 32, 16}, {1, 4, 3}, {7, 20, 7}, {3, 6, 2}} {
-		u, d := randMat(r, sh.T*sh.H), randMat(r, sh.H)
-		crT, ciT, xs := randMat(r, sh.P*sh.H), randMat(r, sh.P*sh.H), randMat(r, sh.T*2*sh.P)
-		got, want := make([]float32, sh.T*sh.H), make([]float32, sh.T*sh.H)
-		s5Out(got, u, d, crT, ciT, xs, sh.T, sh.H, sh.P)
-		s5OutGo(want, u, d, crT, ciT, xs, sh.T, sh.H, sh.P)
-		for i := range want {
-			if !sameOp(got[i], want[i]) {
-				t.Fatalf("%+v: element %d: s5Out %v, scalar %v", sh, i, got[i], want[i])
-			}
-		}
-	}
-}

@@ -48,18 +48,3 @@ func matmulWide(c, a, w []float32, m, k, n int) {
 	_, _, _ = c[m*n-1], a[m*k-1], w[k*n-1]
 	matmulSSE(&c[0], &a[0], &w[0], m, k, n)
 }
-
-//go:noescape
-func s5OutSSE(y, u, d, crT, ciT, xs *float32, T, H, P int)
-
-// s5Out writes the S5 output y [T×H] from the inputs u [T×H] and the states xs
-// [T×2P] (real parts, then imaginary): y[t,h] = d[h]·u[t,h] + Σ_q (C_re[h,q]·xr[t,q] −
-// C_im[h,q]·xi[t,q]), with crT, ciT = C_re, C_im transposed [P×H].
-func s5Out(y, u, d, crT, ciT, xs []float32, T, H, P int) {
-	if T == 0 || H%4 != 0 || P == 0 {
-		s5OutGo(y, u, d, crT, ciT, xs, T, H, P)
-		return
-	}
-	_, _, _, _, _, _ = y[T*H-1], u[T*H-1], d[H-1], crT[P*H-1], ciT[P*H-1], xs[T*2*P-1]
-	s5OutSSE(&y[0], &u[0], &d[0], &crT[0], &ciT[0], &xs[0], T, H, P)
-}

@@ -8,6 +8,3 @@ func scanRows(h, a, dt, dx, bm []float32, n int) { scanRowsGo(h, a, dt, dx, bm, 
 
 // matmulWide is c = a·w (as mm, bit for bit) for the model's wide products.
 func matmulWide(c, a, w []float32, m, k, n int) { mm(c, a, w, m, k, n, false, false, 0) }
-
-// s5Out writes the S5 output y [T×H]; see s5OutGo.
-func s5Out(y, u, d, crT, ciT, xs []float32, T, H, P int) { s5OutGo(y, u, d, crT, ciT, xs, T, H, P) }

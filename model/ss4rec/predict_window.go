@@ -274,27 +274,13 @@ func (w *worker) s5(l int, blk *block, x, hb []float32, T int) {
 		copy(w.save.s5[l][:P], xr)
 		copy(w.save.s5[l][P:], xim)
 	}
-	s5Out(w.y, u, p.D, w.e.cT[l], w.e.cT[l][P*H:], w.xs5, T, H, P)
+	kernels.S5Out(w.y, u, p.D, w.e.cT[l], w.e.cT[l][P*H:], w.xs5, T, H, P)
 	for t := range T {
 		ut, yt := x[t*H:t*H+H], w.y[t*H:t*H+H]
 		for j := range H {
 			yt[j] += ut[j]
 		}
 		lnRow(hb[t*H:t*H+H], yt, blk.ln1g.Value, blk.ln1b.Value)
-	}
-}
-
-// s5OutGo is s5Out in plain Go: the loop of S5Forward.
-func s5OutGo(y, u, d, crT, ciT, xs []float32, T, H, P int) {
-	for t := range T {
-		xrow, ut := xs[t*2*P:t*2*P+2*P], u[t*H:t*H+H]
-		for h := range H {
-			s := d[h] * ut[h]
-			for q := range P {
-				s += crT[q*H+h]*xrow[q] - ciT[q*H+h]*xrow[P+q]
-			}
-			y[t*H+h] = s
-		}
 	}
 }
 

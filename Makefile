@@ -3,8 +3,8 @@
 SHELL      := /bin/bash
 GO         ?= go
 BIN        := bin
-FUNCS      := prepare etl-day quality-check train-gpu ab-eval pipeline
-LAMBDAS    := quality-check ab-eval
+FUNCS      := prepare etl-day quality-check train-gpu ab-eval retrain pipeline
+LAMBDAS    := quality-check ab-eval retrain
 BUCKET_URL ?= file://./data
 export BUCKET_URL
 DATASET    ?= ml-latest-small
@@ -17,7 +17,7 @@ DEST       ?= results
 E2E_BUCKET ?=
 RESULTS_BUCKET ?= .results-bucket
 
-.PHONY: help build build-cuda test lint bench bench-life demo results run-etl run-simulation run-quality run-ab-test \
+.PHONY: help build build-cuda test lint bench bench-life demo results run-etl run-simulation run-quality run-ab-test run-retrain \
         status train fetch-results minio minio-stop serve lambda lambda-rie lambda-test lambda-bench workflow-e2e report-screenshot \
         cuda-test cuda-typecheck verify-ab clean fuzz
 
@@ -90,6 +90,9 @@ run-quality: build ## quality-check every released day (a checked day is a no-op
 run-ab-test: build ## ab-eval every day that passed its quality gate
 	$(BIN)/ab-eval --dataset $(DATASET) --all
 
+run-retrain: build ## the retrain step for every day that passed its quality gate (deployed/<model>/day=NN/)
+	$(BIN)/retrain --dataset $(DATASET) --all
+
 status: build ## where the pipeline stands, from the bucket alone
 	$(BIN)/pipeline status
 
@@ -109,7 +112,7 @@ minio: ## start a local MinIO (pinned) on 127.0.0.1:9000 with its webhook pointe
 minio-stop: ## stop the local MinIO of make minio (its data stays in .minio/)
 	scripts/minio-local.sh stop
 
-serve: build ## receive MinIO notifications and run quality-check and ab-eval (needs RECPIPE_WEBHOOK_TOKEN)
+serve: build ## receive MinIO notifications and run quality-check, ab-eval and retrain (needs RECPIPE_WEBHOOK_TOKEN)
 	$(BIN)/pipeline serve
 
 lambda: ## build the Lambda bootstrap zips into dist/ (linux/amd64, provided.al2023)

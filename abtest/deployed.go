@@ -96,19 +96,6 @@ func (e *Evaluator) serveDeployed(ctx context.Context, st *state, d int) ([]Inpu
 	return out, nil
 }
 
-// retrain is the retrain step of a day that passed its gate: the version of the end of
-// day d, written when missing. Its marker's event has day d+1 scored with it.
-func (e *Evaluator) retrain(ctx context.Context, st *state, d int) error {
-	for _, a := range st.deployed {
-		_, in, wrote, err := deploy.Ensure(ctx, e.Bucket, a.Champ, e.deployData(st, d), d)
-		if err != nil {
-			return fmt.Errorf("retrain %s after day %d: %w", a.Champ.Model, d, err)
-		}
-		e.Log.Info("retrain", "model", a.Champ.Model, "day", d, "key", in.Key, "written", wrote)
-	}
-	return nil
-}
-
 // onVersion scores the day after a new version's day, when it is released.
 func (e *Evaluator) onVersion(ctx context.Context, k layout.Key) ([]int, error) {
 	if k.Model != e.Opt.ModelA && k.Model != e.Opt.ModelB {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
@@ -23,6 +24,18 @@ const sentinelUser = 777
 // deployedFixture is the fixture with an NCF champion "ncf" and a sentinel user whose
 // only ratings are two rows of day 5 (rated 5: far from the fixture's mean).
 func deployedFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := scoredFixture(t)
+	// The retrain step, as the A/B results' events run it (ab-eval wrote the versions
+	// of days 1, 2 and 4 it needed; day 5's is the retrain step's alone).
+	if _, err := f.evaluator("ncf", "beta").RetrainAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// scoredFixture is deployedFixture before the retrain step ran: every day scored.
+func scoredFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := newFixture(t)
@@ -159,5 +172,43 @@ func TestDeployedVersionsRerunIdentical(t *testing.T) {
 	}
 	if !maps.EqualFunc(before, blobtest.Objects(t, a.b, ""), bytes.Equal) {
 		t.Error("a rerun changed the bucket")
+	}
+}
+
+// The retrain step writes the version of a day that passed its gate, whichever day's
+// event comes first, and none for a day that failed it; scoring a day writes no
+// version of that day.
+func TestRetrainStep(t *testing.T) {
+	ctx := context.Background()
+	f := scoredFixture(t)
+	last := layout.ModelVersion("ncf", layout.Day(5))
+	if ok, _ := blob.Exists(ctx, f.b, last); ok {
+		t.Fatalf("ab-eval wrote %s while scoring day 5", last)
+	}
+	e := f.evaluator("ncf", "beta")
+	done, err := e.RetrainOnKey(ctx, layout.Key{Kind: layout.KindABResult, Day: layout.Day(f.failDay)})
+	if err != nil || len(done) != 0 || len(e.Skipped) != 1 || !strings.Contains(e.Skipped[0], "success=false") {
+		t.Fatalf("retrain after the failed day %d: done %v, skipped %q, %v", f.failDay, done, e.Skipped, err)
+	}
+	if ok, _ := blob.Exists(ctx, f.b, layout.ModelVersion("ncf", layout.Day(f.failDay))); ok {
+		t.Errorf("a version of the failed day %d", f.failDay)
+	}
+	if done, err := e.RetrainOnKey(ctx, layout.Key{Kind: layout.KindABResult, Day: 5}); err != nil || !slices.Equal(done, []int{5}) {
+		t.Fatalf("retrain after day 5: %v, %v", done, err)
+	}
+	v, err := deploy.Read(ctx, f.b, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(v.DaysSeen, []int{1, 2, 4, 5}) || v.Parent != layout.ModelVersion("ncf", 4) {
+		t.Errorf("version of day 5: days seen %v, parent %s", v.DaysSeen, v.Parent)
+	}
+	// Day 2's version, retrained after day 5's: identical bytes, nothing written.
+	before := blobtest.Objects(t, f.b, layout.DeployedPrefix)
+	if _, err := e.Retrain(ctx, []int{2}); err != nil {
+		t.Fatal(err)
+	}
+	if after := blobtest.Objects(t, f.b, layout.DeployedPrefix); !maps.EqualFunc(before, after, bytes.Equal) {
+		t.Error("retraining day 2 again changed deployed/")
 	}
 }

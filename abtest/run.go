@@ -127,54 +127,11 @@ type state struct {
 // and the report. A day whose quality report is missing or failed is skipped with a
 // logged reason; it returns the days that got a result.
 func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
-	released, err := releasedDays(ctx, e.Bucket)
+	g, err := e.gates(ctx, days)
 	if err != nil {
 		return nil, err
 	}
-	quality := map[int]QualityRef{}
-	qualityIn := map[int]Input{}
-	for _, d := range released {
-		q, in, err := readQuality(ctx, e.Bucket, d)
-		switch {
-		case errors.Is(err, blob.ErrNotFound):
-			continue
-		case err != nil:
-			return nil, err
-		}
-		quality[d], qualityIn[d] = q, in
-	}
-	days = slices.Clone(days)
-	slices.Sort(days)
-	days = slices.Compact(days)
-	// A day's history is every earlier released day whose quality passed: it is
-	// final once every earlier released day has its verdict. Until then the day
-	// waits (the missing report's event evaluates it), so that a result never
-	// depends on which days were checked first.
-	unchecked := func(d int) int {
-		for _, h := range released {
-			if _, ok := quality[h]; h < d && !ok {
-				return h
-			}
-		}
-		return 0
-	}
-	var todo []int
-	for _, d := range days {
-		switch q, ok := quality[d]; {
-		case !slices.Contains(released, d):
-			return nil, fmt.Errorf("day %d: %w (no %s)", d, ErrNotReleased, layout.ETLManifest(layout.Day(d)))
-		case !ok:
-			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, layout.QualityReport(layout.Day(d))))
-		case !q.Success:
-			e.skip(fmt.Sprintf("day %d: quality report %s says success=false", d, q.Key))
-		case unchecked(d) > 0:
-			h := unchecked(d)
-			e.skip(fmt.Sprintf("day %d: released day %d has no quality report yet at %s, so day %d's history is not final (that report's event evaluates day %d)",
-				d, h, layout.QualityReport(layout.Day(h)), d, d))
-		default:
-			todo = append(todo, d)
-		}
-	}
+	released, quality, qualityIn, todo := g.released, g.quality, g.qualityIn, g.todo
 	if err := CheckHistory(e.Opt.history()); err != nil {
 		return nil, err
 	}
@@ -210,6 +167,67 @@ func (e *Evaluator) RunDays(ctx context.Context, days []int) ([]int, error) {
 		return done, err
 	}
 	return done, nil
+}
+
+// dayGates are the released days, their quality reports, and the days of a request
+// that may be worked on: released, passed, and with every earlier released day checked.
+type dayGates struct {
+	released  []int
+	quality   map[int]QualityRef
+	qualityIn map[int]Input
+	todo      []int
+}
+
+// gates reads the released days and their quality reports and keeps the days of days
+// whose history is final (see RunDays); every other day is skipped with its reason.
+func (e *Evaluator) gates(ctx context.Context, days []int) (*dayGates, error) {
+	released, err := releasedDays(ctx, e.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	g := &dayGates{released: released, quality: map[int]QualityRef{}, qualityIn: map[int]Input{}}
+	for _, d := range released {
+		q, in, err := readQuality(ctx, e.Bucket, d)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		g.quality[d], g.qualityIn[d] = q, in
+	}
+	days = slices.Clone(days)
+	slices.Sort(days)
+	days = slices.Compact(days)
+	// A day's history is every earlier released day whose quality passed: it is
+	// final once every earlier released day has its verdict. Until then the day
+	// waits (the missing report's event evaluates it), so that a result never
+	// depends on which days were checked first.
+	unchecked := func(d int) int {
+		for _, h := range released {
+			if _, ok := g.quality[h]; h < d && !ok {
+				return h
+			}
+		}
+		return 0
+	}
+	for _, d := range days {
+		switch q, ok := g.quality[d]; {
+		case !slices.Contains(released, d):
+			return nil, fmt.Errorf("day %d: %w (no %s)", d, ErrNotReleased, layout.ETLManifest(layout.Day(d)))
+		case !ok:
+			e.skip(fmt.Sprintf("day %d: no quality report yet at %s", d, layout.QualityReport(layout.Day(d))))
+		case !q.Success:
+			e.skip(fmt.Sprintf("day %d: quality report %s says success=false", d, q.Key))
+		case unchecked(d) > 0:
+			h := unchecked(d)
+			e.skip(fmt.Sprintf("day %d: released day %d has no quality report yet at %s, so day %d's history is not final (that report's event evaluates day %d)",
+				d, h, layout.QualityReport(layout.Day(h)), d, d))
+		default:
+			g.todo = append(g.todo, d)
+		}
+	}
+	return g, nil
 }
 
 // RunAll evaluates every released day whose quality report passed.
@@ -278,7 +296,8 @@ func (e *Evaluator) onChampion(ctx context.Context, k layout.Key) ([]int, error)
 	return e.RunAll(ctx)
 }
 
-func (e *Evaluator) load(ctx context.Context) (*state, error) {
+// readSplits reads train and validation into a new state.
+func (e *Evaluator) readSplits(ctx context.Context) (*state, error) {
 	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}, champVal: map[string]float64{}}
 	for _, name := range []string{layout.TrainName, layout.ValName} {
 		key := layout.Prepared(e.Opt.Dataset, name)
@@ -292,6 +311,14 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 		} else {
 			st.val = rows
 		}
+	}
+	return st, nil
+}
+
+func (e *Evaluator) load(ctx context.Context) (*state, error) {
+	st, err := e.readSplits(ctx)
+	if err != nil {
+		return nil, err
 	}
 	st.trainIx = IndexTrain(st.train, st.val)
 	st.hist = scoring.NewHistory(st.train, st.val)
@@ -430,7 +457,7 @@ func (e *Evaluator) evalDay(ctx context.Context, st *state, d int, q QualityRef,
 		return err
 	}
 	log.Info("evaluated", "verdict", cmp.Verdict)
-	return e.retrain(ctx, st, d)
+	return nil
 }
 
 func (e *Evaluator) skip(reason string) {

@@ -10,6 +10,7 @@ import (
 const (
 	QualityCheck = "quality-check"
 	ABEval       = "ab-eval"
+	Retrain      = "retrain"
 )
 
 // CreatedEvents is the S3 / MinIO event filter every route listens to.
@@ -44,6 +45,7 @@ func route(name, function string, kind layout.Kind, doc string) Route {
 var Routes = []Route{
 	route("etl-manifest", QualityCheck, layout.KindETLManifest, "a released day's batch is complete"),
 	route("quality-report", ABEval, layout.KindQualityReport, "a day's quality report is written (ab-eval scores it only when it passed)"),
+	route("ab-result", Retrain, layout.KindABResult, "a day was scored, so it passed its gate: the retrain step writes every refreshable model's version of the end of that day"),
 	route("model-champion", ABEval, layout.KindChampion, "a model's champion run changed"),
 	route("model-version", ABEval, layout.KindModelVersion, "a deployed model version is written by the retrain step (ab-eval scores the next day with it)"),
 }

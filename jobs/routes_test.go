@@ -31,7 +31,11 @@ func TestMatch(t *testing.T) {
 		{"models/champion.json", nil},
 		{"prepared/ml-latest-small/_manifest.json", nil},
 		{"runs/quality-check/x.json", nil},
-		{"abtest/day=03/result.json", nil},
+		{"abtest/day=03/result.json", []string{"ab-result"}},
+		{"abtest/day=03/units.csv", nil},
+		{"abtest/summary.json", nil},
+		{"deployed/ncf/day=03/version.json", []string{"model-version"}},
+		{"deployed/ncf/day=03/model.bin", nil},
 		{"", nil},
 	}
 	for _, tt := range tests {
@@ -93,7 +97,7 @@ func TestMatchesNeedsTheKind(t *testing.T) {
 }
 
 func TestFunctions(t *testing.T) {
-	if got, want := Functions(), []string{QualityCheck, ABEval}; !reflect.DeepEqual(got, want) {
+	if got, want := Functions(), []string{QualityCheck, ABEval, Retrain}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Functions() = %v, want %v", got, want)
 	}
 }

@@ -91,7 +91,7 @@ cat <<EOT
 # MinIO is up; bucket $bucket, notifications bound to http://$listen/minio/events.
 # In each shell that runs the pipeline against it (credentials and token, not printed):
 source $shellenv     # BUCKET_URL='s3://$bucket?endpoint=http://$addr&region=us-east-1'
-make build && bin/pipeline serve &   # quality-check and ab-eval, run by MinIO's events
+make build && bin/pipeline serve &   # quality-check, ab-eval and retrain, run by MinIO's events
 bin/prepare
 make train MODEL=ncf CONFIG=configs/ncf-demo.yaml && make train MODEL=ss4rec CONFIG=configs/ss4rec-demo.yaml
 make run-etl DAY=1 && sleep 10 && bin/pipeline status

@@ -29,7 +29,7 @@ import (
 const demoPurpose = "the whole life on one bucket: prepare, train, release the days; checks and A/B run by events"
 
 // demoCmd runs the whole life on one bucket (the embedded default): prepare, train both
-// models, release the feed day by day; quality-check and ab-eval run because the
+// models, release the feed day by day; quality-check, ab-eval and retrain run because the
 // commits fire their events. The stages take their settings from the environment as
 // their binaries do (DATASET, ETL_MAX_REJECTED, AB_*, QUALITY_THRESHOLDS, ...).
 func demoCmd(ctx context.Context, inv jobs.IO) int {

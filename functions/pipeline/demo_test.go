@@ -17,6 +17,7 @@ import (
 	"github.com/recpipe/recpipe/functions/internal/etlday"
 	"github.com/recpipe/recpipe/functions/internal/prepare"
 	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
+	"github.com/recpipe/recpipe/functions/internal/retrain"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
@@ -28,6 +29,7 @@ func testFunctions() []jobs.Function {
 		qualitycheck.Function(qualitycheck.DefaultConfig()),
 		abeval.Function(abeval.Config{Dataset: movielens.SmallName, ModelA: "ncf", ModelB: "ss4rec",
 			Primary: "rmse", Seed: 1, Resamples: abtest.MinResamples}),
+		retrain.Function(retrain.Config{Dataset: movielens.SmallName, ModelA: "ncf", ModelB: "ss4rec"}),
 	}
 }
 
@@ -61,17 +63,18 @@ func TestDemoRunsStagesByEventsAndIsIdempotent(t *testing.T) {
 		t.Errorf("day %d evaluated, but the demo released %d days", o.Days+1, o.Days)
 	}
 	st := res.Stats
-	// Per day: a quality-check and an ab-eval run, and an ab-eval run for the NCF version
-	// its retrain step wrote (deployed arm); per champion: an ab-eval run.
-	if want := 3*o.Days + len(o.Train); st.OK+st.Skipped != want || st.Failed != 0 {
+	// Per day: a quality-check run, an ab-eval run (the report), a retrain run (the A/B
+	// result) and an ab-eval run for the NCF version it wrote (deployed arm); per
+	// champion: an ab-eval run.
+	if want := 4*o.Days + len(o.Train); st.OK+st.Skipped != want || st.Failed != 0 {
 		t.Errorf("first demo: %+v, want %d runs ok or skipped and none failed", st, want)
 	}
 	if st.Duplicates == 0 {
 		t.Errorf("first demo: the redelivery found no duplicate: %+v", st)
 	}
-	// Run records: quality-check and ab-eval (events), prepare, train-gpu and etl-day (in-process steps).
+	// Run records: quality-check, ab-eval and retrain (events), prepare, train-gpu and etl-day (in-process steps).
 	snap := res.Snapshot
-	if len(snap.Days) != o.Days || len(snap.Models) != 2 || snap.AB == nil || len(snap.AB.Days) != o.Days || len(snap.Runs) != 5 {
+	if len(snap.Days) != o.Days || len(snap.Models) != 2 || snap.AB == nil || len(snap.AB.Days) != o.Days || len(snap.Runs) != 6 {
 		t.Errorf("snapshot after the demo: %d days, %d models, A/B %+v, runs %+v", len(snap.Days), len(snap.Models), snap.AB, snap.Runs)
 	}
 	// ab-eval's numbers, recomputed independently from the bucket the demo wrote (the

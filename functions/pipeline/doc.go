@@ -1,7 +1,7 @@
 // Command pipeline hosts the local pipeline commands as subcommands:
 //
 //	pipeline demo                      # the whole life on file://./data (make demo)
-//	pipeline serve                     # MinIO webhook receiver: quality-check and ab-eval on events
+//	pipeline serve                     # MinIO webhook receiver: quality-check, ab-eval and retrain on events
 //	pipeline status [--json]           # where the pipeline stands, from the bucket alone
 //	pipeline fetch-results --dest DIR  # the etl/, quality/, abtest/ JSON and report.html
 //	pipeline report-failure --function etl-daily --kind etl-day-failed [--dry-run] ...

@@ -12,6 +12,7 @@ import (
 
 	"github.com/recpipe/recpipe/functions/internal/abeval"
 	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
+	"github.com/recpipe/recpipe/functions/internal/retrain"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/envflag"
 	"github.com/recpipe/recpipe/jobs"
@@ -37,7 +38,11 @@ func hostedFunctions(getenv func(string) string) ([]jobs.Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ab-eval: %w", err)
 	}
-	return []jobs.Function{qualitycheck.Function(qc), abeval.Function(ab)}, nil
+	rt, err := retrain.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("retrain: %w", err)
+	}
+	return []jobs.Function{qualitycheck.Function(qc), abeval.Function(ab), retrain.Function(rt)}, nil
 }
 
 // newDispatcher returns a dispatcher on b hosting fns.
@@ -59,9 +64,9 @@ func eventMux(wh http.Handler, path string) *http.ServeMux {
 	return mux
 }
 
-const servePurpose = "receive MinIO webhook notifications and run quality-check and ab-eval for them"
+const servePurpose = "receive MinIO webhook notifications and run quality-check, ab-eval and retrain for them"
 
-// serve receives MinIO webhook notifications and runs quality-check and ab-eval for
+// serve receives MinIO webhook notifications and runs quality-check, ab-eval and retrain for
 // them, until SIGINT or SIGTERM: each delivery is recorded in the bucket's inbox and
 // acknowledged at once, and runs from the queue's workers (see jobs.Queue); a
 // restarted serve resumes what was received and not finished.

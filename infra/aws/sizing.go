@@ -82,7 +82,15 @@ again in the same warm process 199 CPU-s, peak RSS 4480 MiB. Wall 551 s and 559 
 load 13-25 (110 s and 150 s at load 2-17, before abtest's sequential verdict).
 MemorySize 6144: 1.37x the warm peak (3008 would be exceeded), 3.5 vCPU.
 Timeout 900 (Lambda's most): 4.4x its CPU time on one vCPU, 1.6x the loaded wall.`},
+	jobs.Retrain: {MemoryMB: 10240, TimeoutSec: 900, Measured: measuredByRetrain + `
+PROVISIONAL, at RETRAIN_BENCH_ROWS=2000000 (1/16 of ML-32M) on the shared 2-core machine:
+tuning the fold-in (once per champion; later days adopt it from a stored version)
+37 s wall, a day's version 7.4 s (day 1) to 9.5 s (day 20) wall, peak RSS 402 MiB.
+MemorySize 10240 and Timeout 900 (Lambda's most) until the ML-32M run sizes them.`},
 }
 
-// measuredBy opens every Measured text.
+// measuredBy opens the Measured text of the functions make lambda-bench measures.
 const measuredBy = "Measured by make lambda-bench (BenchmarkEmulatorScale, infra/aws/lambdatest):"
+
+// measuredByRetrain opens the retrain function's: its cost is the fold-in's.
+const measuredByRetrain = "Measured by BenchmarkRetrainDay (model/deploy), under /usr/bin/time -v:"

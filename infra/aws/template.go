@@ -21,7 +21,9 @@ type Access struct {
 // TestEveryRoutedFunctionHasAccess keeps it complete.
 var FunctionAccess = map[string]Access{
 	jobs.QualityCheck: {Writes: []string{layout.QualityPrefix, layout.Runs(jobs.QualityCheck)}},
-	jobs.ABEval:       {Writes: []string{layout.ABPrefix, layout.DeployedPrefix, layout.Runs(jobs.ABEval)}},
+	// ab-eval writes a version only when the one it needs is missing (a lost retrain event).
+	jobs.ABEval:  {Writes: []string{layout.ABPrefix, layout.DeployedPrefix, layout.Runs(jobs.ABEval)}},
+	jobs.Retrain: {Writes: []string{layout.DeployedPrefix, layout.Runs(jobs.Retrain)}},
 }
 
 type m = map[string]any

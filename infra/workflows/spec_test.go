@@ -183,7 +183,7 @@ func TestETLDailyContract(t *testing.T) {
 		t.Errorf("permissions = %v, want %v", got, want)
 	}
 	checkSetupGo(t, w)
-	if got, want := targets(t, w), []string{"build", "run-etl", "run-simulation", "run-quality", "run-ab-test", "fetch-results"}; !slices.Equal(got, want) {
+	if got, want := targets(t, w), []string{"build", "run-etl", "run-simulation", "run-quality", "run-ab-test", "run-retrain", "fetch-results"}; !slices.Equal(got, want) {
 		t.Errorf("make targets in order = %v, want %v", got, want)
 	}
 	up := action(w, "actions/upload-artifact@")
@@ -199,7 +199,7 @@ func TestETLDailyContract(t *testing.T) {
 			t.Errorf("job env lacks %s", key)
 		}
 	}
-	checkAWSCredentials(t, w, "etl", "etl", "quality", "abtest", "fetch", "Report the failure as a GitHub issue")
+	checkAWSCredentials(t, w, "etl", "etl", "quality", "abtest", "retrain", "fetch", "Report the failure as a GitHub issue")
 }
 
 func TestCIContract(t *testing.T) {

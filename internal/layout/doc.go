@@ -20,13 +20,16 @@
 //	quality/history.json                  KindQualityHistory quality-check  "quality-history/v1"
 //	quality/train-profile.json            KindQualityProfile quality-check  "quality-train-profile/v1"
 //	abtest/day=NN/units.csv               KindABUnits        ab-eval        the per-user paired sums of the day
-//	abtest/day=NN/result.json             KindABResult       ab-eval        marker: "ab-result/v2"
+//	abtest/day=NN/result.json             KindABResult       ab-eval        marker: "ab-result/v2"; starts retrain
 //	abtest/summary.json                   KindABSummary      ab-eval        "ab-summary/v2"
 //	abtest/report.html                    KindABReport       ab-eval        the A/B report page
 //	models/<model>/<run>/<name>           KindModelRun       train-gpu      a training run's files: config.yaml,
 //	                                                                        metrics.jsonl, curves.html, checkpoints/,
 //	                                                                        debug/, model.bin, summary.json (last)
 //	models/<model>/champion.json          KindChampion       train-gpu      "champion/v1"; starts ab-eval
+//	deployed/<model>/day=NN/model.bin     KindModelVersionFile retrain      the version of the end of day NN (ab-eval
+//	                                                                        writes it too when it needs it missing)
+//	deployed/<model>/day=NN/version.json  KindModelVersion   retrain        marker: "model-version/v1"; starts ab-eval
 //	runs/<function>/<id>.json             KindRunRecord      every function "run-record/v1"
 //	runs/<function>/events/<hash>.json    KindEventMarker    the runtime    "event-marker/v1": an event handled
 //	runs/<function>/inbox/<hash>.json     KindInboxEntry     the runtime    an event received, not yet done

@@ -171,12 +171,42 @@ func (c *Champion) tune(ctx context.Context, data *Data) error {
 	return nil
 }
 
+// adoptTuning takes the fold-in strengths from a stored version of the same champion,
+// when there is one: they are a pure function of the champion and validation, so a
+// retrain step that runs once per day tunes once per champion, not once per day.
+func (c *Champion) adoptTuning(ctx context.Context, b blob.Bucket) error {
+	if c.tuning != nil || c.DocIn.Key == "" {
+		return nil
+	}
+	list, err := b.List(ctx, layout.DeployedPrefix+c.Model+"/")
+	if err != nil {
+		return fmt.Errorf("list the versions of %s: %w", c.Model, err)
+	}
+	for _, a := range list {
+		if k, err := layout.Parse(a.Key); err != nil || k.Kind != layout.KindModelVersion {
+			continue
+		}
+		v, err := Read(ctx, b, a.Key)
+		if err != nil {
+			return err
+		}
+		if v.Champion == c.DocIn && v.Config.FoldIn != nil {
+			c.tuning = v.Config.FoldIn
+			return nil
+		}
+	}
+	return nil
+}
+
 // Ensure returns the version of day d of c's model served online (ncf.Online: users
 // refit on their ratings newer than the version; day 0: the champion itself, with a
 // zero Input), writing it when the bucket does not hold it yet: model.bin, then the
 // marker version.json last, each only when its bytes changed (a rerun writes nothing).
 // It also reports whether it wrote the marker.
 func Ensure(ctx context.Context, b blob.Bucket, c *Champion, data *Data, d int) (scoring.Predictor, Input, bool, error) {
+	if err := c.adoptTuning(ctx, b); err != nil {
+		return nil, Input{}, false, err
+	}
 	if d == 0 {
 		if err := c.tune(ctx, data); err != nil {
 			return nil, Input{}, false, err

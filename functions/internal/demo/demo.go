@@ -111,7 +111,7 @@ func Run(ctx context.Context, raw blob.Bucket, o Options, log *slog.Logger) (*Re
 		return nil, err
 	}
 
-	say("3/4 release %d days; each commit fires quality-check, whose report fires ab-eval", o.Days)
+	say("3/4 release %d days; each commit fires quality-check, whose report fires ab-eval, whose result fires retrain", o.Days)
 	for day := 1; day <= o.Days; day++ {
 		rc := o.Release
 		rc.Dataset, rc.Day, rc.Simulate = m.Dataset, day, 0
@@ -124,7 +124,11 @@ func Run(ctx context.Context, raw blob.Bucket, o Options, log *slog.Logger) (*Re
 			return nil, fmt.Errorf("release day %d: %w", day, err)
 		}
 		// One day at a time, as the nightly feed: each day's checks see the days before.
-		if err := catchUp(ctx, b, q, say, layout.ETLManifest(layout.Day(day)), layout.QualityReport(layout.Day(day))); err != nil {
+		keys := []string{layout.ETLManifest(layout.Day(day)), layout.QualityReport(layout.Day(day)), layout.ABResult(layout.Day(day))}
+		for _, tc := range o.Train {
+			keys = append(keys, layout.ModelVersion(tc.Model, layout.Day(day)))
+		}
+		if err := catchUp(ctx, b, q, say, keys...); err != nil {
 			return nil, err
 		}
 		outcome := ""

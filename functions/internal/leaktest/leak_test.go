@@ -307,7 +307,7 @@ func buildAll(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var pkgs []string
-	for _, f := range []string{"prepare", "etl-day", "quality-check", "train-gpu", "ab-eval", "pipeline"} {
+	for _, f := range []string{"prepare", "etl-day", "quality-check", "train-gpu", "ab-eval", "retrain", "pipeline"} {
 		pkgs = append(pkgs, "./functions/"+f)
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)

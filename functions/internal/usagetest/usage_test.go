@@ -17,6 +17,7 @@ import (
 	"github.com/recpipe/recpipe/functions/internal/etlday"
 	"github.com/recpipe/recpipe/functions/internal/prepare"
 	"github.com/recpipe/recpipe/functions/internal/qualitycheck"
+	"github.com/recpipe/recpipe/functions/internal/retrain"
 	"github.com/recpipe/recpipe/functions/internal/traingpu"
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/envflag"
@@ -32,6 +33,7 @@ var commands = map[string]func() jobs.Command{
 	"quality-check": qualitycheck.Command,
 	"train-gpu":     traingpu.Command,
 	"ab-eval":       abeval.Command,
+	"retrain":       retrain.Command,
 }
 
 // feed is a file bucket holding a prepared synthetic dataset with day 1 released: a
@@ -199,7 +201,7 @@ func TestHelp(t *testing.T) {
 				t.Errorf("%s --help lacks %q:\n%s", name, want, help)
 			}
 		}
-		events := name == "quality-check" || name == "ab-eval"
+		events := name == "quality-check" || name == "ab-eval" || name == "retrain"
 		if strings.Contains(help, "--event") != events {
 			t.Errorf("%s --help: --event offered %v, want %v", name, !events, events)
 		}

@@ -33,6 +33,9 @@ var reportT = template.Must(template.New("report").Funcs(template.FuncMap{
 		return "n/a"
 	},
 	"bounds": func(b *Bounds) string { return fmtCI(b.Interval()) },
+	"barwinner": func(v Verdict) string {
+		return map[string]string{WinnerA: v.A + " beats the bar", WinnerB: "the bar beats " + v.A, WinnerNone: "no significant difference"}[v.Winner]
+	},
 	"alpha":  func(st Stats) string { return fmt.Sprintf("%.2g", 1-st.Confidence) },
 	"value": func(v any) string {
 		if f, ok := v.(float64); ok {
@@ -228,13 +231,25 @@ func RenderReport(s Summary) ([]byte, error) {
 	}
 	primary := DefaultStats.Primary
 	var segs []segmentView
+	var bar []Verdict
 	if s.Cumulative != nil {
 		primary = s.Cumulative.Stats.Primary
 		segs = segmentViews(s.Cumulative)
+		for _, v := range s.Cumulative.BarVerdicts {
+			if v.Metric == primary {
+				bar = append(bar, v)
+			}
+		}
+	}
+	var deployed []DayTrend
+	for _, d := range s.Days {
+		if len(d.Versions) > 0 {
+			deployed = append(deployed, d)
+		}
 	}
 	var buf bytes.Buffer
 	err := reportT.Execute(&buf, map[string]any{
-		"S": s, "Primary": primary, "Segments": segs,
+		"S": s, "Primary": primary, "Segments": segs, "BarVerdicts": bar, "Deployed": deployed,
 		"LookChart": template.HTML(lookChart(s, primary).SVG()),
 		"RMSEChart": template.HTML(rmse.SVG()), "NDCGChart": template.HTML(ndcg.SVG()),
 		"VolumeChart": template.HTML(vol.SVG()), "QualityChart": template.HTML(qual.SVG()),

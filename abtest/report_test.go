@@ -28,6 +28,7 @@ func goldenSummary(t *testing.T) Summary {
 		for m := range Metrics {
 			r[aIdx(m)] = float64(i%3) + 1
 			r[bIdx(m)] = float64(i%2) + 1.5
+			r[sideIdx(SideBar, m)] = float64(i%2) + 1.25
 		}
 		u.Returning[i] = i < 3
 	}
@@ -54,9 +55,12 @@ func goldenSummary(t *testing.T) Summary {
 		Metrics: []ModelMetrics{{Name: "ncf", Role: RoleA, RMSE: 0.96, MAE: 0.75, Ranking: map[string]float64{"ndcg@10": 0.8},
 			Segments: []SegmentMetrics{seg(SegmentNew, 3, 1000), seg(SegmentReturning, 3, 1003)}}}}
 	c.Winner, c.Verdict = c.Primary().Winner, c.Primary().Sentence(DefaultStats)
+	c.Bar, c.BarVerdicts = BarName, judgeBar(u, DefaultStats, "ncf", "ss4rec", BarName)
+	days := []DayTrend{day(1, 0.95, 0.93, 0.94), day(2, 0.97, 0.96, 0.95)}
+	days[1].Versions = []Input{{Key: layout.ModelVersion("ncf", 1), SHA256: strings.Repeat("cd", 32), Bytes: 1234}}
 	return Summary{Schema: SummarySchema, Dataset: "ml-latest-small",
 		Models:     Models{A: ModelRef{Spec: "ncf", Name: "ncf"}, B: ModelRef{Spec: "ss4rec", Name: "ss4rec"}},
-		Days:       []DayTrend{day(1, 0.95, 0.93, 0.94), day(2, 0.97, 0.96, 0.95)},
+		Days:       days,
 		Cumulative: c,
 		Inputs:     []Input{{Key: layout.ABResult(layout.Day(1)), SHA256: strings.Repeat("ab", 32), Bytes: 10}}}
 }

@@ -58,6 +58,9 @@ type DayTrend struct {
 	// MetricLooks is the same look for every metric (unit user, every segment, in
 	// Metrics order): how each metric's sequential verdict evolved day after day.
 	MetricLooks []LookVerdict `json:"metric_looks,omitempty"`
+	// Versions are the deployed versions that scored the day (the result's Versions:
+	// those of the end of the last passing day before it).
+	Versions []Input `json:"versions,omitempty"`
 }
 
 // LookVerdict is a metric's per-user verdict in one segment at one look (Metric is
@@ -276,7 +279,7 @@ func cumulativeSegments(rs []Result, u *Units) []SegmentPopulation {
 
 func trendOf(r Result) DayTrend {
 	t := DayTrend{Day: r.Day, Rows: r.Population.Rows, Users: r.Population.Users, ColdRows: r.Population.ColdRows,
-		Quality: r.Quality, Primary: r.Comparison.Stats.Primary}
+		Quality: r.Quality, Primary: r.Comparison.Stats.Primary, Versions: r.Versions}
 	ri, ni := MetricIndex("rmse"), MetricIndex("ndcg@10")
 	if pi := MetricIndex(t.Primary); pi >= 0 && pi < len(r.Comparison.Metrics) {
 		t.DayAloneDiff, t.DayAloneCI = r.Comparison.Metrics[pi].MeanUserDiff, r.Comparison.Metrics[pi].MeanUserDiffCI

@@ -139,8 +139,10 @@ func TestBrowser(t *testing.T) {
 			"Quality gates failed", "day 02", "rejected_share: observed"}, 0},
 		{"etl", []string{"Rows released per day", "day 02", "rating off the 0.5-5.0 half-step scale", "17,abc,4.0,1000001234"}, 2},
 		{"quality", []string{"Failed gates", "rejected_share: 0.01 / 0.005", "drift_rating_psi", "Drift against train"}, 4},
-		{"ab", []string{verdict, "The cumulative verdict as it evolved", "rmse ★", "ndcg@10", "hit_rate@20", "Against the baselines", "history-aware-bias", "cold-start RMSE"}, 3},
-		{"models", []string{"ncf", "ss4rec", "champion", "Training loss per epoch", "config.yaml"}, 2},
+		{"ab", []string{verdict, "The cumulative verdict as it evolved", "rmse ★", "ndcg@10", "hit_rate@20", "Against the baselines", "history-aware-bias", "cold-start RMSE",
+			"Against the bar: each model vs history-aware-bias", "scored by (deployed)", "deployed/ncf/day=06/version.json"}, 3},
+		{"models", []string{"ncf", "ss4rec", "champion", "Training loss per epoch", "config.yaml",
+			"Deployed versions (continuous training): 5", "deployed/ncf/day=06/version.json", "days folded in", "1, 3, 4, 6, 7"}, 3},
 	}
 	for _, p := range pages {
 		showView(t, bctx, p.view)

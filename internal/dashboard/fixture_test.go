@@ -22,7 +22,8 @@ import (
 // The fixture is a demo-like bucket built by the real stages on small synthetic data:
 // prepared data, two tiny trained champions (NCF and SS4Rec), fixtureDays released days
 // (one row of day 2 and day 5 malformed), each quality-checked (a strict rejected-share
-// threshold fails day 2's gate) and A/B-evaluated, every stage inside a run record.
+// threshold fails day 2's gate), A/B-evaluated and retrained (NCF's deployed version of
+// the end of each passing day), every stage inside a run record.
 const (
 	fixtureDataset = "synthetic-tiny"
 	fixtureDays    = 7
@@ -116,11 +117,19 @@ func (s *stages) releaseDay(ctx context.Context, d int) error {
 	case !rep.Success:
 		return nil // the chain stops at a failed gate
 	}
-	return s.run(ctx, "ab-eval", func(ctx context.Context, env *jobs.Env) error {
-		o := abtest.DefaultOptions()
-		o.Dataset, o.Load = fixtureDataset, scoring.LoadPredictor
-		o.Stats.Resamples = abtest.MinResamples
+	o := abtest.DefaultOptions()
+	o.Dataset, o.Load = fixtureDataset, scoring.LoadPredictor
+	o.Stats.Resamples = abtest.MinResamples
+	err = s.run(ctx, "ab-eval", func(ctx context.Context, env *jobs.Env) error {
 		_, err := (&abtest.Evaluator{Bucket: env.Bucket, Opt: o, Log: env.Log}).RunDays(ctx, []int{d})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// The day's A/B result starts the retrain step: NCF's version of the end of day d.
+	return s.run(ctx, "retrain", func(ctx context.Context, env *jobs.Env) error {
+		_, err := (&abtest.Evaluator{Bucket: env.Bucket, Opt: o, Log: env.Log}).Retrain(ctx, []int{d})
 		return err
 	})
 }

@@ -192,6 +192,28 @@ func TestViewsOverTheFixture(t *testing.T) {
 		t.Errorf("ndcg@10's returning-users look chart: %+v, want its points", c.Series)
 	}
 
+	// Every model against the bar as well as against the other model, and the
+	// deployed versions that scored each day after the first.
+	if c := av.Cumulative; c.Bar != abtest.BarName || len(c.BarVerdicts) == 0 {
+		t.Errorf("A/B view: bar %q with %d verdicts, want %s's", c.Bar, len(c.BarVerdicts), abtest.BarName)
+	}
+	barModels := map[string]bool{}
+	for _, v := range av.Cumulative.BarVerdicts {
+		barModels[v.A] = v.B == abtest.BarName
+	}
+	if !barModels["ncf"] || !barModels["ss4rec"] {
+		t.Errorf("bar verdicts of %v, want ncf and ss4rec against %s", barModels, abtest.BarName)
+	}
+	for _, d := range av.Days {
+		if d.Day == 1 || !d.InCumulative {
+			continue
+		}
+		prev := map[int]int{3: 1, 4: 3, 6: 4, 7: 6}[d.Day] // days 2 and 5 failed their gate
+		if len(d.Versions) != 1 || d.Versions[0].Key != layout.ModelVersion("ncf", layout.Day(prev)) {
+			t.Errorf("day %d scored by %v, want the version of day %d", d.Day, d.Versions, prev)
+		}
+	}
+
 	var mv modelsView
 	getView(t, h, "models", &mv)
 	if len(mv.Models) != 2 {
@@ -200,6 +222,20 @@ func TestViewsOverTheFixture(t *testing.T) {
 	for _, m := range mv.Models {
 		if m.Champion == nil || len(m.Versions) != 1 || !m.Versions[0].Champion || m.Versions[0].Curves == nil || m.Versions[0].Config == "" {
 			t.Errorf("model %s: champion %+v, versions %+v", m.Model, m.Champion, m.Versions)
+		}
+		var days []int
+		for _, d := range m.Deployed {
+			days = append(days, d.Version.Day)
+		}
+		want := map[string][]int{"ncf": {1, 3, 4, 6, 7}}[m.Model] // SS4Rec has no refresh
+		if !slices.Equal(days, want) {
+			t.Errorf("model %s: deployed versions of days %v, want %v", m.Model, days, want)
+		}
+		if m.Model == "ncf" && len(m.Deployed) == 5 {
+			last := m.Deployed[4].Version
+			if last.Parent != layout.ModelVersion("ncf", 6) || !slices.Equal(last.DaysSeen, []int{1, 3, 4, 6, 7}) || m.DeployedChart == nil {
+				t.Errorf("ncf's version of day 7: parent %s, days seen %v, chart %v", last.Parent, last.DaysSeen, m.DeployedChart != nil)
+			}
 		}
 	}
 }

@@ -476,6 +476,7 @@ render.ab = function (v) {
     { label: 'fixed interval', get: d => fmt.ci(d.day_alone_fixed_ci) },
     { label: 'verdict after the day', get: d => { const lv = (d.look || []).find(x => x.segment === 'all'); return lv ? winnerText(lv.winner, models) : '—'; } },
     { label: 'in cumulative', wrap: true, get: d => d.in_cumulative ? 'yes' : 'no: ' + (d.excluded || '') },
+    { label: 'scored by (deployed)', wrap: true, get: d => (d.versions || []).length ? h('span', 'mono', d.versions.map(x => x.key).join(', ')) : '—' },
   ], v.days.slice().reverse()));
 
   out.push(h('h2', null, 'Segments'));
@@ -496,6 +497,22 @@ render.ab = function (v) {
     { label: 'cold-start RMSE', num: true, get: m => fmt.n(m.cold_start.rmse) },
   ], c.metrics));
   out.push(h('p', 'muted small', 'New users: no rating before the cutoff. Cold-start rows: the user or the item was unseen in train.'));
+
+  const bar = (c.bar_verdicts || []).filter(x => x.metric === metric && x.segment === segment);
+  if (c.bar && bar.length) {
+    out.push(h('h2', { id: 'ab-bar' }, 'Against the bar: each model vs ' + c.bar + ' (tuned on validation), ' + metric + ', ' + segName(segment)));
+    out.push(table([
+      { label: 'model', get: x => x.a },
+      { label: 'unit', get: x => 'per ' + x.unit },
+      { label: 'verdict', get: x => x.winner === 'a' ? badge(x.a + ' beats the bar', 'ok') : x.winner === 'b' ? badge('the bar beats ' + x.a, 'bad') : badge('no significant difference', 'wait') },
+      { label: 'model − bar', num: true, get: x => fmt.signed(x.diff) },
+      { label: conf + ' sequence (verdict)', get: x => bounds(x.sequential_ci) },
+      { label: 'Holm p', num: true, get: x => fmt.p(x.p_holm) },
+      { label: 'model', num: true, get: x => fmt.n(x.value_a) },
+      { label: 'bar', num: true, get: x => fmt.n(x.value_b) },
+    ], bar));
+    out.push(h('p', 'muted small', 'The bar is the history-aware baseline, tuned on validation like the models: every model is judged against it as well as against the other model, by the same sequential verdict (the model as A, the bar as B). The metric and users pickers above choose the rows.'));
+  }
 
   out.push(h('h2', null, 'Against the baselines'));
   const rk = ['ndcg@10', 'precision@10', 'recall@10', 'hit_rate@10'];

@@ -7,8 +7,9 @@
 #   2. train-gpu --model ncf    --epochs 1 --promote  (the real training path, on the CPU)
 #   3. train-gpu --model ss4rec --epochs 1 --promote
 #   4. for each of the 20 days: etl-day --day d, quality-check --day d, ab-eval --day d
-#      (ab-eval includes the retrain step of model/deploy: the deployed NCF version of
-#      the end of day d−1 is built before day d is scored, that of day d after it)
+#      (scoring day d with the deployed NCF version of the end of day d−1), then
+#      retrain --day d (the retrain step of the routing table: the version of the end
+#      of day d, model/deploy)
 #
 # The table (per stage: processes, wall total, mean and max per process, peak RSS of
 # the largest process, and the 4 GiB target) goes to the terminal and to
@@ -46,7 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$dir" "$work/bin" "$work/time"
-"$GO" build -o "$work/bin/" ./functions/prepare ./functions/train-gpu ./functions/etl-day ./functions/quality-check ./functions/ab-eval
+"$GO" build -o "$work/bin/" ./functions/prepare ./functions/train-gpu ./functions/etl-day ./functions/quality-check ./functions/ab-eval ./functions/retrain
 export BUCKET_URL="file://$dir" DATASET="synthetic-$rows" LOG_LEVEL=warn LOG_FORMAT=json
 
 # stage NAME CMD...: run CMD under /usr/bin/time; its record goes to $work/time/NAME.N
@@ -146,5 +147,6 @@ for d in $(seq 1 "$days"); do
 	stage etl-day "$work/bin/etl-day" --day "$d"
 	stage quality-check "$work/bin/quality-check" --day "$d"
 	stage ab-eval "$work/bin/ab-eval" --day "$d"
+	stage retrain "$work/bin/retrain" --day "$d"
 done
 report ""

@@ -150,7 +150,7 @@ func (m *HistoryAwareBias) Predict(ctx context.Context, hist *History, rows []ra
 	return out, nil
 }
 
-// Baselines fits the three baselines of docs/design.md §Data protocol on train with the documented
+// Baselines fits the three baselines of docs/design.md §Baselines and the bar on train with the documented
 // defaults, in a fixed order: global mean, user+item bias, history-aware bias.
 func Baselines(train []ratings.Rating) ([]Predictor, error) {
 	gm, err := FitGlobalMean(train)

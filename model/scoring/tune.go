@@ -8,7 +8,7 @@ import (
 	"github.com/recpipe/recpipe/internal/ratings"
 )
 
-// The baselines are tuned like the models (docs/design.md §Models; README "Models and the evaluation protocol"): their
+// The baselines are tuned like the models (docs/design.md §Baselines and the bar; README "Models and the evaluation protocol"): their
 // hyper-parameters are chosen on validation RMSE under the history rule (history =
 // train + validation, each validation row seeing only what precedes it), over a stated
 // grid, and the choice is recorded in every output that scores them (Tuning).

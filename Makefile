@@ -43,7 +43,7 @@ LAMBDA_TEST_ENV = RECPIPE_LAMBDA_DIST=$(CURDIR)/dist RECPIPE_LAMBDA_BIN=$(CURDIR
 
 # CUEMU_PKGS: the GPU training path with its .cu kernels compiled for the CPU (-tags cuemu,
 # needs g++): equivalence with the CPU path in seconds, so it cannot rot without a GPU.
-CUEMU_PKGS = ./model/kernels/cuda/... ./model/accel/
+CUEMU_PKGS = ./model/kernels/cuda/... ./model/accel/ ./functions/internal/traingpu/
 
 test: build lambda lambda-rie ## vet and the whole suite (race detector) against a pinned MinIO on loopback, then the emulated GPU path
 	scripts/with-minio.sh bash -c '$(GO) vet ./... && $(LAMBDA_TEST_ENV) RECPIPE_LAMBDA_DAYS=1 RECPIPE_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 30m ./...'

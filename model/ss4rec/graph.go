@@ -57,7 +57,7 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 		}
 	}()
 	cfg := n.cfg
-	H, E, N := cfg.Dim, cfg.e(), cfg.MambaN
+	H := cfg.Dim
 	rows := nb * T
 	g := G.NewGraph()
 	gr = &graph{nb: nb, T: T, K: K, g: g,
@@ -100,8 +100,7 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 			if len(ps) != 8 {
 				return nil, fmt.Errorf("ss4rec: block %d has %d S5 params, want 8", l, len(ps))
 			}
-			y3 := G.Must(s5Scan(pre+"s5", be, G.Must(reshape(x, nb, T, H)), tau, ps, n.cfg.s5InScale()))
-			y := G.Must(reshape(y3, rows, H))
+			y := G.Must(s5Scan(pre+"s5", be, x, tau, ps, n.cfg.s5InScale()))
 			if dropout {
 				y = G.Must(hadamard(y, mask(pre+"dropout1"), false))
 			}
@@ -116,9 +115,8 @@ func buildGraph(n *net, be kernels.Backend, nb, T, K int, train bool) (gr *graph
 			bm := G.Must(matMul(xs, nodes[blk.wxb]))
 			cm := G.Must(matMul(xs, nodes[blk.wxc]))
 			dtr := G.Must(biasAdd(G.Must(matMul(dtl, nodes[blk.wdt])), nodes[blk.bdt]))
-			r3 := func(a *G.Node, c int) *G.Node { return G.Must(reshape(a, nb, T, c)) }
-			ysc := G.Must(selectiveScan(pre+"mamba", be, r3(xs, E), r3(dtr, E), r3(bm, N), r3(cm, N), nodes[blk.aLog], nodes[blk.dm]))
-			gt := G.Must(hadamard(G.Must(reshape(ysc, rows, E)), G.Must(siluOp(z)), true))
+			ysc := G.Must(selectiveScan(pre+"mamba", be, T, xs, dtr, bm, cm, nodes[blk.aLog], nodes[blk.dm]))
+			gt := G.Must(hadamard(ysc, G.Must(siluOp(z)), true))
 			m := G.Must(matMul(gt, nodes[blk.wout]))
 			if dropout {
 				m = G.Must(hadamard(m, mask(pre+"dropout2"), false))

@@ -126,26 +126,6 @@ func biasAdd(x, b *G.Node) (*G.Node, error) {
 	}, x, b)
 }
 
-// reshape is x with shape s, copied into a fresh buffer. Gorgonia's Reshape shares
-// the data of its input, and its register allocator does not see the sharing: once
-// the input's own last use is past, it may reuse the input's register for another
-// value while the reshaped view is still to be read (by a scan's backward).
-func reshape(x *G.Node, s ...int) (*G.Node, error) {
-	from := x.Shape().Clone()
-	to := tensor.Shape(s)
-	if to.TotalSize() != from.TotalSize() {
-		return nil, fmt.Errorf("reshape %s: %v to %v", x.Name(), from, to)
-	}
-	return apply(&kop{overwrites: true, name: "Reshape", in: []tensor.Shape{from}, out: to,
-		fwd:  func(out []float32, in [][]float32) error { copy(out, in[0]); return nil },
-		diff: []bool{true},
-		grad: func(_ G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			dx, err := reshape(dy, from...)
-			return G.Nodes{dx}, err
-		},
-	}, x)
-}
-
 // sink copies x into dst when the machine computes x (so the value is read while
 // its register still holds it) and outputs nothing of use. The graph reads its
 // gradients through sinks.
@@ -157,10 +137,8 @@ func sink(label string, x *G.Node, dst []float32) (*G.Node, error) {
 		fwd: func(_ []float32, in [][]float32) error { copy(dst, in[0]); return nil }}, x)
 }
 
-// residual is a + b into a fresh buffer. The graph uses it where an operand is also
-// read, through a reshape, by a scan's backward: gorgonia may compute its own Add in
-// place in an operand whose last use it sees, and it does not see uses through a
-// reshape, which shares the data.
+// residual is a + b into the op's own buffer (gorgonia's Add may compute in place in
+// an operand whose last use it sees, and allocates otherwise).
 func residual(a, b *G.Node) (*G.Node, error) {
 	return apply(&kop{overwrites: true, name: "Residual", in: []tensor.Shape{a.Shape(), b.Shape()}, out: a.Shape().Clone(),
 		fwd: func(out []float32, in [][]float32) error {

@@ -27,17 +27,18 @@ import (
 // run (a buffer of the graph, outside gorgonia's registers).
 type scanCache struct{ buf []float32 }
 
-// s5Scan is the time-aware S5 layer: u [B,T,H], tau [B,T] (not differentiated) and
-// the eight S5 params (LogA, ImA, LogStep [P], BRe, BIm [P,H], CRe, CIm [H,P], D [H])
-// → y [B,T,H].
+// s5Scan is the time-aware S5 layer: u [B,T,H] or [B·T,H], tau [B,T] (not
+// differentiated) and the eight S5 params (LogA, ImA, LogStep [P], BRe, BIm [P,H],
+// CRe, CIm [H,P], D [H]) → y of u's shape. The graph passes rows [B·T,H], so no
+// reshape copies its input or output.
 func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale func(float32) float32) (*G.Node, error) {
-	us := u.Shape()
-	if us.Dims() != 3 || len(ps) != 8 || ps[0].Shape().Dims() != 1 {
-		return nil, fmt.Errorf("S5 %s: want u [B,T,H] and 8 params, got %v and %d", label, us, len(ps))
+	us, ts := u.Shape(), tau.Shape()
+	if ts.Dims() != 2 || us.TotalSize()%max(ts.TotalSize(), 1) != 0 || us.Dims() < 2 || len(ps) != 8 || ps[0].Shape().Dims() != 1 {
+		return nil, fmt.Errorf("S5 %s: want u [B,T,H] or [B·T,H], tau [B,T] and 8 params, got %v, %v and %d", label, us, ts, len(ps))
 	}
-	d := kernels.S5Dims{B: us[0], T: us[1], H: us[2], P: ps[0].Shape()[0]}
+	d := kernels.S5Dims{B: ts[0], T: ts[1], H: us[us.Dims()-1], P: ps[0].Shape()[0]}
 	H, P := d.H, d.P
-	in := []tensor.Shape{{d.B, d.T, H}, {d.B, d.T}, {P}, {P}, {P}, {P, H}, {P, H}, {H, P}, {H, P}, {H}}
+	in := []tensor.Shape{us.Clone(), {d.B, d.T}, {P}, {P}, {P}, {P, H}, {P, H}, {H, P}, {H, P}, {H}}
 	params := func(v [][]float32) kernels.S5Params {
 		return kernels.S5Params{LogA: v[2], ImA: v[3], LogStep: v[4], BRe: v[5], BIm: v[6], CRe: v[7], CIm: v[8], D: v[9]}
 	}
@@ -76,15 +77,17 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 	}, append(G.Nodes{u, tau}, ps...)...)
 }
 
-// selectiveScan is Mamba's scan: x, dtRaw [B,T,E], bm, cm [B,T,N], aLog [E,N], d [E]
-// → y [B,T,E], with step softplus(dtRaw).
-func selectiveScan(label string, be kernels.Backend, x, dtRaw, bm, cm, aLog, dm *G.Node) (*G.Node, error) {
-	xs, as := x.Shape(), aLog.Shape()
-	if xs.Dims() != 3 || as.Dims() != 2 {
-		return nil, fmt.Errorf("selective scan %s: want x [B,T,E] and aLog [E,N], got %v and %v", label, xs, as)
+// selectiveScan is Mamba's scan over windows of T positions: x, dtRaw [B,T,E] or
+// [B·T,E], bm, cm [B,T,N] or [B·T,N], aLog [E,N], d [E] → y of x's shape, with step
+// softplus(dtRaw).
+func selectiveScan(label string, be kernels.Backend, T int, x, dtRaw, bm, cm, aLog, dm *G.Node) (*G.Node, error) {
+	xs, bs, as := x.Shape(), bm.Shape(), aLog.Shape()
+	if xs.Dims() < 2 || as.Dims() != 2 || T <= 0 || (xs.TotalSize()/xs[xs.Dims()-1])%T != 0 {
+		return nil, fmt.Errorf("selective scan %s: want x [B,T,E] or [B·T,E] with T = %d and aLog [E,N], got %v and %v", label, T, xs, as)
 	}
-	d := kernels.MambaDims{B: xs[0], T: xs[1], E: xs[2], N: as[1]}
-	in := []tensor.Shape{{d.B, d.T, d.E}, {d.B, d.T, d.E}, {d.B, d.T, d.N}, {d.B, d.T, d.N}, {d.E, d.N}, {d.E}}
+	E := xs[xs.Dims()-1]
+	d := kernels.MambaDims{B: xs.TotalSize() / E / T, T: T, E: E, N: as[1]}
+	in := []tensor.Shape{xs.Clone(), xs.Clone(), bs.Clone(), bs.Clone(), {d.E, d.N}, {d.E}}
 	mi := func(v [][]float32) kernels.MambaIn {
 		return kernels.MambaIn{X: v[0], DtRaw: v[1], Bm: v[2], Cm: v[3], ALog: v[4], D: v[5]}
 	}

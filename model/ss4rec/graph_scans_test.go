@@ -106,7 +106,7 @@ func TestScanOpsMatchKernelsAtModelSize(t *testing.T) {
 		shapes := []tensor.Shape{{d.B, d.T, d.E}, {d.B, d.T, d.E}, {d.B, d.T, d.N}, {d.B, d.T, d.N}, {d.E, d.N}, {d.E}}
 		diff := []bool{true, true, true, true, true, true}
 		got := scanGrads(t, leaves, shapes, diff, w, func(n G.Nodes) (*G.Node, error) {
-			return selectiveScan("t", be, n[0], n[1], n[2], n[3], n[4], n[5])
+			return selectiveScan("t", be, d.T, n[0], n[1], n[2], n[3], n[4], n[5])
 		})
 		hs := make([]float32, kernels.MambaCacheLen(d))
 		be.MambaForward(d, in, make([]float32, bt*d.E), hs)
@@ -147,7 +147,7 @@ func TestScanOpsMatchFiniteDifferences(t *testing.T) {
 			randSlice(r, B*T*N, 1), randSlice(r, E*N, 0.5), randSlice(r, E, 1)}
 		shapes := []tensor.Shape{{B, T, E}, {B, T, E}, {B, T, N}, {B, T, N}, {E, N}, {E}}
 		fdCheckOp(t, leaves, shapes, func(in G.Nodes) (*G.Node, error) {
-			return selectiveScan("t", be, in[0], in[1], in[2], in[3], in[4], in[5])
+			return selectiveScan("t", be, T, in[0], in[1], in[2], in[3], in[4], in[5])
 		})
 	})
 }

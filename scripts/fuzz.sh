@@ -9,6 +9,7 @@
 #   FUZZTIME=10m FUZZPARALLEL=1 scripts/fuzz.sh    # longer, one worker per target
 #   FUZZ=ParseURL scripts/fuzz.sh                  # targets whose name matches
 # Logs: logs/fuzz-<target>-<UTC time>.log (logs/ is git-ignored).
+# What each target checks, the runs made and what they found: docs/fuzzing.md.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 GO=${GO:-go}

@@ -30,7 +30,8 @@ func Open(ctx context.Context, log *slog.Logger) (*Accel, error) {
 // Close releases the device.
 func (a *Accel) Close() error { return a.D.Close() }
 
-// Attach implements trainer.Accelerator.
+// Attach implements trainer.Accelerator: SS4Rec and NCF get their whole training step
+// resident on the device (ss4recStep, ncfStep); any other model is refused.
 func (a *Accel) Attach(m trainer.Trainable, params []*trainer.Param, adam *trainer.Adam, tc trainer.TrainConfig) (trainer.DeviceStepper, error) {
 	switch m := m.(type) {
 	case *ss4rec.Model:

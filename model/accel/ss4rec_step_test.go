@@ -46,6 +46,9 @@ func TestSS4RecStepGradients(t *testing.T) {
 		{"mamba-only-dropout", nil},
 		{"full", []string{"net.mamba_only=false", "net.dropout=0"}},
 		{"full-dropout", []string{"net.mamba_only=false"}},
+		{"s5-only", []string{"net.mamba_only=false", "net.s5_only=true"}},
+		{"time-blind", []string{"net.mamba_only=false", "net.time_blind=true"}},
+		{"no-input-per-time", []string{"net.mamba_only=false", "net.s5_input_per_time=false"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sets := append([]string{"net.max_seq_len=10"}, tc.sets...)

@@ -49,14 +49,21 @@ func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 			tile4(w, a[i*ars:], ars, ast, b[j:], n, k, c[i*n+j:], n, acc)
 		}
 		if n8 < n { // the rows of this share, past the tiles' columns
-			for i := lo * m / max(tiles, 1); i < hi*m/max(tiles, 1); i++ {
-				gemmCols(c, a, b, i, n8, ars, ast, k, n, acc)
-			}
+			gemmCols(c, a, b, lo*m/max(tiles, 1), hi*m/max(tiles, 1), n8, ars, ast, k, n, acc)
 		}
 	}
-	if tiles == 0 {
-		for i := range m {
-			gemmCols(c, a, b, i, 0, ars, ast, k, n, acc)
+	if tiles == 0 { // fewer than 8 columns (SS4Rec's Δ rank): rows in chunks, on both cores when large
+		const chunk = 64
+		chunks := (m + chunk - 1) / chunk
+		cols := func(lo, hi int) {
+			for ch := lo; ch < hi; ch++ {
+				gemmCols(c, a, b, ch*chunk, min(m, (ch+1)*chunk), 0, ars, ast, k, n, acc)
+			}
+		}
+		if w := runtime.GOMAXPROCS(0); w >= 2 && m*n*k >= 1<<17 && chunks >= 2 {
+			parallel(chunks, min(w, chunks), func(_, lo, hi int) { cols(lo, hi) })
+		} else {
+			cols(0, chunks)
 		}
 		return
 	}
@@ -90,17 +97,41 @@ func (g tileGrid) tile(t int) (i, j, w int) {
 	return i, j, w
 }
 
-// gemmCols computes row i of c from column j0 on in plain Go (strides as the tiles').
-func gemmCols(c, a, b []float32, i, j0, ars, ast, k, n int, acc bool) {
-	for j := j0; j < n; j++ {
-		var s float32
-		for l := range k {
-			s += a[i*ars+l*ast] * b[l*n+j]
+// gemmCols computes rows [i0,i1) of c from column j0 on in plain Go (strides as the
+// tiles'), each element one running sum over l in order. A transposed a (ars 1) is
+// read with l outermost, so in order along i.
+func gemmCols(c, a, b []float32, i0, i1, j0, ars, ast, k, n int, acc bool) {
+	if ars != 1 || i1-i0 < 2 {
+		for i := i0; i < i1; i++ {
+			for j := j0; j < n; j++ {
+				var s float32
+				for l := range k {
+					s += a[i*ars+l*ast] * b[l*n+j]
+				}
+				if acc {
+					c[i*n+j] += s
+				} else {
+					c[i*n+j] = s
+				}
+			}
 		}
-		if acc {
-			c[i*n+j] += s
-		} else {
-			c[i*n+j] = s
+		return
+	}
+	rows := i1 - i0
+	for j := j0; j < n; j++ {
+		s := make([]float32, rows)
+		for l := range k {
+			bv, al := b[l*n+j], a[i0+l*ast:i0+l*ast+rows]
+			for i, av := range al {
+				s[i] += av * bv
+			}
+		}
+		for i, v := range s {
+			if acc {
+				c[(i0+i)*n+j] += v
+			} else {
+				c[(i0+i)*n+j] = v
+			}
 		}
 	}
 }

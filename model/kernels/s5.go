@@ -48,6 +48,16 @@ func s5lam(p S5Params) (lr, li, st []float64) {
 // each product rounded, as the scalar loop sums them), the outputs one S5Out pass;
 // only the recurrence runs per sequence, in float64.
 func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
+	c.S5ForwardKeep(d, p, u, tau, y, xs, nil)
+}
+
+// S5Coefs keeps the zero-order-hold coefficients of every position and state that
+// S5ForwardKeep computed, for the S5BackwardKept of the same inputs: the backward
+// then reads them instead of computing the exponentials and sines again.
+type S5Coefs struct{ k []s5Coef }
+
+// S5ForwardKeep is S5Forward that also fills keep (when not nil).
+func (c CPU) S5ForwardKeep(d S5Dims, p S5Params, u, tau, y, xs []float32, keep *S5Coefs) {
 	lr, li, st := s5lam(p)
 	H, P, T := d.H, d.P, d.T
 	n, P2 := d.B*T, 2*P
@@ -65,6 +75,14 @@ func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
 			ct[q*H+h], ct[P*H+q*H+h] = p.CRe[h*P+q], p.CIm[h*P+q]
 		}
 	}
+	var ks []s5Coef
+	if keep != nil {
+		if cap(keep.k) < n*P {
+			keep.k = make([]s5Coef, n*P)
+		}
+		keep.k = keep.k[:n*P]
+		ks = keep.k
+	}
 	parallel(d.B, c.workers(d.B), func(_, lo, hi int) {
 		xr, xi := make([]float64, P), make([]float64, P)
 		for b := lo; b < hi; b++ {
@@ -76,6 +94,9 @@ func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
 				xrow := xs[bt*P2 : bt*P2+P2]
 				for q := range P {
 					k := s5coef(lr[q], li[q], st[q], tau[bt])
+					if ks != nil {
+						ks[bt*P+q] = k
+					}
 					r := k.lbRe*xr[q] - k.lbIm*xi[q] + k.gRe*float64(vr[q]) - k.gIm*float64(vi[q])
 					i := k.lbRe*xi[q] + k.lbIm*xr[q] + k.gRe*float64(vi[q]) + k.gIm*float64(vr[q])
 					xr[q], xi[q] = r, i
@@ -93,6 +114,12 @@ func (c CPU) S5Forward(d S5Dims, p S5Params, u, tau, y, xs []float32) {
 // V = U·Bᵀ, what each output feeds back into the state adjoint dY·C, the gradients of
 // C, B and U; the recurrence itself runs per sequence, in float64 as the forward.
 func (c CPU) S5Backward(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5Params) {
+	c.S5BackwardKept(d, p, u, tau, xs, dy, du, g, nil)
+}
+
+// S5BackwardKept is S5Backward reading the coefficients from kept, which
+// S5ForwardKeep filled for the same d, p and tau (nil or another size: computed).
+func (c CPU) S5BackwardKept(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5Params, kept *S5Coefs) {
 	lr, li, st := s5lam(p)
 	H, P, T := d.H, d.P, d.T
 	n, P2 := d.B*T, 2*P
@@ -124,6 +151,10 @@ func (c CPU) S5Backward(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5
 		}
 	}
 	dvs := make([]float32, n*P2) // the gradient of B·u per position
+	var ks []s5Coef
+	if kept != nil && len(kept.k) == n*P {
+		ks = kept.k
+	}
 	w := c.workers(d.B)
 	acc := make([][3][]float64, w)
 	parallel(d.B, w, func(k, lo, hi int) {
@@ -140,7 +171,12 @@ func (c CPU) S5Backward(d S5Dims, p S5Params, u, tau, xs, dy, du []float32, g S5
 					gr[q] += float64(in[q])
 					gi[q] += float64(in[P+q])
 					Gr, Gi := gr[q], gi[q]
-					k := s5coef(lr[q], li[q], st[q], tau[bt])
+					var k s5Coef
+					if ks != nil {
+						k = ks[bt*P+q]
+					} else {
+						k = s5coef(lr[q], li[q], st[q], tau[bt])
+					}
 					var pr, pi float64
 					if t > 0 {
 						prev := xs[(bt-1)*P2:]

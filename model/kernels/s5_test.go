@@ -142,3 +142,31 @@ func TestS5PaddingDoesNotLeak(t *testing.T) {
 		}
 	}
 }
+
+// The backward reading the coefficients its forward kept equals the one computing
+// them, bit for bit; a cache of another size is ignored.
+func TestS5BackwardKeptEqualsComputed(t *testing.T) {
+	d := kernels.S5Dims{B: 3, T: 7, H: 5, P: 4}
+	p, u, tau := newS5Case(3, d)
+	y, xs := make([]float32, len(u)), make([]float32, kernels.S5CacheLen(d))
+	var keep kernels.S5Coefs
+	kernels.CPU{}.S5ForwardKeep(d, p, u, tau, y, xs, &keep)
+	dy := kerneltest.RandSlice(rand.New(rand.NewPCG(3, 2)), len(u), -1, 1)
+	run := func(kept *kernels.S5Coefs) [][]float32 {
+		du, g := make([]float32, len(u)), kernels.NewS5Params(d.H, d.P)
+		kernels.CPU{}.S5BackwardKept(d, p, u, tau, xs, dy, du, g, kept)
+		return append([][]float32{du}, g.Slices()...)
+	}
+	want := run(nil)
+	small := kernels.S5Coefs{}
+	kernels.CPU{}.S5ForwardKeep(kernels.S5Dims{B: 1, T: 7, H: 5, P: 4}, p, u, tau, y, xs[:2*7*4], &small)
+	for name, kept := range map[string]*kernels.S5Coefs{"kept": &keep, "other size": &small} {
+		for i, got := range run(kept) {
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[i][j]) {
+					t.Fatalf("%s: gradient %d[%d] = %v, computed %v", name, i, j, got[j], want[i][j])
+				}
+			}
+		}
+	}
+}

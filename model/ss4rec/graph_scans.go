@@ -43,6 +43,7 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 		return kernels.S5Params{LogA: v[2], ImA: v[3], LogStep: v[4], BRe: v[5], BIm: v[6], CRe: v[7], CIm: v[8], D: v[9]}
 	}
 	cache := &scanCache{buf: make([]float32, kernels.S5CacheLen(d))}
+	coefs := &kernels.S5Coefs{} // the forward's coefficients, for the backward (CPU)
 	diff := []bool{true, false, true, true, true, true, true, true, true, true}
 	name := fmt.Sprintf("S5(%s)%v", label, d)
 	var scaled []float32 // the scaled input, when scale is set
@@ -57,7 +58,11 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 	}
 	return apply(&kop{overwrites: true, name: name, in: in, out: in[0],
 		fwd: func(out []float32, v [][]float32) error {
-			be.S5Forward(d, params(v), input(v), v[1], out, cache.buf)
+			if cpu, ok := be.(kernels.CPU); ok { // the backward reuses the coefficients
+				cpu.S5ForwardKeep(d, params(v), input(v), v[1], out, cache.buf, coefs)
+			} else {
+				be.S5Forward(d, params(v), input(v), v[1], out, cache.buf)
+			}
 			return nil
 		},
 		diff: diff,
@@ -67,7 +72,11 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 				for _, s := range g.Slices() {
 					clear(s)
 				}
-				be.S5Backward(d, params(v), input(v), v[1], cache.buf, dy, du, g)
+				if cpu, ok := be.(kernels.CPU); ok {
+					cpu.S5BackwardKept(d, params(v), input(v), v[1], cache.buf, dy, du, g, coefs)
+				} else {
+					be.S5Backward(d, params(v), input(v), v[1], cache.buf, dy, du, g)
+				}
 				if scale != nil {
 					scaleRows(du, du, v[1], H, scale)
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/recpipe/recpipe/internal/blob"
 	"github.com/recpipe/recpipe/internal/ratings"
+	"github.com/recpipe/recpipe/model/ncf"
 	"github.com/recpipe/recpipe/model/scoring"
 )
 
@@ -55,7 +56,8 @@ func envInt(k string, def int) int {
 // a day of 320,000 rows (AB_BENCH_ROWS, AB_BENCH_USERS, AB_BENCH_TRAIN override). A and
 // B are the user+item and history-aware bias baselines, or, with AB_BENCH_BUCKET set,
 // the ncf and ss4rec champions saved in that bucket (their inference cost on the day's
-// shape; the synthetic ids are unseen by them, so they score through their fallbacks):
+// shape; the synthetic ids are unseen by them, so they score through their fallbacks),
+// NCF served online as ab-eval serves it, with its frozen champion beside it:
 //
 //	go test ./abtest -run '^$' -bench 'EvaluateDay$' -benchtime=1x
 //
@@ -85,6 +87,13 @@ func BenchmarkEvaluateDay(b *testing.B) {
 	}
 	for _, p := range base {
 		scorers = append(scorers, Scorer{Role: RoleBaseline, P: p})
+	}
+	if m, ok := scorers[0].P.(*ncf.NCF); ok {
+		// As ab-eval serves it: deployed, every user refit online on the day's earlier
+		// rows (fold-in strengths fixed here), the frozen champion beside it.
+		l := ncf.Lambdas{Returning: 10, New: 10}
+		scorers[0].P = &ncf.Online{M: m, UserCutoff: ncf.UserCutoffs(train), Lambdas: l}
+		scorers = append(scorers, Scorer{Role: RoleReference, P: renamed{m, m.Name() + FrozenSuffix}})
 	}
 	benchScoreDay(b, hist, day, IndexTrain(train, nil), scorers, "a", "b")
 }

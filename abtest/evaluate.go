@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/recpipe/recpipe/internal/ratings"
 	"github.com/recpipe/recpipe/model/scoring"
@@ -121,7 +122,6 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 		return nil, errors.New("score day: no rows")
 	}
 	ia, ib, ibar := -1, -1, -1
-	preds := make([][]float64, len(scorers))
 	for i, s := range scorers {
 		switch {
 		case s.Role == RoleA:
@@ -131,21 +131,10 @@ func ScoreDay(ctx context.Context, hist *scoring.History, rows []ratings.Rating,
 		case s.Role == RoleBaseline && s.P.Name() == BarName:
 			ibar = i
 		}
-		p, err := s.P.Predict(ctx, hist, rows)
-		if err != nil {
-			return nil, fmt.Errorf("score %s (%s): %w", s.P.Name(), s.Role, err)
-		}
-		if len(p) != len(rows) {
-			return nil, fmt.Errorf("score %s: %d predictions for %d rows: %w", s.P.Name(), len(p), len(rows), ErrBadPrediction)
-		}
-		preds[i] = make([]float64, len(p))
-		for j, v := range p {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("score %s: row %d (user %d, item %d, time %d) predicted %v: %w",
-					s.P.Name(), j, rows[j].User, rows[j].Item, rows[j].Time, v, ErrBadPrediction)
-			}
-			preds[i][j] = float64(v)
-		}
+	}
+	preds, err := predictAll(ctx, hist, rows, scorers)
+	if err != nil {
+		return nil, err
 	}
 	if ia < 0 || ib < 0 {
 		return nil, errors.New("score day: need one scorer of role a and one of role b")
@@ -294,18 +283,67 @@ func rankingMeans(sums []float64, ranked int) map[string]float64 {
 	return out
 }
 
-// errorStats are RMSE and MAE over the rows j with keep(j).
+// errorStats are RMSE and MAE over the rows j with keep(j): the sums of RMSE and MAE
+// over those rows, in row order.
 func errorStats(pred, truth []float64, keep func(j int) bool) ErrorStats {
-	var p, t []float64
+	var se, ae float64
+	n := 0
 	for j := range pred {
 		if keep(j) {
-			p, t = append(p, pred[j]), append(t, truth[j])
+			d := pred[j] - truth[j]
+			se += d * d
+			ae += math.Abs(pred[j] - truth[j])
+			n++
 		}
 	}
-	e := ErrorStats{Rows: len(p)}
-	if len(p) > 0 {
-		r, m := RMSE(p, t), MAE(p, t)
+	e := ErrorStats{Rows: n}
+	if n > 0 {
+		r, m := math.Sqrt(se/float64(n)), ae/float64(n)
 		e.RMSE, e.MAE = &r, &m
 	}
 	return e
+}
+
+// predictAll scores rows with every scorer, all at once (a predictor only reads its
+// parameters and hist; the sequence model spreads its own work over the cores), and
+// checks each one's predictions: one per row, all finite. The first scorer in order
+// that failed gives the error.
+func predictAll(ctx context.Context, hist *scoring.History, rows []ratings.Rating, scorers []Scorer) ([][]float64, error) {
+	preds := make([][]float64, len(scorers))
+	errs := make([]error, len(scorers))
+	var wg sync.WaitGroup
+	for i, s := range scorers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			preds[i], errs[i] = predict(ctx, hist, rows, s)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return preds, nil
+}
+
+// predict is one scorer's predictions of rows, checked.
+func predict(ctx context.Context, hist *scoring.History, rows []ratings.Rating, s Scorer) ([]float64, error) {
+	p, err := s.P.Predict(ctx, hist, rows)
+	if err != nil {
+		return nil, fmt.Errorf("score %s (%s): %w", s.P.Name(), s.Role, err)
+	}
+	if len(p) != len(rows) {
+		return nil, fmt.Errorf("score %s: %d predictions for %d rows: %w", s.P.Name(), len(p), len(rows), ErrBadPrediction)
+	}
+	out := make([]float64, len(p))
+	for j, v := range p {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("score %s: row %d (user %d, item %d, time %d) predicted %v: %w",
+				s.P.Name(), j, rows[j].User, rows[j].Item, rows[j].Time, v, ErrBadPrediction)
+		}
+		out[j] = float64(v)
+	}
+	return out, nil
 }

@@ -1,7 +1,9 @@
 package scoring
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/recpipe/recpipe/internal/ratings"
@@ -32,11 +34,32 @@ type History struct {
 	byUser map[int32][]Interaction
 }
 
-// NewHistory indexes the given row sets by user.
+// NewHistory indexes the given row sets by user. Each user's list is allocated at its
+// final size (its rows counted first), out of one array for all users.
 func NewHistory(sets ...[]ratings.Rating) *History {
-	h := &History{byUser: map[int32][]Interaction{}}
+	count := map[int32]int{}
+	total := 0
 	for _, set := range sets {
-		h.Add(set)
+		for _, r := range set {
+			count[r.User]++
+		}
+		total += len(set)
+	}
+	all := make([]Interaction, total)
+	h := &History{byUser: make(map[int32][]Interaction, len(count))}
+	off := 0
+	for u, c := range count {
+		// Capacity c: a later Add to this user reallocates instead of writing over the next.
+		h.byUser[u] = all[off : off : off+c]
+		off += c
+	}
+	for _, set := range sets {
+		for _, r := range set {
+			h.byUser[r.User] = append(h.byUser[r.User], Interaction{Item: r.Item, Rating: r.Rating, Time: r.Time})
+		}
+	}
+	for _, s := range h.byUser {
+		sortInteractions(s)
 	}
 	return h
 }
@@ -49,14 +72,19 @@ func (h *History) Add(rows []ratings.Rating) {
 		touched[r.User] = true
 	}
 	for u := range touched {
-		s := h.byUser[u]
-		sort.SliceStable(s, func(i, j int) bool {
-			if s[i].Time != s[j].Time {
-				return s[i].Time < s[j].Time
-			}
-			return s[i].Item < s[j].Item
-		})
+		sortInteractions(h.byUser[u])
 	}
+}
+
+// sortInteractions sorts s by time, then item, stably: equal interactions keep the
+// order they were added in.
+func sortInteractions(s []Interaction) {
+	slices.SortStableFunc(s, func(a, b Interaction) int {
+		if a.Time != b.Time {
+			return cmp.Compare(a.Time, b.Time)
+		}
+		return cmp.Compare(a.Item, b.Item)
+	})
 }
 
 // All returns every interaction of user, sorted by time. The caller must not modify it.

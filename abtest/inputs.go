@@ -1,7 +1,6 @@
 package abtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -34,7 +33,7 @@ func readRatings(ctx context.Context, b blob.Bucket, key string) ([]ratings.Rati
 	if err != nil {
 		return nil, Input{}, err
 	}
-	rows, err := ratings.ReadAll(bytes.NewReader(data), key)
+	rows, err := ratings.ParseAll(data, key)
 	if err != nil {
 		return nil, Input{}, fmt.Errorf("parse %s: %w", key, err)
 	}

@@ -4,6 +4,7 @@ package accel_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -169,4 +170,41 @@ func TestDropoutMaskMatchesGoRand(t *testing.T) {
 		}
 	}
 	t.Logf("%d values equal, %d dropped", len(got), zeros)
+}
+
+// TestSS4RecStepNonFinite poisons a weight: the device step reports a non-finite loss
+// and leaves every value unchanged, as the host step stops before its update.
+func TestSS4RecStepNonFinite(t *testing.T) {
+	a := openDevice(t)
+	m, tc := newSS4Rec(t, []string{"net.max_seq_len=10", "net.mamba_only=false"})
+	params := m.Params()
+	var wu *trainer.Param
+	for _, p := range params {
+		if p.Name == "head.w_u" {
+			wu = p
+		}
+	}
+	wu.Value[0] = float32(math.NaN())
+	before := snapshot(params)
+	st, err := a.Attach(m, params, trainer.NewAdam(params, 0.9, 0.999, 1e-8), tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Step(context.Background(), trainer.Batch{Examples: []int{0, 1, 2, 3}, Seed: 7}, 1e-3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NonFinite != "loss" {
+		t.Fatalf("step with a NaN weight: NonFinite %q, want loss (%+v)", r.NonFinite, r)
+	}
+	if err := st.Pull(); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range params {
+		for j, v := range p.Value {
+			if w := before[i][j]; v != w && !(v != v && w != w) {
+				t.Fatalf("%s[%d] changed from %v to %v on a skipped step", p.Name, j, w, v)
+			}
+		}
+	}
 }

@@ -35,9 +35,9 @@ func (r renamed) Name() string { return r.name }
 
 // deployArms finds the refreshable arms among the scorers (A and B), adds each one's
 // frozen champion as a reference scorer, and returns them.
-func (e *Evaluator) deployArms(st *state) {
+func (e *Evaluator) deployArms(ctx context.Context, st *state) error {
 	if !e.Opt.Deployed {
-		return
+		return nil
 	}
 	for i, s := range st.scorers[:2] {
 		ref := st.models.A
@@ -47,14 +47,18 @@ func (e *Evaluator) deployArms(st *state) {
 		if ref.Champion == nil {
 			continue // a baseline
 		}
-		c, err := deploy.AsChampion(ref.Spec, s.P, nil, deploy.Input(*ref.Champion))
+		c, err := deploy.AsChampion(ref.Spec, s.P, st.champDoc[ref.Spec], deploy.Input(*ref.Champion))
 		if errors.Is(err, deploy.ErrNotRefreshable) {
 			continue
 		}
 		c.ValRMSE = st.champVal[ref.Spec]
+		if err := c.EnableFullRefresh(ctx, e.Bucket, e.Opt.FullRefreshEvery); err != nil {
+			return err
+		}
 		st.deployed = append(st.deployed, deployedArm{Index: i, Champ: c})
 		st.scorers = append(st.scorers, Scorer{Role: RoleReference, P: renamed{s.P, ref.Name + FrozenSuffix}})
 	}
+	return nil
 }
 
 // deployData is what the versions are computed from: train, validation and the

@@ -37,6 +37,16 @@ func deployedFixture(t *testing.T) *fixture {
 // scoredFixture is deployedFixture before the retrain step ran: every day scored.
 func scoredFixture(t *testing.T) *fixture {
 	t.Helper()
+	f := ncfFixture(t)
+	if _, err := f.evaluator("ncf", "beta").RunAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// ncfFixture is scoredFixture before any day is scored.
+func ncfFixture(t *testing.T) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	f := newFixture(t)
 	m, err := ncf.New(ncf.DefaultNet(), f.train, 1)
@@ -61,9 +71,6 @@ func scoredFixture(t *testing.T) *fixture {
 		}
 	}
 	if _, err := blob.PutBytes(ctx, f.b, layout.Batch(layout.Day(5)), batch, blob.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.evaluator("ncf", "beta").RunAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -211,4 +218,81 @@ func TestRetrainStep(t *testing.T) {
 	if after := blobtest.Objects(t, f.b, layout.DeployedPrefix); !maps.EqualFunc(before, after, bytes.Equal) {
 		t.Error("retraining day 2 again changed deployed/")
 	}
+}
+
+// Under a full-refresh schedule of every 2 days, the version of day d folds in from a
+// base fully retrained (the champion's run config) at the end of day FullRefreshDay(d)
+// on train and the passing days up to it: never a day after d. Versions record the
+// schedule and their base's day; a rerun writes the same bytes.
+func TestFullRefreshSchedule(t *testing.T) {
+	ctx := context.Background()
+	f := ncfFixture(t)
+	cfg := "model: ncf\ndataset: tiny\nseed: 1\ntrain: {epochs: 2, batch_size: 64, lr: 0.01, patience: 1, keep_checkpoints: 1}\nnet: {gmf_dim: 4, mlp_dim: 4, tower: [8, 4], init_std: 0.01}\n"
+	if _, err := blob.PutBytes(ctx, f.b, layout.ModelRunFile("ncf", "r3", layout.RunConfigName), []byte(cfg), blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	evaluator := func() *Evaluator {
+		e := f.evaluator("ncf", "beta")
+		load := e.Opt.Load
+		e.Opt.Load = func(ctx context.Context, b blob.Bucket, name string) (scoring.Predictor, *scoring.Champion, error) {
+			p, c, err := load(ctx, b, name)
+			if c != nil {
+				c.Run = "r3"
+			}
+			return p, c, err
+		}
+		e.Opt.FullRefreshEvery = 2
+		return e
+	}
+	if _, err := evaluator().RunAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evaluator().RetrainAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int{1: 0, 2: 2, 4: 4, 5: 4} // day 3 failed its gate: no version
+	for d, full := range want {
+		data, err := blob.ReadAll(ctx, f.b, layout.ModelVersion("ncf", layout.Day(d)))
+		if err != nil {
+			t.Fatalf("day %d: %v", d, err)
+		}
+		if err := schemas.Validate(data); err != nil {
+			t.Errorf("version of day %d: %v", d, err)
+		}
+		v, err := deploy.Read(ctx, f.b, layout.ModelVersion("ncf", layout.Day(d)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refresh := map[bool]string{false: deploy.RefreshFoldIn, true: deploy.RefreshFull}[full > 0]
+		if v.Config.FullRefreshEvery != 2 || v.Config.FullRefreshDay != full || v.Config.Refresh != refresh || v.Config.FullRefreshDay > d {
+			t.Errorf("version of day %d: config %+v, want refresh %s from the base of day %d", d, v.Config, refresh, full)
+		}
+	}
+	// The base of day 2 is not the champion: the versions of days 1 and 2 differ in
+	// what they predict for a user both have seen alike (user 1: train only).
+	probe := []ratings.Rating{{User: 1, Item: 2, Time: 1 << 40}}
+	one, two := predictVersion(t, f.b, 1, probe), predictVersion(t, f.b, 2, probe)
+	if one[0] == two[0] {
+		t.Errorf("versions of days 1 and 2 predict user 1 alike (%v): no full refresh", one[0])
+	}
+	before := blobtest.Objects(t, f.b, layout.DeployedPrefix)
+	if _, err := evaluator().RetrainAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := blobtest.Objects(t, f.b, layout.DeployedPrefix); !maps.EqualFunc(before, after, bytes.Equal) {
+		t.Error("a rerun under the full-refresh schedule changed deployed/")
+	}
+}
+
+func predictVersion(t *testing.T, b blob.Bucket, d int, rows []ratings.Rating) []float32 {
+	t.Helper()
+	p, err := loadVersion(context.Background(), b, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Predict(context.Background(), nil, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

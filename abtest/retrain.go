@@ -100,6 +100,8 @@ func (e *Evaluator) loadArms(ctx context.Context) (*state, error) {
 			st.models.B = ref
 		}
 	}
-	e.deployArms(st)
+	if err := e.deployArms(ctx, st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }

@@ -42,6 +42,10 @@ type Options struct {
 	// version refreshed at the end of day d−1 (model/deploy), with the frozen champion
 	// beside it as a reference row (<model>-frozen).
 	Deployed bool
+	// FullRefreshEvery fully retrains a deployed arm's base at the end of every k-th
+	// day (0: never, deploy.DefaultFullRefreshEvery); the retrain step and ab-eval must
+	// agree (deploy.EnvFullRefreshEvery).
+	FullRefreshEvery int
 }
 
 // History granularities: what a scored row's predictors may see of the feed.
@@ -121,6 +125,7 @@ type state struct {
 	tuning     []scoring.Tuning
 	deployed   []deployedArm
 	champVal   map[string]float64 // the champions' validation RMSE
+	champDoc   map[string]*scoring.Champion
 }
 
 // RunDays evaluates the given days (released, quality passed) and rebuilds the summary
@@ -298,7 +303,7 @@ func (e *Evaluator) onChampion(ctx context.Context, k layout.Key) ([]int, error)
 
 // readSplits reads train and validation into a new state.
 func (e *Evaluator) readSplits(ctx context.Context) (*state, error) {
-	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}, champVal: map[string]float64{}}
+	st := &state{batches: map[int][]ratings.Rating{}, batchIn: map[int]Input{}, champVal: map[string]float64{}, champDoc: map[string]*scoring.Champion{}}
 	for _, name := range []string{layout.TrainName, layout.ValName} {
 		key := layout.Prepared(e.Opt.Dataset, name)
 		rows, in, err := readRatings(ctx, e.Bucket, key)
@@ -340,7 +345,9 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	for _, p := range base {
 		st.scorers = append(st.scorers, Scorer{Role: RoleBaseline, P: p})
 	}
-	e.deployArms(st)
+	if err := e.deployArms(ctx, st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -371,6 +378,7 @@ func (e *Evaluator) resolve(ctx context.Context, st *state, spec string, base []
 	}
 	if champ != nil && st != nil {
 		st.champVal[spec] = champ.ValRMSE
+		st.champDoc[spec] = champ
 	}
 	return p, ModelRef{Spec: spec, Name: p.Name(), Champion: &in}, nil
 }

@@ -39,8 +39,12 @@ func InputOf(key string, data []byte) Input {
 // Config is how a version was refreshed: the fold-in and its strengths chosen on
 // validation (with the grid and the RMSE of every value).
 type Config struct {
-	Refresh string            `json:"refresh"` // fold-in
+	Refresh string            `json:"refresh"` // fold-in, or full+fold-in
 	FoldIn  *ncf.FoldInTuning `json:"fold_in"`
+	// FullRefreshEvery is the full-refresh schedule (absent: never) and FullRefreshDay
+	// the day whose end fully retrained this version's base (absent: the champion).
+	FullRefreshEvery int `json:"full_refresh_every,omitempty"`
+	FullRefreshDay   int `json:"full_refresh_day,omitempty"`
 }
 
 // Metrics describe what a version learned from.
@@ -92,6 +96,12 @@ type Champion struct {
 	// The fold-in strengths chosen on validation, once per champion (a pure function
 	// of the champion and validation).
 	tuning *ncf.FoldInTuning
+
+	// The full-refresh schedule (EnableFullRefresh), the trainer and the bases it
+	// trained, by the day whose end they were trained at.
+	fullEvery int
+	train     func(ctx context.Context, rows, val []ratings.Rating) (*ncf.NCF, error)
+	refreshed map[int]*ncf.NCF
 }
 
 // ErrNotRefreshable: the model has no refresh (only NCF has).
@@ -140,7 +150,17 @@ func Build(ctx context.Context, c *Champion, data *Data, d int) (*ncf.NCF, *Vers
 	for _, r := range rows {
 		v.SeenUntil = max(v.SeenUntil, r.Time)
 	}
-	m, users, fresh, err := c.NCF.FoldIn(rows, c.tuning.Lambdas)
+	base, full, err := c.base(ctx, data, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if c.fullEvery > 0 {
+		v.Config.FullRefreshEvery = c.fullEvery
+	}
+	if full > 0 {
+		v.Config.Refresh, v.Config.FullRefreshDay = RefreshFull, full
+	}
+	m, users, fresh, err := base.FoldIn(rows, c.tuning.Lambdas)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
+	"github.com/recpipe/recpipe/model/deploy"
 	"github.com/recpipe/recpipe/model/scoring"
 )
 
@@ -27,13 +28,17 @@ type Config struct {
 	PlannedUsers float64 // where the verdict's confidence sequence is tightest (t*)
 	History      string  // abtest.HistoryRow or HistoryDay
 	Frozen       bool    // score the champions as frozen (no deployed versions)
+	// FullRefreshEvery is the deployed NCF's full-refresh schedule (0: never), as the
+	// retrain step's: ab-eval builds a version it needs when it is missing.
+	FullRefreshEvery int
 }
 
 // DefaultConfig compares NCF with SS4Rec on ml-latest-small with abtest.DefaultStats.
 func DefaultConfig() Config {
 	return Config{Dataset: etl.DefaultDataset, ModelA: "ncf", ModelB: "ss4rec",
 		Primary: abtest.DefaultStats.Primary, Seed: abtest.DefaultStats.Seed, Resamples: abtest.DefaultStats.Resamples,
-		PlannedUsers: abtest.DefaultStats.Sequential.PlannedUsers, History: abtest.HistoryRow}
+		PlannedUsers: abtest.DefaultStats.Sequential.PlannedUsers, History: abtest.HistoryRow,
+		FullRefreshEvery: deploy.DefaultFullRefreshEvery}
 }
 
 // Declare declares the settings on s. Unknown models or baselines, an unknown
@@ -57,6 +62,7 @@ func (c *Config) Declare(s *envflag.Set) {
 	s.Float64(&c.PlannedUsers, "planned-users", "AB_PLANNED_USERS", "`USERS` at which the verdict's always-valid confidence sequence is tightest; fixed before the test, never from its outcomes", envflag.AtLeast(1.0))
 	s.String(&c.History, "history", "AB_HISTORY", "`GRANULARITY` of the scoring history: row (every released row strictly before the scored row) or day (only the released days before its day)", abtest.CheckHistory)
 	s.Bool(&c.Frozen, "frozen", "AB_FROZEN", "score the champions frozen at the cutoff instead of as deployed (NCF refreshed by fold-in after every passing day, its frozen champion as the reference row ncf-frozen)")
+	deploy.DeclareFullRefresh(s, &c.FullRefreshEvery)
 	s.Rule(func() error {
 		_, err := c.Options()
 		return err
@@ -78,7 +84,7 @@ func (c Config) Options() (abtest.Options, error) {
 	if c.History != "" {
 		o.History = c.History
 	}
-	o.Deployed = !c.Frozen
+	o.Deployed, o.FullRefreshEvery = !c.Frozen, c.FullRefreshEvery
 	o.Stats.Seed, o.Stats.Resamples, o.Stats.Primary = c.Seed, c.Resamples, c.Primary
 	if c.PlannedUsers != 0 { // 0: a Config built without DefaultConfig keeps the default
 		o.Stats.Sequential.PlannedUsers = c.PlannedUsers

@@ -11,6 +11,7 @@ import (
 	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
+	"github.com/recpipe/recpipe/model/deploy"
 	"github.com/recpipe/recpipe/model/scoring"
 )
 
@@ -21,12 +22,15 @@ type Config struct {
 	Dataset string
 	ModelA  string // a model name (its champion) or baseline:<name> (nothing to refresh)
 	ModelB  string
+	// FullRefreshEvery fully retrains the deployed NCF's base at the end of every k-th
+	// day (0: never, the default chosen on validation and cost).
+	FullRefreshEvery int
 }
 
 // DefaultConfig refreshes NCF and SS4Rec (only NCF has a refresh) on ml-latest-small.
 func DefaultConfig() Config {
 	o := abtest.DefaultOptions()
-	return Config{Dataset: etl.DefaultDataset, ModelA: o.ModelA, ModelB: o.ModelB}
+	return Config{Dataset: etl.DefaultDataset, ModelA: o.ModelA, ModelB: o.ModelB, FullRefreshEvery: deploy.DefaultFullRefreshEvery}
 }
 
 // Declare declares the settings on s.
@@ -37,6 +41,7 @@ func (c *Config) Declare(s *envflag.Set) {
 	checkSpec := func(v string) error { return abtest.CheckModelSpec(v, scoring.Decodable()) }
 	s.String(&c.ModelA, "model-a", "AB_MODEL_A", spec, checkSpec)
 	s.String(&c.ModelB, "model-b", "AB_MODEL_B", "ab-eval's model B, as --model-a", checkSpec)
+	deploy.DeclareFullRefresh(s, &c.FullRefreshEvery)
 }
 
 // ConfigFromEnv reads the settings from the environment alone, as the event-driven
@@ -51,6 +56,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func (c Config) evaluator(env *jobs.Env) *abtest.Evaluator {
 	o := abtest.DefaultOptions()
 	o.Dataset, o.ModelA, o.ModelB, o.Load = c.Dataset, c.ModelA, c.ModelB, scoring.LoadPredictor
+	o.FullRefreshEvery = c.FullRefreshEvery
 	return &abtest.Evaluator{Bucket: env.Bucket, Opt: o, Log: env.Log}
 }
 

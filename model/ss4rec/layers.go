@@ -108,6 +108,7 @@ func siluGrad(x float32) float32 {
 // convForward is the causal depthwise convolution over each of nb windows of T
 // positions: y[t,e] = b[e] + Σ_k w[e,k]·x[t−K+1+k, e] (terms before the window start are 0).
 func convForward(y, x, w, b []float32, nb, T, E, K int) {
+	wt := transposeEK(w, E, K)
 	for s := range nb {
 		for t := range T {
 			yr := y[(s*T+t)*E : (s*T+t)*E+E]
@@ -117,17 +118,30 @@ func convForward(y, x, w, b []float32, nb, T, E, K int) {
 				if src < 0 {
 					continue
 				}
-				xr := x[(s*T+src)*E : (s*T+src)*E+E]
-				for e := range E {
-					yr[e] += w[e*K+k] * xr[e]
+				xr, wk := x[(s*T+src)*E:(s*T+src)*E+E], wt[k*E:k*E+E]
+				for e, v := range xr {
+					yr[e] += wk[e] * v
 				}
 			}
 		}
 	}
 }
 
-// convBackward accumulates dx, dw, db from dy.
+// transposeEK returns w [E×K] as [K×E], so the loops over e read it in order.
+func transposeEK(w []float32, E, K int) []float32 {
+	wt := make([]float32, K*E)
+	for e := range E {
+		for k := range K {
+			wt[k*E+e] = w[e*K+k]
+		}
+	}
+	return wt
+}
+
+// convBackward accumulates dx, dw, db from dy (each sum in the order of a loop over
+// windows, positions and taps; dw is accumulated transposed, [K×E], and put back).
 func convBackward(dx, dw, db, dy, x, w []float32, nb, T, E, K int) {
+	wt, dwt := transposeEK(w, E, K), transposeEK(dw, E, K)
 	for s := range nb {
 		for t := range T {
 			dyr := dy[(s*T+t)*E : (s*T+t)*E+E]
@@ -140,11 +154,17 @@ func convBackward(dx, dw, db, dy, x, w []float32, nb, T, E, K int) {
 					continue
 				}
 				xr, dxr := x[(s*T+src)*E:(s*T+src)*E+E], dx[(s*T+src)*E:(s*T+src)*E+E]
+				wk, dwk := wt[k*E:k*E+E], dwt[k*E:k*E+E]
 				for e, g := range dyr {
-					dw[e*K+k] += g * xr[e]
-					dxr[e] += g * w[e*K+k]
+					dwk[e] += g * xr[e]
+					dxr[e] += g * wk[e]
 				}
 			}
+		}
+	}
+	for e := range E {
+		for k := range K {
+			dw[e*K+k] = dwt[k*E+e]
 		}
 	}
 }

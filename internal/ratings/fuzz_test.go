@@ -33,6 +33,25 @@ func FuzzParseLine(f *testing.F) {
 	})
 }
 
+// FuzzParseCommon: where ParseLine's one-pass parser (parseCommon) takes a line, the
+// full parser accepts it too and gives the same rating. Seeds:
+// testdata/fuzz/FuzzParseCommon.
+func FuzzParseCommon(f *testing.F) {
+	for _, s := range []string{"1,31,2.5,1260759144", "999999999,1,5.0,999999999999999999", "1000000000,1,3,1", "1,2,05,0", "1,2,3.,4", "1,2,.5,4", "01,02,0.5,00"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		got, ok := parseCommon(line)
+		if !ok {
+			return
+		}
+		want, err := parseLine(line)
+		if err != nil || got != want {
+			t.Fatalf("%q: one pass %+v, full parser %+v, %v", line, got, want, err)
+		}
+	})
+}
+
 // FuzzScan: Scan never panics; every non-empty data line comes out once, as a row or
 // as a bad line naming its number, and only the last line of a document without a
 // final newline can be cut. Seeds: testdata/fuzz/FuzzScan.

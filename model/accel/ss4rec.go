@@ -3,7 +3,6 @@ package accel
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/recpipe/recpipe/model/kernels/cuda"
 	"github.com/recpipe/recpipe/model/ss4rec"
@@ -11,16 +10,18 @@ import (
 )
 
 // ss4recStep is SS4Rec's training step resident on the device: the parameters, Adam's
-// moments and every activation (the scans' state caches included) stay there; a step
-// copies the batch up (one transfer: each position's item row, rating index and gap,
-// each target's row, item and rating, and the row plans of the sparse gradients) and
+// moments, every window's gaps and target ratings and every activation (the scans'
+// state caches included) stay there; a step copies the batch's indices up (one
+// transfer: each position's item row and rating index, the batch's windows, each
+// target's row, item and rating index, and the row plans of the sparse gradients) and
 // its scalars down (one transfer). The dropout masks are drawn on the device from the
 // batch's seed, as the host graph draws them.
 type ss4recStep struct {
 	*resident
-	m   *ss4rec.Model
-	p   ss4rec.Parts
-	idx []int32 // host staging of the batch
+	m         *ss4rec.Model
+	p         ss4rec.Parts
+	ratingOff []int32 // each window's first target in the resident ratings
+	idx       []int32 // host staging of the batch
 }
 
 func newSS4RecStep(dv *cuda.Device, m *ss4rec.Model, params []*trainer.Param, adam *trainer.Adam, tc trainer.TrainConfig) (*ss4recStep, error) {
@@ -28,14 +29,46 @@ func newSS4RecStep(dv *cuda.Device, m *ss4rec.Model, params []*trainer.Param, ad
 	if err != nil {
 		return nil, err
 	}
-	return &ss4recStep{resident: res, m: m, p: m.Parts()}, nil
+	w := m.DeviceWindows()
+	err = dv.Run("attach ss4rec windows", func(q *cuda.Queue) error {
+		for _, c := range []struct {
+			name string
+			f    []float32
+			i    []int32
+		}{{"ss4rec.windows.tau", w.Tau, nil}, {"ss4rec.windows.tau_off", nil, w.TauOff}, {"ss4rec.windows.ratings", w.Ratings, nil}} {
+			b, err := q.Alloc(c.name, max(len(c.f), len(c.i), 1))
+			if err != nil {
+				return err
+			}
+			if c.f != nil {
+				err = cuda.Put(q, b, c.f)
+			} else {
+				err = cuda.Put(q, b, c.i)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return &ss4recStep{resident: res, m: m, p: m.Parts(), ratingOff: w.RatingOff}, err
+}
+
+// resident returns the resident buffer called name (allocated at attach).
+func (r *run) resident(name string) cuda.Ptr {
+	if r.err != nil {
+		return 0
+	}
+	b, err := r.q.Alloc(name, 1) // allocated at attach: never grown here
+	r.err = err
+	return b.Ptr
 }
 
 // seqIdx holds the offsets of a batch's parts in the uploaded array.
 type seqIdx struct {
-	items, rates, tau, tRow, tItem, tRating int
-	row, tgt, in, rate, emb                 planAt // plans: targets' rows, target items, input items, ratings, item_emb's touched rows
-	nb, T, nT                               int
+	items, rates, windows, tRow, tItem, tRating int
+	row, tgt, in, rate, emb                     planAt // plans: targets' rows, target items, input items, ratings, item_emb's touched rows
+	nb, T, nT, nRating                          int
 }
 
 // planAt is where a RowPlan lies in the uploaded array.
@@ -51,26 +84,30 @@ func (s *ss4recStep) putPlan(pl cuda.RowPlan) planAt {
 	return a
 }
 
-func (s *ss4recStep) putFloats(f []float32) int {
-	at := len(s.idx)
-	for _, v := range f {
-		s.idx = append(s.idx, int32(math.Float32bits(v)))
-	}
-	return at
-}
-
 func (s *ss4recStep) putInts(v []int32) int {
 	at := len(s.idx)
 	s.idx = append(s.idx, v...)
 	return at
 }
 
-// pack lays out batch b for the upload.
-func (s *ss4recStep) pack(b ss4rec.DeviceBatch) seqIdx {
+// pack lays out batch b of windows ex for the upload: indices only (the gaps and target
+// ratings are read on the device from the resident windows).
+func (s *ss4recStep) pack(b ss4rec.DeviceBatch, ex []int) seqIdx {
 	s.idx = s.idx[:0]
 	o := seqIdx{nb: b.Windows, T: b.T, nT: len(b.TRow)}
-	o.items, o.rates, o.tau = s.putInts(b.Items), s.putInts(b.Rates), s.putFloats(b.Tau)
-	o.tRow, o.tItem, o.tRating = s.putInts(b.TRow), s.putInts(b.TItem), s.putFloats(b.TRating)
+	o.items, o.rates = s.putInts(b.Items), s.putInts(b.Rates)
+	o.windows = len(s.idx)
+	for _, w := range ex {
+		s.idx = append(s.idx, int32(w))
+	}
+	o.tRow, o.tItem = s.putInts(b.TRow), s.putInts(b.TItem)
+	o.tRating = len(s.idx) // each target's index into the resident ratings, in batch order
+	for _, w := range ex {
+		for k := s.ratingOff[w]; k < s.ratingOff[w+1]; k++ {
+			s.idx = append(s.idx, k)
+		}
+	}
+	o.nRating = len(s.idx) - o.tRating
 	o.row = s.putPlan(cuda.NewRowPlan(b.TRow))
 	o.tgt = s.putPlan(cuda.NewRowPlan(b.TItem))
 	// the input gather's backward skips padding; its positions are the batch rows
@@ -104,7 +141,10 @@ func (s *ss4recStep) Step(ctx context.Context, b trainer.Batch, lr, clip float64
 	if err := cuda.CheckIndices("ss4rec target items", db.TItem, rowsIn); err != nil {
 		return trainer.DeviceStep{}, err
 	}
-	o := s.pack(db)
+	o := s.pack(db, b.Examples)
+	if o.nRating != o.nT {
+		return trainer.DeviceStep{}, fmt.Errorf("ss4rec batch: %d targets, the windows hold %d ratings", o.nT, o.nRating)
+	}
 	s.adam.Step++
 	err := s.step("ss4rec", s.idx, func(r *run, ib, acc cuda.Buf) {
 		f := &seqPass{run: r, s: s, ib: ib, o: o, seed: b.Seed}
@@ -134,6 +174,7 @@ type seqPass struct {
 	seed uint64
 	mask int // dropout masks drawn so far
 
+	tau, y cuda.Ptr // the batch's gaps [rows] and target ratings [nT], from the resident windows
 	x0     cuda.Ptr // the input embeddings [rows×H]
 	blocks []blockActs
 	// head
@@ -172,7 +213,10 @@ func (f *seqPass) forward() {
 	rows, H, P, E, N, R, K := f.dims()
 	B, T := o.nb, o.T
 	w := s.w
-	tau := f.ib.At(o.tau)
+	f.tau, f.y = f.act("tau", rows), f.act("y", o.nT)
+	f.launch("window_tau", rows, f.tau, f.resident("ss4rec.windows.tau"), f.resident("ss4rec.windows.tau_off"), f.ib.At(o.windows), int64(B), int64(T))
+	f.launch("gather_rows", o.nT, f.y, f.resident("ss4rec.windows.ratings"), f.ib.At(o.tRating), int64(o.nT), int64(1))
+	tau := f.tau
 	f.x0 = f.act("x0", rows*H)
 	f.launch("embed_sum", rows*H, f.x0, w(p.ItemEmb), w(p.RateEmb), f.ib.At(o.items), f.ib.At(o.rates), int64(rows), int64(H))
 	x := f.x0
@@ -248,7 +292,7 @@ func (f *seqPass) forward() {
 // mean into dpred.
 func (f *seqPass) loss(acc cuda.Buf) {
 	f.dpred = f.act("dpred", f.o.nT)
-	f.launch("ss4rec_loss", 1, acc.Ptr, f.dpred, f.pred, f.ib.At(f.o.tRating), int64(f.o.nT))
+	f.launch("ss4rec_loss", 1, acc.Ptr, f.dpred, f.pred, f.y, int64(f.o.nT))
 }
 
 // backward fills the gradient buffers: the dense ones overwritten (zeroed first where
@@ -258,7 +302,7 @@ func (f *seqPass) backward() {
 	rows, H, P, E, N, R, K := f.dims()
 	B, T, nT := o.nb, o.T, o.nT
 	w, g := s.w, s.g
-	tau := f.ib.At(o.tau)
+	tau := f.tau
 	for _, t := range s.params {
 		if !t.Sparse {
 			f.launch("zero_f", len(t.Value), g(t), int64(len(t.Value)))

@@ -58,15 +58,14 @@ func (m *Model) Parts() Parts {
 // mask, element after element, one Float32 each.
 const DropoutStream = 0xd0
 
-// DeviceBatch is a training batch as the device step consumes it: Windows windows
-// padded to T positions, each position's item row, rating index and gap, and per
-// target the row predicting it, its item row and its rating.
+// DeviceBatch is a training batch's indices as the device step consumes them: Windows
+// windows padded to T positions, each position's item row and rating index, and per
+// target the row predicting it and its item row (the gaps and target ratings are in
+// DeviceWindows, resident on the device).
 type DeviceBatch struct {
 	Windows, T   int
 	Items, Rates []int32
-	Tau          []float32
 	TRow, TItem  []int32
-	TRating      []float32
 }
 
 // DeviceBatch assembles the windows of b as Step does (the slices are reused by the
@@ -78,5 +77,26 @@ func (m *Model) DeviceBatch(b trainer.Batch) DeviceBatch {
 	for i, r := range x.rates {
 		rates[i] = int32(r)
 	}
-	return DeviceBatch{Windows: x.nb, T: x.T, Items: x.items, Rates: rates, Tau: x.tau, TRow: x.tRow, TItem: x.tItem, TRating: x.tRating}
+	return DeviceBatch{Windows: x.nb, T: x.T, Items: x.items, Rates: rates, TRow: x.tRow, TItem: x.tItem}
+}
+
+// DeviceWindows is every training window's gaps and target ratings, concatenated in
+// window order: what a device step keeps resident, so that a batch sends only indices.
+// Window w's gaps are Tau[TauOff[w]:TauOff[w+1]] (its positions, unpadded) and its
+// targets' ratings Ratings[RatingOff[w]:RatingOff[w+1]], in DeviceBatch's target order.
+type DeviceWindows struct {
+	TauOff, RatingOff []int32
+	Tau, Ratings      []float32
+}
+
+// DeviceWindows returns the training windows' gaps and target ratings.
+func (m *Model) DeviceWindows() DeviceWindows {
+	d := DeviceWindows{TauOff: []int32{0}, RatingOff: []int32{0}}
+	for _, w := range m.windows {
+		d.Tau = append(d.Tau, w.tau...)
+		d.Ratings = append(d.Ratings, w.tRating...)
+		d.TauOff = append(d.TauOff, int32(len(d.Tau)))
+		d.RatingOff = append(d.RatingOff, int32(len(d.Ratings)))
+	}
+	return d
 }

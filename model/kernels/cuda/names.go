@@ -21,7 +21,7 @@ var Kernels = map[string][]string{
 	// SS4Rec's resident step (package accel): these, the scans' kernels and ResidentStep's
 	"SS4RecStep": {"zero_f", "vec_add", "bias_add", "embed_sum", "scale_rows", "dropout_mask", "layer_norm_fwd",
 		"layer_norm_bwd", "layer_norm_bwd_params", "silu_fwd", "silu_grad", "conv_fwd", "conv_bwd_x", "conv_bwd_w",
-		"ss4rec_head", "ss4rec_loss", "ss4rec_head_bwd"},
+		"ss4rec_head", "ss4rec_loss", "ss4rec_head_bwd", "window_tau"},
 }
 
 // KernelNames returns every kernel name of Kernels, sorted, without repeats.

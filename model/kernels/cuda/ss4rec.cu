@@ -287,3 +287,15 @@ extern "C" __global__ void ss4rec_head_bwd(float* du, float* de, float* dox, con
     de[i] = d * u[i];
     dox[i] = d * wb[i % H];
 }
+
+// window_tau: tau[b,t] = the gap of position t of window ex[b] (zero past its length,
+// as makeBatch pads), from the resident gaps of every window (tauAll, offsets off).
+// One thread per (b, t).
+extern "C" __global__ void window_tau(float* tau, const float* tauAll, const int* off, const int* ex,
+                                      long long nb, long long T) {
+    long long i = gtid();
+    if (i >= nb * T) return;
+    long long w = ex[i / T], t = i % T;
+    long long lo = off[w], n = (long long)off[w + 1] - lo;
+    tau[i] = t < n ? tauAll[lo + t] : 0.0f;
+}

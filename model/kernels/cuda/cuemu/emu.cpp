@@ -110,6 +110,7 @@ int emu_launch(const char* kernel, long long grid, long long block, const uint64
     KERNEL(ss4rec_head)
     KERNEL(ss4rec_loss)
     KERNEL(ss4rec_head_bwd)
+    KERNEL(window_tau)
     return -1;
 }
 

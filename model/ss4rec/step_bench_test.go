@@ -103,7 +103,10 @@ func BenchmarkMatmulRate(b *testing.B) {
 
 // BenchmarkTrainStep reports SS4Rec training throughput on ml-latest-small windows
 // (default net, batch 32): sequence positions per second (padded positions count,
-// as they are computed) and GFLOP/s from flopsPerPosition.
+// as they are computed) and GFLOP/s from flopsPerPosition, per second of wall time
+// and per CPU-second of the process (user+system, both cores): on a shared machine
+// the ratio of GFLOP/cpu-s to BenchmarkMatmulRate's GFLOP/cpu-s in the same run is
+// the one the neighbours' load does not move.
 func BenchmarkTrainStep(b *testing.B) {
 	train := prepared(b, "train.csv")
 	net := ss4rec.DefaultNet()
@@ -135,6 +138,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.ReportMetric(pos/b.Elapsed().Seconds(), "positions/s")
 	b.ReportMetric(pos*flopsPerPosition(*net)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	b.ReportMetric(pos/cpu, "positions/cpu-s")
+	b.ReportMetric(pos*flopsPerPosition(*net)/cpu/1e9, "GFLOP/cpu-s")
 }
 
 // BenchmarkPredictTest scores every test row with train+val+test history (the

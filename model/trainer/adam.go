@@ -51,8 +51,22 @@ func (a *Adam) Update(params []*Param, lr, scale float64) {
 	}
 }
 
-// adamSpan is the fused update of one contiguous span: decay, moments and value in one pass.
+// adamSpan is the fused update of one contiguous span: decay, moments and value in
+// one pass, eight elements at a time on AVX2 (bit for bit adamSpanGo).
 func adamSpan(w, g, m, v []float32, scale, decay, b1, b2, stepSize, eps float32) {
+	w, m, v = w[:len(g)], m[:len(g)], v[:len(g)]
+	n := 0
+	if useAVX2 {
+		if n = len(g) / 8 * 8; n > 0 {
+			k := [8]float32{scale, decay, b1, 1 - b1, b2, 1 - b2, stepSize, eps}
+			adamAVX(&w[0], &g[0], &m[0], &v[0], n, &k)
+		}
+	}
+	adamSpanGo(w[n:], g[n:], m[n:], v[n:], scale, decay, b1, b2, stepSize, eps)
+}
+
+// adamSpanGo is adamSpan in plain Go.
+func adamSpanGo(w, g, m, v []float32, scale, decay, b1, b2, stepSize, eps float32) {
 	w, m, v = w[:len(g)], m[:len(g)], v[:len(g)]
 	for j, gj := range g {
 		gj = gj*scale + decay*w[j]

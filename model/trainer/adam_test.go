@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -51,5 +52,37 @@ func TestSetDecay(t *testing.T) {
 	setDecay([]*Param{emb, w, lam}, TrainConfig{WeightDecay: 0.1, EmbeddingDecay: 0.01})
 	if emb.Decay != 0.01 || w.Decay != 0.1 || lam.Decay != 0 {
 		t.Fatalf("decays %v %v %v, want 0.01 0.1 0", emb.Decay, w.Decay, lam.Decay)
+	}
+}
+
+// adamSpan on AVX2 equals adamSpanGo bit for bit (moments and values), at lengths
+// with and without a scalar tail, with decay and clipping, over many steps.
+func TestAdamSpanAVX2MatchesGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 7, 8, 33, 4096} {
+		w, m, v := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range w {
+			w[i] = float32(r.NormFloat64())
+		}
+		w2, m2, v2 := append([]float32(nil), w...), make([]float32, n), make([]float32, n)
+		g := make([]float32, n)
+		for step := range 20 {
+			for i := range g {
+				g[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.IntN(9)-6)))
+			}
+			stepSize, eps := float32(1e-3*(1+float64(step))), float32(1e-8)
+			adamSpan(w, g, m, v, 0.7, 1e-4, 0.9, 0.999, stepSize, eps)
+			adamSpanGo(w2, g, m2, v2, 0.7, 1e-4, 0.9, 0.999, stepSize, eps)
+		}
+		for i := range w {
+			for _, p := range [][2]float32{{w[i], w2[i]}, {m[i], m2[i]}, {v[i], v2[i]}} {
+				if math.Float32bits(p[0]) != math.Float32bits(p[1]) {
+					t.Fatalf("n=%d element %d: AVX2 %v, Go %v", n, i, p[0], p[1])
+				}
+			}
+		}
 	}
 }

@@ -82,11 +82,15 @@ again in the same warm process 199 CPU-s, peak RSS 4480 MiB. Wall 551 s and 559 
 load 13-25 (110 s and 150 s at load 2-17, before abtest's sequential verdict).
 MemorySize 6144: 1.37x the warm peak (3008 would be exceeded), 3.5 vCPU.
 Timeout 900 (Lambda's most): 4.4x its CPU time on one vCPU, 1.6x the loaded wall.`},
-	jobs.Retrain: {MemoryMB: 10240, TimeoutSec: 900, Measured: measuredByRetrain + `
-PROVISIONAL, at RETRAIN_BENCH_ROWS=2000000 (1/16 of ML-32M) on the shared 2-core machine:
-tuning the fold-in (once per champion; later days adopt it from a stored version)
-37 s wall, a day's version 7.4 s (day 1) to 9.5 s (day 20) wall, peak RSS 402 MiB.
-MemorySize 10240 and Timeout 900 (Lambda's most) until the ML-32M run sizes them.`},
+	jobs.Retrain: {MemoryMB: 4096, TimeoutSec: 900, Measured: measuredByRetrain + `
+NCF's version on synthetic data of ML-32M's shape (32,000,000 ratings, 200,948 users,
+84,432 items; 2026-12-05, 2 shared cores at load ~17): tuning the fold-in (once per
+champion; later runs adopt it from a stored version) 161.6 CPU-s (367 s wall); a day's
+version 7.8 CPU-s (day 1, 2.88M rows folded in) to 26.4 CPU-s (day 20, 8.96M rows),
+model.bin 19.6 MiB; peak RSS 2926 MiB with all 32M ratings held (the run's reads of
+the bucket and the champion's load are not in it).
+MemorySize 4096: 1.4x the peak, 2.3 vCPU.
+Timeout 900 (Lambda's most): 4.8x the worst run's CPU (tuning and day 20) on one vCPU.`},
 }
 
 // measuredBy opens the Measured text of the functions make lambda-bench measures.

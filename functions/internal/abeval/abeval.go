@@ -9,7 +9,6 @@ import (
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/envflag"
-	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
 	"github.com/recpipe/recpipe/model/deploy"
@@ -108,11 +107,7 @@ func (c Config) Options() (abtest.Options, error) {
 
 // Target says what one ab-eval run evaluates: the days listed, every released day,
 // or what an event key asks for.
-type Target struct {
-	Days []int
-	All  bool
-	Key  *layout.Key // the event's key, parsed (zero Kind: a key outside the layout)
-}
+type Target = jobs.DayTarget
 
 // Function is the ab-eval function of the routing table: a passing quality report
 // evaluates its day; a champion of model A or B re-evaluates every released day.
@@ -138,45 +133,15 @@ func Run(ctx context.Context, env *jobs.Env, c Config, target Target) error {
 		return err
 	}
 	e := &abtest.Evaluator{Bucket: env.Bucket, Opt: opt, Log: env.Log}
-	var done []int
-	switch {
-	case target.Key != nil:
-		done, err = e.OnKey(ctx, *target.Key)
-	case target.All:
-		done, err = e.RunAll(ctx)
-	default:
-		done, err = e.RunDays(ctx, target.Days)
-	}
-	if err != nil {
-		return err
-	}
-	env.Log.Info("ab-eval done", "evaluated_days", done)
-	if len(done) == 0 && len(e.Skipped) > 0 {
-		return jobs.Skip(strings.Join(e.Skipped, "; "))
-	}
-	return nil
+	w := jobs.DayWork{Key: e.OnKey, All: e.RunAll, Days: e.RunDays, Skipped: func() []string { return e.Skipped }}
+	return w.Run(ctx, env, target, "ab-eval done")
 }
 
 // Command is the ab-eval binary.
 func Command() jobs.Command {
 	c := DefaultConfig()
-	var day int
-	var all bool
-	return jobs.Command{
-		Function: function(&c),
-		Purpose:  "compare two models (or baselines) on the released days that passed quality; write abtest/day=NN/result.json, abtest/summary.json and abtest/report.html",
-		Flags: func(s *envflag.Set) {
-			c.Declare(s)
-			s.Int(&day, "day", "", fmt.Sprintf("evaluate this released day (1..%d); skipped unless its quality report passed", etl.Days), envflag.Between(1, etl.Days))
-			s.Bool(&all, "all", "", "evaluate every released day whose quality report passed")
-			s.Note(jobs.DatasetDoc)
-			s.Rule(func() error { return jobs.DayOrAll(s, day, all, etl.Days) })
-		},
-		Run: func(ctx context.Context, env *jobs.Env) error {
-			if all {
-				return Run(ctx, env, c, Target{All: true})
-			}
-			return Run(ctx, env, c, Target{Days: []int{day}})
-		},
-	}
+	return jobs.DayCommand(function(&c),
+		"compare two models (or baselines) on the released days that passed quality; write abtest/day=NN/result.json, abtest/summary.json and abtest/report.html",
+		"evaluate", etl.Days, c.Declare,
+		func(ctx context.Context, env *jobs.Env, t Target) error { return Run(ctx, env, c, t) })
 }

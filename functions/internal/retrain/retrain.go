@@ -2,13 +2,11 @@ package retrain
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/recpipe/recpipe/abtest"
 	"github.com/recpipe/recpipe/etl"
 	"github.com/recpipe/recpipe/internal/envflag"
-	"github.com/recpipe/recpipe/internal/layout"
 	"github.com/recpipe/recpipe/jobs"
 	_ "github.com/recpipe/recpipe/model/all" // every model can be loaded
 	"github.com/recpipe/recpipe/model/deploy"
@@ -62,11 +60,7 @@ func (c Config) evaluator(env *jobs.Env) *abtest.Evaluator {
 
 // Target says what one run refreshes: the days listed, every released day, or what an
 // event key asks for.
-type Target struct {
-	Days []int
-	All  bool
-	Key  *layout.Key
-}
+type Target = jobs.DayTarget
 
 // Function is the retrain function of the routing table: a day's A/B result writes
 // the versions of the end of that day.
@@ -88,46 +82,15 @@ func function(c *Config) jobs.Function {
 // is not ready (or no model has a refresh) is a skip (jobs.Skip) with the reason.
 func Run(ctx context.Context, env *jobs.Env, c Config, target Target) error {
 	e := c.evaluator(env)
-	var done []int
-	var err error
-	switch {
-	case target.Key != nil:
-		done, err = e.RetrainOnKey(ctx, *target.Key)
-	case target.All:
-		done, err = e.RetrainAll(ctx)
-	default:
-		done, err = e.Retrain(ctx, target.Days)
-	}
-	if err != nil {
-		return err
-	}
-	env.Log.Info("retrain done", "days", done)
-	if len(done) == 0 && len(e.Skipped) > 0 {
-		return jobs.Skip(strings.Join(e.Skipped, "; "))
-	}
-	return nil
+	w := jobs.DayWork{Key: e.RetrainOnKey, All: e.RetrainAll, Days: e.Retrain, Skipped: func() []string { return e.Skipped }}
+	return w.Run(ctx, env, target, "retrain done")
 }
 
 // Command is the retrain binary.
 func Command() jobs.Command {
 	c := DefaultConfig()
-	var day int
-	var all bool
-	return jobs.Command{
-		Function: function(&c),
-		Purpose:  "write each refreshable model's deployed version of the end of a day that passed its quality gate: deployed/<model>/day=NN/model.bin and version.json",
-		Flags: func(s *envflag.Set) {
-			c.Declare(s)
-			s.Int(&day, "day", "", fmt.Sprintf("refresh with this released day (1..%d); skipped unless its quality report passed", etl.Days), envflag.Between(1, etl.Days))
-			s.Bool(&all, "all", "", "refresh with every released day whose quality report passed")
-			s.Note(jobs.DatasetDoc)
-			s.Rule(func() error { return jobs.DayOrAll(s, day, all, etl.Days) })
-		},
-		Run: func(ctx context.Context, env *jobs.Env) error {
-			if all {
-				return Run(ctx, env, c, Target{All: true})
-			}
-			return Run(ctx, env, c, Target{Days: []int{day}})
-		},
-	}
+	return jobs.DayCommand(function(&c),
+		"write each refreshable model's deployed version of the end of a day that passed its quality gate: deployed/<model>/day=NN/model.bin and version.json",
+		"refresh with", etl.Days, c.Declare,
+		func(ctx context.Context, env *jobs.Env, t Target) error { return Run(ctx, env, c, t) })
 }

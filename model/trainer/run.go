@@ -273,6 +273,7 @@ func (r *Run) finish(ctx context.Context, t *session) (*Summary, error) {
 	for _, p := range t.params {
 		s.Parameters += len(p.Value)
 	}
+	t.valHist = nil // training is over: EvaluateAll builds the histories it needs, one at a time
 	var err error
 	if s.Validation, s.Test, s.BaselineTuning, err = EvaluateAll(ctx, t.m, d); err != nil {
 		return nil, err
@@ -293,17 +294,25 @@ func EvaluateAll(ctx context.Context, p scoring.Predictor, d *Data) (val, test m
 		return nil, nil, nil, err
 	}
 	known := scoring.NewKnown(d.Train)
-	valHist := scoring.NewHistory(d.Train, d.Val)
-	testHist := scoring.NewHistory(d.Train, d.Val, d.Test)
+	preds := append([]scoring.Predictor{p}, bases...)
+	// Validation first, then test, each with its own history built only for its pass,
+	// so that the two histories (train+val, train+val+test) are never held at once
+	// (valHist is dead after its loop; predictions do not depend on the order of the
+	// calls).
 	val, test = map[string]scoring.SplitScores{}, map[string]scoring.SplitScores{}
-	for _, q := range append([]scoring.Predictor{p}, bases...) {
+	valHist := scoring.NewHistory(d.Train, d.Val)
+	for _, q := range preds {
 		if val[q.Name()], err = scoring.Evaluate(ctx, q, valHist, d.Val, known); err != nil {
 			return nil, nil, nil, err
 		}
-		if len(d.Test) > 0 {
-			if test[q.Name()], err = scoring.Evaluate(ctx, q, testHist, d.Test, known); err != nil {
-				return nil, nil, nil, err
-			}
+	}
+	if len(d.Test) == 0 {
+		return val, test, tuning, nil
+	}
+	testHist := scoring.NewHistory(d.Train, d.Val, d.Test)
+	for _, q := range preds {
+		if test[q.Name()], err = scoring.Evaluate(ctx, q, testHist, d.Test, known); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	return val, test, tuning, nil

@@ -34,6 +34,7 @@ type function struct {
 var functions = []function{
 	{jobs.QualityCheck, func(d int) string { return layout.ETLManifest(layout.Day(d)) }, layout.QualityPrefix},
 	{jobs.ABEval, func(d int) string { return layout.QualityReport(layout.Day(d)) }, layout.ABPrefix},
+	{jobs.Retrain, func(d int) string { return layout.ABResult(layout.Day(d)) }, layout.DeployedPrefix},
 }
 
 // timeoutForTest is the function timeout of the emulator that checks what a timeout
@@ -41,12 +42,12 @@ var functions = []function{
 // output write on a loaded machine, where the proxy holds it.
 const timeoutForTest = 6 * time.Second
 
-// TestFunctionsUnderEmulator runs quality-check and ab-eval, from the zips of make
+// TestFunctionsUnderEmulator runs quality-check, ab-eval and retrain, from the zips of make
 // lambda, under the Lambda Runtime Interface Emulator on ml-latest-small prepared with
 // the command-line tools (prepare, tiny NCF and SS4Rec champions trained by
 // train-gpu). Days 1..3 are released one after the other with etl-day, as the
 // pipeline does; each day's event goes to quality-check, then its report's event to
-// ab-eval, and the command line does the same on a copy of the inputs. For each
+// ab-eval, then its A/B result's event to retrain, and the command line does the same on a copy of the inputs. For each
 // function:
 //   - day 1 (a cold start): the day's event, batched with records for another bucket
 //     and another key prefix, runs once and writes byte for byte what the command

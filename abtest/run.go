@@ -109,6 +109,9 @@ type Evaluator struct {
 
 	// Skipped lists why the last calls left something undone ("day 3: ...").
 	Skipped []string
+	// NoCache neither reads nor writes abtest/cache/ (derived artifacts that only save
+	// time: the outputs are the same bytes with or without them).
+	NoCache bool
 }
 
 // state is what one invocation loads once and reuses across days.
@@ -327,9 +330,9 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	}
 	st.trainIx = IndexTrain(st.train, st.val)
 	st.hist = scoring.NewHistory(st.train, st.val)
-	base, tuning, err := scoring.TunedBaselines(ctx, st.train, st.val)
+	base, tuning, err := e.tunedBaselines(ctx, st)
 	if err != nil {
-		return nil, fmt.Errorf("fit baselines on %s: %w", layout.Prepared(e.Opt.Dataset, layout.TrainName), err)
+		return nil, err
 	}
 	st.tuning = tuning
 	a, refA, err := e.resolve(ctx, st, e.Opt.ModelA, base)

@@ -23,6 +23,8 @@
 //	abtest/day=NN/result.json             KindABResult       ab-eval        marker: "ab-result/v2"; starts retrain
 //	abtest/summary.json                   KindABSummary      ab-eval        "ab-summary/v2"
 //	abtest/report.html                    KindABReport       ab-eval        the A/B report page
+//	abtest/cache/<name>/<hash>.json       KindABCache        ab-eval        "ab-cache/v1": a derived artifact keyed by
+//	                                                                        the sha256 of its inputs (abtest.Cache)
 //	models/<model>/<run>/<name>           KindModelRun       train-gpu      a training run's files: config.yaml,
 //	                                                                        metrics.jsonl, curves.html, checkpoints/,
 //	                                                                        debug/, model.bin, summary.json (last)

@@ -98,6 +98,14 @@ func ABDay(d Day) string { return ABPrefix + dayFolder + d.String() + "/" }
 // ABResult is abtest/day=NN/result.json, ab-eval's marker.
 func ABResult(d Day) string { return ABDay(d) + ResultName }
 
+// cacheFolder holds ab-eval's derived artifacts under abtest/.
+const cacheFolder = "cache/"
+
+// ABCache is abtest/cache/<name>/<hash>.json: a derived artifact of ab-eval (tuned
+// baselines, a look of the summary) keyed by the hex sha256 hash of everything it was
+// computed from, so that an entry is never stale: other inputs, another key.
+func ABCache(name, hash string) string { return ABPrefix + cacheFolder + name + "/" + hash + ".json" }
+
 // ABUnits is abtest/day=NN/units.csv.
 func ABUnits(d Day) string { return ABDay(d) + UnitsName }
 

@@ -57,6 +57,7 @@ func TestParse(t *testing.T) {
 		{ABResult(19), Key{Kind: KindABResult, Day: 19, Name: "result.json"}},
 		{ABSummary, Key{Kind: KindABSummary}},
 		{ABReport, Key{Kind: KindABReport}},
+		{ABCache("baselines", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), Key{Kind: KindABCache, Name: "baselines/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json"}},
 		{Champion("ss4rec"), Key{Kind: KindChampion, Model: "ss4rec"}},
 		{ModelRunFile("ncf", "r-1a2b", "checkpoints/best.ckpt"), Key{Kind: KindModelRun, Model: "ncf", Run: "r-1a2b", Name: "checkpoints/best.ckpt"}},
 		{RunRecord("ab-eval", "20261126T100345.123Z-3f9a1c0b"), Key{Kind: KindRunRecord, Function: "ab-eval", Name: "20261126T100345.123Z-3f9a1c0b"}},
@@ -131,6 +132,7 @@ func TestParseRejects(t *testing.T) {
 		"models/ncf/run", "models/ncf/run/", "models/ncf/run//x", "runs/f/x.txt", "runs/f/events/x.txt",
 		"runs/f/events/a/b.json", "runs/x.json", "runs/f/inbox/x.txt", "runs/f/claims/h/1.json", "runs/f/claims/h.json",
 		"runs/f/claims/h/0000000x.json", "runs/f/other/x.json", "other/thing", "/etl/day=01/batch.csv",
+		"abtest/cache/x.json", "abtest/cache/looks/abc.json", "abtest/cache/Looks/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json", "abtest/cache/looks/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.csv",
 	} {
 		if k, err := Parse(key); !errors.Is(err, ErrUnknownKey) {
 			t.Errorf("Parse(%q) = %+v, %v; want ErrUnknownKey", key, k, err)

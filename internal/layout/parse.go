@@ -35,12 +35,13 @@ const (
 	KindClaim
 	KindModelVersion     // deployed/<model>/day=NN/version.json: a deployed version's marker
 	KindModelVersionFile // deployed/<model>/day=NN/<file>: its model.bin
+	KindABCache          // abtest/cache/<name>/<hash>.json: a derived artifact of ab-eval
 )
 
 var kindNames = [...]string{"unknown", "raw", "prepared", "etl-batch", "etl-rejected", "etl-manifest", "etl-status",
 	"quality-report", "quality-history", "quality-profile", "ab-units", "ab-result", "ab-summary", "ab-report",
 	"model-run", "champion", "run-record", "event-marker", "inbox-entry", "claim",
-	"model-version", "model-version-file"}
+	"model-version", "model-version-file", "ab-cache"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -96,6 +97,8 @@ func (k Kind) Filter() (prefix, suffix string) {
 		return DeployedPrefix, "/" + VersionName
 	case KindModelVersionFile:
 		return DeployedPrefix, ""
+	case KindABCache:
+		return ABPrefix + cacheFolder, ".json"
 	}
 	return "", ""
 }
@@ -116,7 +119,8 @@ type Key struct {
 	Function string // runs/<function>/...
 	// Name is the object's name inside its folder: batch.csv, report.json, a raw
 	// file, a run's path below models/<model>/<run>/ (e.g. checkpoints/best.ckpt),
-	// a run record's id, the event hash of an event marker, inbox entry or claim.
+	// a run record's id, the event hash of an event marker, inbox entry or claim,
+	// a cache entry's <name>/<hash>.json below abtest/cache/.
 	Name string
 	Gen  int // a claim's generation
 }
@@ -148,6 +152,8 @@ func (k Key) String() string {
 		return Claim(Runs(k.Function)+ClaimsFolder+"/"+k.Name+"/", k.Gen)
 	case KindModelVersion, KindModelVersionFile:
 		return DeployedFile(k.Model, k.Day, k.Name)
+	case KindABCache:
+		return ABPrefix + cacheFolder + k.Name
 	}
 	for key, kk := range single {
 		if kk == k.Kind {
@@ -173,7 +179,16 @@ func Parse(key string) (Key, error) {
 		k, ok = parseDataset(KindRaw, rest, nil)
 	case PreparedPrefix:
 		k, ok = parseDataset(KindPrepared, rest, preparedNames)
-	case ETLPrefix, QualityPrefix, ABPrefix:
+	case ABPrefix:
+		if c, found := strings.CutPrefix(rest, cacheFolder); found {
+			k, ok = parseCache(c)
+			break
+		}
+		var err error
+		if k, ok, err = parseDayObject(top+"/", rest); err != nil {
+			return Key{}, fmt.Errorf("%q: %w", key, err)
+		}
+	case ETLPrefix, QualityPrefix:
 		var err error
 		if k, ok, err = parseDayObject(top+"/", rest); err != nil {
 			return Key{}, fmt.Errorf("%q: %w", key, err)
@@ -307,3 +322,16 @@ func IsKind(key string, k Kind) bool {
 	p, err := Parse(key)
 	return err == nil && p.Kind == k
 }
+
+// parseCache reads <name>/<hash>.json under abtest/cache/.
+func parseCache(rest string) (Key, bool) {
+	name, file, ok := strings.Cut(rest, "/")
+	hash, json := strings.CutSuffix(file, ".json")
+	if !ok || !json || !ModelName.MatchString(name) || !cacheHash.MatchString(hash) {
+		return Key{}, false
+	}
+	return Key{Kind: KindABCache, Name: rest}, true
+}
+
+// cacheHash is the rule for a cache entry's hash: 64 lowercase hex digits.
+var cacheHash = regexp.MustCompile(`^[0-9a-f]{64}$`)

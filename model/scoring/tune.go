@@ -107,3 +107,47 @@ func residualPrefix(base *UserItemBias, all []Interaction) []float64 {
 	}
 	return ps
 }
+
+// BaselinesFromTuning refits the three baselines of TunedBaselines on train from the
+// choice it recorded (tunings, in the order of Baselines), without searching the grid:
+// the same fits, so the same predictors bit for bit for the same train. A tuning that
+// is not such a choice is an error; the caller then tunes again.
+func BaselinesFromTuning(train []ratings.Rating, tunings []Tuning) ([]Predictor, error) {
+	names := []string{"global-mean", "user-item-bias", "history-aware-bias"}
+	if len(tunings) != len(names) {
+		return nil, fmt.Errorf("baselines from tuning: %d tunings, want %d", len(tunings), len(names))
+	}
+	for i, t := range tunings {
+		if t.Name != names[i] {
+			return nil, fmt.Errorf("baselines from tuning: tuning %d is %q, want %q", i, t.Name, names[i])
+		}
+	}
+	param := func(t Tuning, k string) (float64, error) {
+		v, ok := t.Params[k]
+		if !ok {
+			return 0, fmt.Errorf("baselines from tuning: %s has no %s", t.Name, k)
+		}
+		return v, nil
+	}
+	var p [5]float64
+	var err error
+	for i, kv := range []struct {
+		t Tuning
+		k string
+	}{{tunings[1], "item_lambda"}, {tunings[1], "user_lambda"}, {tunings[2], "item_lambda"}, {tunings[2], "user_lambda"}, {tunings[2], "prior"}} {
+		if p[i], err = param(kv.t, kv.k); err != nil {
+			return nil, err
+		}
+	}
+	gm, err := FitGlobalMean(train)
+	if err != nil {
+		return nil, err
+	}
+	ix := indexRatings(train)
+	uib := ix.fit(p[0], p[1], DefaultBiasRounds)
+	base := uib
+	if p[2] != p[0] || p[3] != p[1] {
+		base = ix.fit(p[2], p[3], DefaultBiasRounds)
+	}
+	return []Predictor{gm, uib, &HistoryAwareBias{Base: base, Prior: p[4]}}, nil
+}

@@ -71,3 +71,40 @@ func TestTunedBaselines(t *testing.T) {
 		})
 	}
 }
+
+func TestBaselinesFromTuning(t *testing.T) {
+	ctx := context.Background()
+	for _, sd := range []float64{0, 1} {
+		train, val := plantedUsers(sd, 5)
+		ps, tun, err := TunedBaselines(ctx, train, val)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := BaselinesFromTuning(train, tun)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist := NewHistory(train, val)
+		for i := range ps {
+			want, _ := ps[i].Predict(ctx, hist, val)
+			have, _ := got[i].Predict(ctx, hist, val)
+			if got[i].Name() != ps[i].Name() || !slices.Equal(want, have) {
+				t.Errorf("user sd %v: %s refit from its tuning predicts otherwise", sd, ps[i].Name())
+			}
+		}
+	}
+	bad := []struct {
+		name string
+		tun  []Tuning
+	}{
+		{"empty", nil},
+		{"wrong order", []Tuning{{Name: "user-item-bias"}, {Name: "global-mean"}, {Name: "history-aware-bias"}}},
+		{"no params", []Tuning{{Name: "global-mean"}, {Name: "user-item-bias"}, {Name: "history-aware-bias"}}},
+	}
+	train, _ := plantedUsers(1, 5)
+	for _, tt := range bad {
+		if _, err := BaselinesFromTuning(train, tt.tun); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+}

@@ -296,3 +296,70 @@ func predictVersion(t *testing.T, b blob.Bucket, d int, rows []ratings.Rating) [
 	}
 	return out
 }
+
+// A stored version is served as stored when it is the version Build computes (its
+// model predicting as the one built), and built again, and rewritten, when its
+// model.bin or its document is damaged; the outputs stay the same bytes.
+func TestStoredVersionReused(t *testing.T) {
+	ctx := context.Background()
+	f := scoredFixture(t)
+	e := f.evaluator("ncf", "beta")
+	e.NoCache = true
+	st, err := e.load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []int{1, 2} {
+		if err := e.addBatch(ctx, st, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, data := st.deployed[0].Champ, e.deployData(st, 2)
+	m, _, _, err := deploy.Stored(ctx, f.b, c, data, 1)
+	if err != nil || m == nil {
+		t.Fatalf("the version of day 1 not reused: %v", err)
+	}
+	built, _, _, err := deploy.Build(ctx, c, data, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := f.days[2]
+	pm, _ := m.Predict(ctx, nil, rows)
+	pb, _ := built.Predict(ctx, nil, rows)
+	if !slices.Equal(pm, pb) {
+		t.Error("the stored version predicts otherwise than the one built")
+	}
+
+	want := blobtest.Objects(t, f.b, "")
+	bin1 := layout.DeployedFile("ncf", 1, layout.RunModelName)
+	doc1 := layout.ModelVersion("ncf", 1)
+	damage := map[string]func(){
+		"model.bin of another day": func() {
+			other, _ := blob.ReadAll(ctx, f.b, layout.DeployedFile("ncf", 2, layout.RunModelName))
+			blob.PutBytes(ctx, f.b, bin1, other, blob.PutOptions{})
+		},
+		"fit RMSE": func() {
+			doc, _ := blob.ReadAll(ctx, f.b, doc1)
+			blob.PutBytes(ctx, f.b, doc1, bytes.Replace(doc, []byte(`"fit_rmse": `), []byte(`"fit_rmse": 1`), 1), blob.PutOptions{})
+		},
+	}
+	for name, spoil := range damage {
+		spoil()
+		if m, _, _, err := deploy.Stored(ctx, f.b, c, data, 1); err != nil || m != nil {
+			t.Errorf("%s: a damaged version reused (%v)", name, err)
+		}
+		dropOutputs(t, f.b)
+		if _, err := f.evaluator("ncf", "beta").RunAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := blobtest.Objects(t, f.b, "")
+		for k, w := range want {
+			if !bytes.Equal(got[k], w) {
+				t.Errorf("%s: %s differs after the rerun", name, k)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d objects after the rerun, were %d", name, len(got), len(want))
+		}
+	}
+}

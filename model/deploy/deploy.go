@@ -123,8 +123,38 @@ func AsChampion(model string, p scoring.Predictor, doc *scoring.Champion, docIn 
 // Build computes the version of day d (≥ 1) from c and data: the model folded in on
 // validation and every batch of data with day ≤ d, and its document.
 func Build(ctx context.Context, c *Champion, data *Data, d int) (*ncf.NCF, *Version, []byte, error) {
-	if err := c.tune(ctx, data); err != nil {
+	v, rows, err := c.describe(ctx, data, d)
+	if err != nil {
 		return nil, nil, nil, err
+	}
+	base, _, err := c.base(ctx, data, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, users, fresh, err := base.FoldIn(rows, c.tuning.Lambdas)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pred, err := m.Predict(ctx, nil, rows)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v.Metrics = Metrics{RowsFoldedIn: len(rows), UsersRefit: users, NewUsers: fresh,
+		FitRMSE: scoring.RowScores(pred, rows).RMSE, ValRMSE: c.ValRMSE}
+	var buf bytes.Buffer
+	if err := scoring.Save(&buf, m); err != nil {
+		return nil, nil, nil, fmt.Errorf("encode version %d of %s: %w", d, c.Model, err)
+	}
+	v.ModelBin = InputOf(layout.DeployedFile(c.Model, layout.Day(d), layout.RunModelName), buf.Bytes())
+	return m, v, buf.Bytes(), nil
+}
+
+// describe is the document of the version of day d (≥ 1) but for what the fold-in
+// gives (Metrics, ModelBin), and the rows it folds in: validation and every batch of
+// data with day ≤ d.
+func (c *Champion) describe(ctx context.Context, data *Data, d int) (*Version, []ratings.Rating, error) {
+	if err := c.tune(ctx, data); err != nil {
+		return nil, nil, err
 	}
 	rows := slices.Clone(data.Val)
 	v := &Version{Schema: Schema, Model: c.Model, Dataset: data.Dataset, Day: d, Champion: c.DocIn,
@@ -150,32 +180,13 @@ func Build(ctx context.Context, c *Champion, data *Data, d int) (*ncf.NCF, *Vers
 	for _, r := range rows {
 		v.SeenUntil = max(v.SeenUntil, r.Time)
 	}
-	base, full, err := c.base(ctx, data, d)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	if c.fullEvery > 0 {
 		v.Config.FullRefreshEvery = c.fullEvery
 	}
-	if full > 0 {
+	if full := FullRefreshDay(d, c.fullEvery); full > 0 {
 		v.Config.Refresh, v.Config.FullRefreshDay = RefreshFull, full
 	}
-	m, users, fresh, err := base.FoldIn(rows, c.tuning.Lambdas)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	pred, err := m.Predict(ctx, nil, rows)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	v.Metrics = Metrics{RowsFoldedIn: len(rows), UsersRefit: users, NewUsers: fresh,
-		FitRMSE: scoring.RowScores(pred, rows).RMSE, ValRMSE: c.ValRMSE}
-	var buf bytes.Buffer
-	if err := scoring.Save(&buf, m); err != nil {
-		return nil, nil, nil, fmt.Errorf("encode version %d of %s: %w", d, c.Model, err)
-	}
-	v.ModelBin = InputOf(layout.DeployedFile(c.Model, layout.Day(d), layout.RunModelName), buf.Bytes())
-	return m, v, buf.Bytes(), nil
+	return v, rows, nil
 }
 
 // tune chooses the fold-in strengths once per champion.
@@ -232,6 +243,11 @@ func Ensure(ctx context.Context, b blob.Bucket, c *Champion, data *Data, d int) 
 			return nil, Input{}, false, err
 		}
 		return &ncf.Online{M: c.NCF, UserCutoff: ncf.UserCutoffs(data.Train), Lambdas: c.tuning.Lambdas}, Input{}, false, nil
+	}
+	if m, v, doc, err := Stored(ctx, b, c, data, d); err != nil {
+		return nil, Input{}, false, err
+	} else if m != nil {
+		return &ncf.Online{M: m, Cutoff: v.SeenUntil, Lambdas: c.tuning.Lambdas}, InputOf(layout.ModelVersion(c.Model, layout.Day(d)), doc), false, nil
 	}
 	m, v, bin, err := Build(ctx, c, data, d)
 	if err != nil {

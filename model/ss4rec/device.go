@@ -92,9 +92,12 @@ type DeviceWindows struct {
 // DeviceWindows returns the training windows' gaps and target ratings.
 func (m *Model) DeviceWindows() DeviceWindows {
 	d := DeviceWindows{TauOff: []int32{0}, RatingOff: []int32{0}}
-	for _, w := range m.windows {
+	for i := range m.windows.len() {
+		w := m.windows.at(i)
 		d.Tau = append(d.Tau, w.tau...)
-		d.Ratings = append(d.Ratings, w.tRating...)
+		for _, r := range w.tRates {
+			d.Ratings = append(d.Ratings, float32(r)/2)
+		}
 		d.TauOff = append(d.TauOff, int32(len(d.Tau)))
 		d.RatingOff = append(d.RatingOff, int32(len(d.Ratings)))
 	}

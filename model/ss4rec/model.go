@@ -26,7 +26,7 @@ type Model struct {
 	net     *net
 	Backend kernels.Backend // scan kernels used in training (default kernels.CPU{})
 
-	windows []window // training examples (nil for a decoded model)
+	windows windowSet // training examples (none for a decoded model)
 	b       batch
 	ws      []window
 	graphs  map[int]*graph // training graphs by windows per batch
@@ -79,7 +79,7 @@ func (m *Model) Net() Net { return m.cfg }
 func (m *Model) Params() []*trainer.Param { return m.net.params }
 
 // Examples is the number of training windows.
-func (m *Model) Examples() int { return len(m.windows) }
+func (m *Model) Examples() int { return m.windows.len() }
 
 // Step runs forward and backward on the windows of b (dropout seeded by b.Seed)
 // through the gorgonia graph of the batch's shape (graph.go) and leaves the gradient
@@ -97,7 +97,7 @@ func (m *Model) Step(ctx context.Context, b trainer.Batch) (trainer.Loss, error)
 func (m *Model) loadBatch(b trainer.Batch) {
 	m.ws = m.ws[:0]
 	for _, i := range b.Examples {
-		m.ws = append(m.ws, m.windows[i])
+		m.ws = append(m.ws, m.windows.at(i))
 	}
 	makeBatch(m.ws, m.cfg.MaxSeqLen, &m.b)
 }
@@ -112,9 +112,13 @@ func (m *Model) DescribeBatch(examples []int) any {
 	}
 	var out []w
 	for _, i := range examples {
-		if i >= 0 && i < len(m.windows) {
-			win := m.windows[i]
-			out = append(out, w{Positions: len(win.items), Items: win.items, Targets: win.tRating})
+		if i >= 0 && i < m.windows.len() {
+			win := m.windows.at(i)
+			targets := make([]float32, len(win.tRates))
+			for k, r := range win.tRates {
+				targets[k] = float32(r) / 2
+			}
+			out = append(out, w{Positions: len(win.items), Items: win.items, Targets: targets})
 		}
 	}
 	return out

@@ -19,9 +19,9 @@ func tinyBatch(r *rand.Rand, T int) *batch {
 	b := &batch{}
 	ws := []window{
 		{items: []int32{1, 3, 2, 5, 4}, rates: []uint8{8, 4, 10, 6, 7}, tau: []float32{0, 1.5, 0.2, 3, 0.7},
-			tPos: []int32{0, 2, 4, 4}, tItem: []int32{3, 5, 1, 2}, tRating: []float32{4, 3, 5, 2.5}},
+			tPos: []int32{0, 2, 4, 4}, tItem: []int32{3, 5, 1, 2}, tRates: []uint8{8, 6, 10, 5}},
 		{items: []int32{2, 4, 6}, rates: []uint8{1, 9, 5}, tau: []float32{2, 0, 9},
-			tPos: []int32{1, 2}, tItem: []int32{6, 3}, tRating: []float32{1, 4.5}},
+			tPos: []int32{1, 2}, tItem: []int32{6, 3}, tRates: []uint8{2, 9}},
 	}
 	makeBatch(ws, T, b)
 	// padding content is arbitrary: the model must not read it

@@ -79,57 +79,91 @@ func statePos(seq []scoring.Interaction) []int {
 	return out
 }
 
-// window is one training window: positions [s, s+len) of a user's sequence and the
-// targets read from them.
+// window is one training window, a view into a windowSet: positions [s, s+len) of a
+// user's sequence and the targets read from them.
 type window struct {
-	items   []int32
-	rates   []uint8
-	tau     []float32
-	tPos    []int32
-	tItem   []int32
-	tRating []float32
+	items  []int32   // per position: item table row
+	rates  []uint8   // per position: rating·2
+	tau    []float32 // per position: scaled gap to the next interaction
+	tPos   []int32   // per target: the window position whose state predicts it
+	tItem  []int32   // per target: item table row
+	tRates []uint8   // per target: rating·2 (the rating is tRates/2, exactly: half steps)
+}
+
+// windowSet is every training window, stored once per interaction rather than once
+// per window: the windows overlap by half, so materialising each window's positions
+// and targets (as slices of its own) held every position twice, with the slices'
+// headers and growth on top, about 1 GB for ML-32M-scale data. Here each user's
+// time-sorted training sequence is one run of the flat per-interaction columns
+// (users in ascending id), and a window is a span of it: its positions are a run of
+// interactions and its targets another (the interactions whose state position falls
+// in the window, which are consecutive because state positions and window starts
+// only grow along a sequence). A target's item and rating are the columns at its own
+// interaction; tPos is stored at that interaction too (each interaction is the target
+// of at most one window). About 13 bytes per training interaction.
+type windowSet struct {
+	items []int32   // per interaction: item table row
+	rates []uint8   // per interaction: rating·2
+	tau   []float32 // per interaction: scaled gap to the user's next interaction (0 at the last)
+	tPos  []int32   // per interaction: its position in the window it is a target of (unused if none)
+	spans []span    // per window, in training-example order
+}
+
+// span is one window of a windowSet: positions pos..pos+n−1 and targets tgt..tgt+nt−1,
+// both as indices into the flat columns.
+type span struct{ pos, n, tgt, nt int32 }
+
+// len is the number of windows.
+func (ws *windowSet) len() int { return len(ws.spans) }
+
+// at returns window i as a view (no copy).
+func (ws *windowSet) at(i int) window {
+	p := ws.spans[i]
+	a, b := p.pos, p.pos+p.n
+	c, d := p.tgt, p.tgt+p.nt
+	return window{items: ws.items[a:b], rates: ws.rates[a:b], tau: ws.tau[a:b],
+		tPos: ws.tPos[c:d], tItem: ws.items[c:d], tRates: ws.rates[c:d]}
 }
 
 // buildWindows cuts every user's training sequence into windows (see windowStart)
 // and assigns each interaction that has history to the window its state position
 // falls in. Padding is added when windows are batched.
-func buildWindows(cfg Net, v vocab, hist *scoring.History, users []int32) []window {
+func buildWindows(cfg Net, v vocab, hist *scoring.History, users []int32) windowSet {
 	W := cfg.MaxSeqLen
-	var out []window
+	n := 0
+	for _, u := range users {
+		n += len(hist.All(u))
+	}
+	ws := windowSet{items: make([]int32, n), rates: make([]uint8, n), tau: make([]float32, n), tPos: make([]int32, n)}
+	base := 0 // the user's first interaction in the columns
 	for _, u := range users {
 		seq := hist.All(u)
+		for i, r := range seq {
+			ws.items[base+i] = v.row(r.Item)
+			ws.rates[base+i] = rateIndex(r.Rating)
+			if i+1 < len(seq) {
+				ws.tau[base+i] = cfg.gap(seq[i+1].Time - r.Time)
+			}
+		}
 		sp := statePos(seq)
-		byStart := map[int][]int{}
-		var starts []int
-		for k := range seq {
-			p := sp[k]
-			if p < 0 {
+		for k := 0; k < len(seq); {
+			if sp[k] < 0 {
+				k++
 				continue
 			}
-			s := windowStart(p, W)
-			if _, ok := byStart[s]; !ok {
-				starts = append(starts, s)
+			s := windowStart(sp[k], W)
+			k1 := k // targets k..k1-1 share the window starting at s
+			for k1 < len(seq) && windowStart(sp[k1], W) == s {
+				ws.tPos[base+k1] = int32(sp[k1] - s)
+				k1++
 			}
-			byStart[s] = append(byStart[s], k)
+			end := sp[k1-1] + 1 // positions s..end-1 are needed
+			ws.spans = append(ws.spans, span{pos: int32(base + s), n: int32(end - s), tgt: int32(base + k), nt: int32(k1 - k)})
+			k = k1
 		}
-		for _, s := range starts {
-			ks := byStart[s]
-			end := sp[ks[len(ks)-1]] + 1 // positions s..end-1 are needed
-			w := window{}
-			for i := s; i < end; i++ {
-				w.items = append(w.items, v.row(seq[i].Item))
-				w.rates = append(w.rates, rateIndex(seq[i].Rating))
-				w.tau = append(w.tau, cfg.gap(seq[i+1].Time-seq[i].Time))
-			}
-			for _, k := range ks {
-				w.tPos = append(w.tPos, int32(sp[k]-s))
-				w.tItem = append(w.tItem, v.row(seq[k].Item))
-				w.tRating = append(w.tRating, seq[k].Rating)
-			}
-			out = append(out, w)
-		}
+		base += len(seq)
 	}
-	return out
+	return ws
 }
 
 // batch is nb right-padded windows of T positions and the targets read from them.
@@ -162,6 +196,8 @@ func makeBatch(ws []window, T int, b *batch) {
 			b.tRow = append(b.tRow, int32(i*T)+p)
 		}
 		b.tItem = append(b.tItem, w.tItem...)
-		b.tRating = append(b.tRating, w.tRating...)
+		for _, r := range w.tRates {
+			b.tRating = append(b.tRating, float32(r)/2)
+		}
 	}
 }

@@ -77,7 +77,8 @@ func TestBuildWindowsTargets(t *testing.T) {
 	hist := scoring.NewHistory(rows)
 	ws := buildWindows(cfg, v, hist, []int32{1, 2, 3})
 	total := 0
-	for _, w := range ws {
+	for i := range ws.len() {
+		w := ws.at(i)
 		if len(w.items) > cfg.MaxSeqLen || len(w.items) == 0 {
 			t.Fatalf("window of %d positions (max %d)", len(w.items), cfg.MaxSeqLen)
 		}

@@ -54,39 +54,72 @@ func extended(u *Units) ([]float64, int) {
 // from its own PCG stream seeded (seed, r), so the result does not depend on how many
 // goroutines share the work: same seed, same numbers.
 func Bootstrap(u *Units, seed uint64, resamples int, conf float64) Boot {
+	return BootstrapShared([]*Units{u}, seed, resamples, conf)[0]
+}
+
+// BootstrapShared is Bootstrap of every units of us, which hold the same users in the
+// same order (e.g. u and u.Pair(SideA, SideBar)): the same seed draws the same users
+// for all of them, so the draws are counted once and every replicate's sums are taken
+// in one pass over the users, their columns side by side. A column's sum is its own
+// additions in user order whatever columns are beside it, so each Boot is Bootstrap's,
+// bit for bit (TestBootstrapSharedEqualsBootstrap).
+func BootstrapShared(us []*Units, seed uint64, resamples int, conf float64) []Boot {
 	nm := len(Metrics)
-	n := u.Len()
+	n := us[0].Len()
 	base := Stride()
-	data, s := extended(u)
-	repA := make([][]float64, nm)
-	repB := make([][]float64, nm)
-	repD := make([][]float64, nm)
-	repU := make([][]float64, nm)
-	for m := range nm {
-		repA[m] = make([]float64, resamples)
-		repB[m] = make([]float64, resamples)
-		repD[m] = make([]float64, resamples)
-		repU[m] = make([]float64, resamples)
+	parts := make([][]float64, len(us))
+	var s int
+	for k, u := range us {
+		if u.Len() != n {
+			panic("abtest: BootstrapShared of units of different users")
+		}
+		parts[k], s = extended(u)
 	}
-	resampleSums(data, n, s, seed, resamples, func(r int, acc []float64) {
+	data := parts[0]
+	if len(us) > 1 {
+		data = make([]float64, n*s*len(us))
+		for i := range n {
+			for k := range us {
+				copy(data[(i*len(us)+k)*s:], parts[k][i*s:(i+1)*s])
+			}
+		}
+	}
+	type reps struct{ a, b, d, u [][]float64 }
+	all := make([]reps, len(us))
+	for k := range all {
+		all[k] = reps{make([][]float64, nm), make([][]float64, nm), make([][]float64, nm), make([][]float64, nm)}
 		for m := range nm {
-			wt := acc[Metrics[m].Weight]
-			a, b := stat(m, wt, acc[aIdx(m)]), stat(m, wt, acc[bIdx(m)])
-			repA[m][r], repB[m][r], repD[m][r] = a, b, a-b
-			repU[m][r] = math.NaN()
-			if users := acc[base+Metrics[m].Weight]; users > 0 {
-				repU[m][r] = acc[base+weights+m] / users
+			all[k].a[m] = make([]float64, resamples)
+			all[k].b[m] = make([]float64, resamples)
+			all[k].d[m] = make([]float64, resamples)
+			all[k].u[m] = make([]float64, resamples)
+		}
+	}
+	resampleSums(data, n, s*len(us), seed, resamples, func(r int, sums []float64) {
+		for k, rp := range all {
+			acc := sums[k*s : (k+1)*s]
+			for m := range nm {
+				wt := acc[Metrics[m].Weight]
+				a, b := stat(m, wt, acc[aIdx(m)]), stat(m, wt, acc[bIdx(m)])
+				rp.a[m][r], rp.b[m][r], rp.d[m][r] = a, b, a-b
+				rp.u[m][r] = math.NaN()
+				if users := acc[base+Metrics[m].Weight]; users > 0 {
+					rp.u[m][r] = acc[base+weights+m] / users
+				}
 			}
 		}
 	})
-	out := Boot{A: make([]Interval, nm), B: make([]Interval, nm), Diff: make([]Interval, nm),
-		UserDiff: make([]Interval, nm), Resamples: make([]int, nm)}
-	for m := range nm {
-		out.A[m] = percentile(repA[m], conf)
-		out.B[m] = percentile(repB[m], conf)
-		out.Diff[m] = percentile(repD[m], conf)
-		out.UserDiff[m] = percentile(repU[m], conf)
-		out.Resamples[m] = countDefined(repU[m])
+	out := make([]Boot, len(us))
+	for k, rp := range all {
+		out[k] = Boot{A: make([]Interval, nm), B: make([]Interval, nm), Diff: make([]Interval, nm),
+			UserDiff: make([]Interval, nm), Resamples: make([]int, nm)}
+		for m := range nm {
+			out[k].A[m] = percentile(rp.a[m], conf)
+			out[k].B[m] = percentile(rp.b[m], conf)
+			out[k].Diff[m] = percentile(rp.d[m], conf)
+			out[k].UserDiff[m] = percentile(rp.u[m], conf)
+			out[k].Resamples[m] = countDefined(rp.u[m])
+		}
 	}
 	return out
 }

@@ -1,9 +1,12 @@
 package abtest
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -123,6 +126,77 @@ func TestResampleSumsMatchesDraws(t *testing.T) {
 					t.Fatalf("n=%d replicate %d column %d: %v, want %v", n, r, j, got[r][j], want[j])
 				}
 			}
+		}
+	}
+}
+
+// randomUnits fills n users' rows with random weights and sums.
+func randomUnits(n int, seed uint64) *Units {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	users := make([]int32, n)
+	for i := range users {
+		users[i] = int32(i + 1)
+	}
+	u := NewUnits(users)
+	for i := range n {
+		row := u.Row(i)
+		for g := range weights {
+			row[g] = float64(rng.IntN(4))
+		}
+		for j := weights; j < len(row); j++ {
+			row[j] = rng.Float64() * 7
+		}
+		u.Returning[i] = rng.IntN(3) > 0
+	}
+	return u
+}
+
+func sameBits(a, b []Interval) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i].Low) != math.Float64bits(b[i].Low) || math.Float64bits(a[i].High) != math.Float64bits(b[i].High) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sharing the draws among units of the same users gives each one Bootstrap's
+// intervals bit for bit, whatever the number of users and of units side by side.
+func TestBootstrapSharedEqualsBootstrap(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 511, 513, 1500} {
+		u := randomUnits(n, uint64(n))
+		us := []*Units{u, u.Pair(SideA, SideBar), u.Pair(SideB, SideBar)}
+		for k := 1; k <= len(us); k++ {
+			got := BootstrapShared(us[:k], 5, 300, 0.9)
+			for j := range k {
+				want := Bootstrap(us[j], 5, 300, 0.9)
+				if !sameBits(got[j].A, want.A) || !sameBits(got[j].B, want.B) || !sameBits(got[j].Diff, want.Diff) ||
+					!sameBits(got[j].UserDiff, want.UserDiff) || !slices.Equal(got[j].Resamples, want.Resamples) {
+					t.Errorf("%d users, %d units: units %d differ from Bootstrap", n, k, j)
+				}
+			}
+		}
+	}
+}
+
+// judgeLast gives judge's and judgeBar's verdicts, their bootstraps shared.
+func TestJudgeLastEqualsJudgeAndJudgeBar(t *testing.T) {
+	u := randomUnits(700, 3)
+	st := DefaultStats
+	st.Resamples = 400
+	for _, bar := range []string{BarName, "", "ncf"} {
+		v, bv := judgeLast(u, st, "ncf", "ss4rec", bar)
+		wv, wbv := judge(u, st, "ncf", "ss4rec", true), judgeBar(u, st, "ncf", "ss4rec", bar)
+		a, err := json.Marshal([][]Verdict{v, bv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal([][]Verdict{wv, wbv})
+		if len(v) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("bar %q: judgeLast differs from judge and judgeBar", bar)
 		}
 	}
 }

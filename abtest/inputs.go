@@ -1,6 +1,7 @@
 package abtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,10 +27,32 @@ func readInput(ctx context.Context, b blob.Bucket, key string) ([]byte, Input, e
 	return data, inputOf(key, data), nil
 }
 
+// readSized reads a large object into a buffer allocated once at the size its Stat
+// gives (io.ReadAll would grow and copy it step by step, and leave the steps behind
+// as garbage), with its checksum.
+func readSized(ctx context.Context, b blob.Bucket, key string) ([]byte, Input, error) {
+	a, err := b.Stat(ctx, key)
+	if err != nil {
+		return nil, Input{}, err
+	}
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		return nil, Input{}, err
+	}
+	defer rc.Close()
+	// bytes.Buffer reads while MinRead bytes are free: room for them, so that an
+	// object of the size Stat gave is read without growing.
+	buf := bytes.NewBuffer(make([]byte, 0, max(a.Size, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(rc); err != nil {
+		return nil, Input{}, fmt.Errorf("read %s: %w", key, err)
+	}
+	return buf.Bytes(), inputOf(key, buf.Bytes()), nil
+}
+
 // readRatings reads a ratings CSV strictly: a malformed row is an error naming the key
 // and line (etl-day keeps malformed rows apart in rejected.csv, so a batch has none).
 func readRatings(ctx context.Context, b blob.Bucket, key string) ([]ratings.Rating, Input, error) {
-	data, in, err := readInput(ctx, b, key)
+	data, in, err := readSized(ctx, b, key)
 	if err != nil {
 		return nil, Input{}, err
 	}

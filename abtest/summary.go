@@ -177,7 +177,7 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 		}
 		s.Days = append(s.Days, t)
 	}
-	var verdicts []Verdict
+	var verdicts, barVerdicts []Verdict
 	var u *Units
 	k := 0
 	for i := range s.Days {
@@ -186,7 +186,11 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 		}
 		k++
 		u = Merge(parts[:k]...)
-		verdicts = judge(u, st, a, b, k == len(parts))
+		if k < len(parts) {
+			verdicts = judge(u, st, a, b, false)
+		} else {
+			verdicts, barVerdicts = judgeLast(u, st, a, b, last.Bar)
+		}
 		s.Days[i].Look = lookOf(verdicts, st.Primary)
 		s.Days[i].MetricLooks = metricLooks(verdicts)
 	}
@@ -199,12 +203,48 @@ func BuildSummary(results []Result, units []*Units, inputs []Input, st Stats, im
 	}
 	c.Segments = cumulativeSegments(incl, u)
 	c.Bar, c.BaselineTuning = last.Bar, last.BaselineTuning
-	c.BarVerdicts = judgeBar(u, st, a, b, last.Bar)
+	c.BarVerdicts = barVerdicts
 	pv := c.Primary()
 	c.Winner, c.Verdict = pv.Winner, pv.Sentence(st)
 	c.Impact = Project(c.Verdicts, impact)
 	s.Cumulative = c
 	return s, nil
+}
+
+// judgeLast is judge(u, st, a, b, true) and judgeBar(u, st, a, b, bar) with their
+// bootstraps shared: the same users, so one pass of draws per segment serves the
+// comparison and the two against the bar (BootstrapShared), the same numbers.
+func judgeLast(u *Units, st Stats, a, b, bar string) (verdicts, barVerdicts []Verdict) {
+	type pair struct {
+		u          *Units
+		name, with string
+	}
+	pairs := []pair{{u, a, b}}
+	if bar != "" {
+		for _, side := range []struct {
+			name string
+			side int
+		}{{a, SideA}, {b, SideB}} {
+			if side.name != bar {
+				pairs = append(pairs, pair{u.Pair(side.side, SideBar), side.name, bar})
+			}
+		}
+	}
+	boots := make([][]Boot, len(pairs))
+	for _, seg := range Segments {
+		us := make([]*Units, len(pairs))
+		for j, p := range pairs {
+			us[j] = p.u.Segment(seg)
+		}
+		for j, bt := range BootstrapShared(us, st.Seed, st.Resamples, st.Confidence) {
+			boots[j] = append(boots[j], bt)
+		}
+	}
+	verdicts = judgeBoots(u, st, a, b, boots[0])
+	for j, p := range pairs[1:] {
+		barVerdicts = append(barVerdicts, judgeBoots(p.u, st, p.name, p.with, boots[j+1])...)
+	}
+	return verdicts, barVerdicts
 }
 
 // judgeBar gives A's and B's verdicts against the bar (none when there is no bar; a side

@@ -87,14 +87,25 @@ const VerdictMethod = "Sequential verdict: after every released day the cumulati
 // fixed adds the fixed-horizon bootstrap intervals (the last look only: they cost the
 // resamples).
 func judge(u *Units, st Stats, a, b string, fixed bool) []Verdict {
+	var boots []Boot
+	if fixed {
+		for _, seg := range Segments {
+			boots = append(boots, Bootstrap(u.Segment(seg), st.Seed, st.Resamples, st.Confidence))
+		}
+	}
+	return judgeBoots(u, st, a, b, boots)
+}
+
+// judgeBoots is judge with the bootstraps of u's segments given (in Segments order;
+// nil: none, not fixed).
+func judgeBoots(u *Units, st Stats, a, b string, boots []Boot) []Verdict {
 	alpha := 1 - st.Confidence
 	var out []Verdict
-	for _, seg := range Segments {
+	for s, seg := range Segments {
 		su := u.Segment(seg)
 		var boot *Boot
-		if fixed {
-			bt := Bootstrap(su, st.Seed, st.Resamples, st.Confidence)
-			boot = &bt
+		if boots != nil {
+			boot = &boots[s]
 		}
 		perUser := make([]Verdict, len(Metrics))
 		perRow := make([]Verdict, len(Metrics))

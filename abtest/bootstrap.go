@@ -1,6 +1,8 @@
 package abtest
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -60,30 +62,21 @@ func Bootstrap(u *Units, seed uint64, resamples int, conf float64) Boot {
 // BootstrapShared is Bootstrap of every units of us, which hold the same users in the
 // same order (e.g. u and u.Pair(SideA, SideBar)): the same seed draws the same users
 // for all of them, so the draws are counted once and every replicate's sums are taken
-// in one pass over the users, their columns side by side. A column's sum is its own
-// additions in user order whatever columns are beside it, so each Boot is Bootstrap's,
-// bit for bit (TestBootstrapSharedEqualsBootstrap).
+// in one pass over the users, their columns side by side, each distinct column once
+// and only the columns read (distinctColumns). A column's sum is its own additions in
+// user order whatever columns are beside it, so each Boot is the one of summing every
+// column of every units on its own, bit for bit (TestBootstrapSharedEqualsBootstrap).
 func BootstrapShared(us []*Units, seed uint64, resamples int, conf float64) []Boot {
 	nm := len(Metrics)
 	n := us[0].Len()
 	base := Stride()
-	parts := make([][]float64, len(us))
-	var s int
-	for k, u := range us {
+	for _, u := range us {
 		if u.Len() != n {
 			panic("abtest: BootstrapShared of units of different users")
 		}
-		parts[k], s = extended(u)
 	}
-	data := parts[0]
-	if len(us) > 1 {
-		data = make([]float64, n*s*len(us))
-		for i := range n {
-			for k := range us {
-				copy(data[(i*len(us)+k)*s:], parts[k][i*s:(i+1)*s])
-			}
-		}
-	}
+	s := Stride() + weights + nm // extended's stride
+	data, cols, uw := distinctColumns(us, n, bootColumns(s))
 	type reps struct{ a, b, d, u [][]float64 }
 	all := make([]reps, len(us))
 	for k := range all {
@@ -95,9 +88,14 @@ func BootstrapShared(us []*Units, seed uint64, resamples int, conf float64) []Bo
 			all[k].u[m] = make([]float64, resamples)
 		}
 	}
-	resampleSums(data, n, s*len(us), seed, resamples, func(r int, sums []float64) {
+	acc := make([]float64, s)
+	resampleSums(data, n, uw, seed, resamples, func(r int, sums []float64) {
 		for k, rp := range all {
-			acc := sums[k*s : (k+1)*s]
+			for c, j := range cols[k] {
+				if j >= 0 {
+					acc[c] = sums[j]
+				}
+			}
 			for m := range nm {
 				wt := acc[Metrics[m].Weight]
 				a, b := stat(m, wt, acc[aIdx(m)]), stat(m, wt, acc[bIdx(m)])
@@ -122,6 +120,68 @@ func BootstrapShared(us []*Units, seed uint64, resamples int, conf float64) []Bo
 		}
 	}
 	return out
+}
+
+// bootColumns are the columns of an extended row (stride s) that Bootstrap reads: the
+// weights, A's and B's sums, the weight indicators and the per-user differences (not
+// the bar's sums).
+func bootColumns(s int) []bool {
+	use := make([]bool, s)
+	for g := range weights {
+		use[g], use[Stride()+g] = true, true
+	}
+	for m := range Metrics {
+		use[aIdx(m)], use[bIdx(m)], use[Stride()+weights+m] = true, true, true
+	}
+	return use
+}
+
+// distinctColumns lays the used columns of every units' extended rows (stride s) side
+// by side, each distinct column once: a column equal, bit for bit, to one already
+// laid (the same sha256 of its bits) is summed once, since the same additions give the
+// same sums. It returns the rows (stride uw) and, for every units, the position of
+// each of its columns (−1: unused). One units' extended rows are held at a time.
+func distinctColumns(us []*Units, n int, use []bool) ([]float64, [][]int, int) {
+	s := len(use)
+	byHash := map[[sha256.Size]byte]int{}
+	cols := make([][]int, len(us))
+	buf := make([]byte, 8*n)
+	for k, u := range us {
+		ext, _ := extended(u)
+		cols[k] = make([]int, s)
+		for c := range s {
+			cols[k][c] = -1
+			if !use[c] {
+				continue
+			}
+			for i := range n {
+				binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(ext[i*s+c]))
+			}
+			h := sha256.Sum256(buf)
+			j, ok := byHash[h]
+			if !ok {
+				j = len(byHash)
+				byHash[h] = j
+			}
+			cols[k][c] = j
+		}
+	}
+	uw := len(byHash)
+	data := make([]float64, n*uw)
+	laid := make([]bool, uw)
+	for k, u := range us {
+		ext, _ := extended(u)
+		for c, j := range cols[k] {
+			if j < 0 || laid[j] {
+				continue
+			}
+			laid[j] = true
+			for i := range n {
+				data[i*uw+j] = ext[i*s+c]
+			}
+		}
+	}
+	return data, cols, uw
 }
 
 func countDefined(v []float64) int {

@@ -172,7 +172,7 @@ func TestBootstrapSharedEqualsBootstrap(t *testing.T) {
 		for k := 1; k <= len(us); k++ {
 			got := BootstrapShared(us[:k], 5, 300, 0.9)
 			for j := range k {
-				want := Bootstrap(us[j], 5, 300, 0.9)
+				want := bootstrapRef(us[j], 5, 300, 0.9)
 				if !sameBits(got[j].A, want.A) || !sameBits(got[j].B, want.B) || !sameBits(got[j].Diff, want.Diff) ||
 					!sameBits(got[j].UserDiff, want.UserDiff) || !slices.Equal(got[j].Resamples, want.Resamples) {
 					t.Errorf("%d users, %d units: units %d differ from Bootstrap", n, k, j)
@@ -199,4 +199,39 @@ func TestJudgeLastEqualsJudgeAndJudgeBar(t *testing.T) {
 			t.Errorf("bar %q: judgeLast differs from judge and judgeBar", bar)
 		}
 	}
+}
+
+// bootstrapRef is Bootstrap as it was before the draws were shared: every column of
+// the extended rows summed, one units at a time.
+func bootstrapRef(u *Units, seed uint64, resamples int, conf float64) Boot {
+	nm := len(Metrics)
+	base := Stride()
+	data, s := extended(u)
+	rep := func() [][]float64 {
+		out := make([][]float64, nm)
+		for m := range out {
+			out[m] = make([]float64, resamples)
+		}
+		return out
+	}
+	repA, repB, repD, repU := rep(), rep(), rep(), rep()
+	resampleSums(data, u.Len(), s, seed, resamples, func(r int, acc []float64) {
+		for m := range nm {
+			wt := acc[Metrics[m].Weight]
+			a, b := stat(m, wt, acc[aIdx(m)]), stat(m, wt, acc[bIdx(m)])
+			repA[m][r], repB[m][r], repD[m][r] = a, b, a-b
+			repU[m][r] = math.NaN()
+			if users := acc[base+Metrics[m].Weight]; users > 0 {
+				repU[m][r] = acc[base+weights+m] / users
+			}
+		}
+	})
+	out := Boot{A: make([]Interval, nm), B: make([]Interval, nm), Diff: make([]Interval, nm),
+		UserDiff: make([]Interval, nm), Resamples: make([]int, nm)}
+	for m := range nm {
+		out.A[m], out.B[m] = percentile(repA[m], conf), percentile(repB[m], conf)
+		out.Diff[m], out.UserDiff[m] = percentile(repD[m], conf), percentile(repU[m], conf)
+		out.Resamples[m] = countDefined(repU[m])
+	}
+	return out
 }

@@ -20,8 +20,14 @@ var resultPrefixes = []string{layout.ETLPrefix, layout.QualityPrefix, layout.ABP
 // Counts says what Fetch did: the result objects found and the files it (re)wrote.
 type Counts struct{ Objects, Written int }
 
-// isResult reports whether key is a result document Fetch copies.
-func isResult(key string) bool { return strings.HasSuffix(key, ".json") || key == layout.ABReport }
+// isResult reports whether key is a result document Fetch copies (not ab-eval's
+// derived artifacts under abtest/cache/, which only save it time).
+func isResult(key string) bool {
+	if k, err := layout.Parse(key); err == nil && k.Kind == layout.KindABCache {
+		return false
+	}
+	return strings.HasSuffix(key, ".json") || key == layout.ABReport
+}
 
 // Fetch copies every result object under the etl/, quality/ and abtest/ prefixes to
 // dest/<key>. A file that already holds the same bytes is left alone.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/blob"
@@ -16,15 +17,16 @@ func TestFetchResults(t *testing.T) {
 	ctx := context.Background()
 	b := blob.NewMem()
 	objects := map[string]bool{ // key: copied?
-		"etl/status.json":                 true,
-		"etl/day=01/_manifest.json":       true,
-		"etl/day=01/batch.csv":            false,
-		layout.QualityReport(1):           true,
-		"abtest/day=01/result.json":       true,
-		"abtest/day=01/units.csv":         false,
-		"abtest/report.html":              true,
-		"models/ncf/champion.json":        false,
-		"runs/ab-eval/20261126T1000.json": false,
+		"etl/status.json":                                     true,
+		"etl/day=01/_manifest.json":                           true,
+		"etl/day=01/batch.csv":                                false,
+		layout.QualityReport(1):                               true,
+		"abtest/day=01/result.json":                           true,
+		"abtest/day=01/units.csv":                             false,
+		"abtest/report.html":                                  true,
+		"models/ncf/champion.json":                            false,
+		"runs/ab-eval/20261126T1000.json":                     false,
+		layout.ABCache("baselines", strings.Repeat("ab", 32)): false,
 	}
 	for k := range objects {
 		if _, err := blob.PutBytes(ctx, b, k, []byte("{\"key\":\""+k+"\"}"), blob.PutOptions{}); err != nil {

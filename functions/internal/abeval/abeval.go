@@ -30,6 +30,8 @@ type Config struct {
 	// FullRefreshEvery is the deployed NCF's full-refresh schedule (0: never), as the
 	// retrain step's: ab-eval builds a version it needs when it is missing.
 	FullRefreshEvery int
+	// NoCache neither reads nor writes abtest/cache/ (the outputs are the same bytes).
+	NoCache bool
 }
 
 // DefaultConfig compares NCF with SS4Rec on ml-latest-small with abtest.DefaultStats.
@@ -62,6 +64,7 @@ func (c *Config) Declare(s *envflag.Set) {
 	s.String(&c.History, "history", "AB_HISTORY", "`GRANULARITY` of the scoring history: row (every released row strictly before the scored row) or day (only the released days before its day)", abtest.CheckHistory)
 	s.Bool(&c.Frozen, "frozen", "AB_FROZEN", "score the champions frozen at the cutoff instead of as deployed (NCF refreshed by fold-in after every passing day, its frozen champion as the reference row ncf-frozen)")
 	deploy.DeclareFullRefresh(s, &c.FullRefreshEvery)
+	s.Bool(&c.NoCache, "no-cache", "AB_NO_CACHE", "neither read nor write ab-eval's derived artifacts in abtest/cache/ (the baselines' tuning): the outputs are the same bytes, computed in full")
 	s.Rule(func() error {
 		_, err := c.Options()
 		return err
@@ -132,7 +135,7 @@ func Run(ctx context.Context, env *jobs.Env, c Config, target Target) error {
 	if err != nil {
 		return err
 	}
-	e := &abtest.Evaluator{Bucket: env.Bucket, Opt: opt, Log: env.Log}
+	e := &abtest.Evaluator{Bucket: env.Bucket, Opt: opt, Log: env.Log, NoCache: c.NoCache}
 	w := jobs.DayWork{Key: e.OnKey, All: e.RunAll, Days: e.RunDays, Skipped: func() []string { return e.Skipped }}
 	return w.Run(ctx, env, target, "ab-eval done")
 }

@@ -218,6 +218,7 @@ func Command() jobs.Command {
 		Purpose:  "train a model (" + strings.Join(trainer.Registered(), " or ") + ") on a prepared dataset, early-stopping on validation; write models/<model>/<run>/ and, with --promote, its champion",
 		Flags:    c.Declare,
 		Run: func(ctx context.Context, env *jobs.Env) error {
+			setMemoryLimit(env.Log)
 			s, _, err := Run(ctx, env, c, training.NewProgress(env.Log))
 			if s != nil {
 				WriteSummary(env.Out(), s)

@@ -14,8 +14,8 @@ import (
 type ratingIndex struct {
 	mean         float64
 	users, items []int32         // dense position → id
-	userPos      map[int32]int32 // id → dense position
-	itemPos      map[int32]int32
+	userPos      posIndex // id → dense position
+	itemPos      posIndex
 	byUser       groups // rows grouped by user; the other side is the item
 	byItem       groups // rows grouped by item; the other side is the user
 }
@@ -29,29 +29,74 @@ type groups struct {
 }
 
 func indexRatings(train []ratings.Rating) *ratingIndex {
-	ix := &ratingIndex{userPos: map[int32]int32{}, itemPos: map[int32]int32{}}
+	var maxU, maxI, minID int32
+	for _, t := range train {
+		maxU, maxI, minID = max(maxU, t.User), max(maxI, t.Item), min(minID, t.User, t.Item)
+	}
+	ix := &ratingIndex{userPos: newPosIndex(minID, maxU, len(train)), itemPos: newPosIndex(minID, maxI, len(train))}
 	u, i := make([]int32, len(train)), make([]int32, len(train))
 	var s float64
 	for k, t := range train {
-		p, ok := ix.userPos[t.User]
+		p, ok := ix.userPos.get(t.User)
 		if !ok {
 			p = int32(len(ix.users))
-			ix.userPos[t.User] = p
+			ix.userPos.set(t.User, p)
 			ix.users = append(ix.users, t.User)
 		}
-		q, ok := ix.itemPos[t.Item]
+		q, ok := ix.itemPos.get(t.Item)
 		if !ok {
 			q = int32(len(ix.items))
-			ix.itemPos[t.Item] = q
+			ix.itemPos.set(t.Item, q)
 			ix.items = append(ix.items, t.Item)
 		}
 		u[k], i[k] = p, q
 		s += float64(t.Rating)
 	}
 	ix.mean = s / float64(len(train))
+	// The two groupings are independent: the item side's on a second core.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ix.byItem = groupRows(train, i, u, len(ix.items))
+	}()
 	ix.byUser = groupRows(train, u, i, len(ix.users))
-	ix.byItem = groupRows(train, i, u, len(ix.items))
+	<-done
 	return ix
+}
+
+// posIndex maps ids to dense positions: a table indexed by id when the ids are
+// non-negative and not much larger than the rows (MovieLens ids are), a map otherwise.
+// Either gives the same positions.
+type posIndex struct {
+	table []int32 // id → position+1; 0: absent
+	m     map[int32]int32
+}
+
+// newPosIndex is an empty posIndex for ids in [minID, maxID] over n rows.
+func newPosIndex(minID, maxID int32, n int) posIndex {
+	if minID >= 0 && int64(maxID) < 4*int64(n)+1<<16 {
+		return posIndex{table: make([]int32, int64(maxID)+1)}
+	}
+	return posIndex{m: map[int32]int32{}}
+}
+
+func (x *posIndex) get(id int32) (int32, bool) {
+	if x.table != nil {
+		if id < 0 || int(id) >= len(x.table) || x.table[id] == 0 {
+			return 0, false
+		}
+		return x.table[id] - 1, true
+	}
+	p, ok := x.m[id]
+	return p, ok
+}
+
+func (x *posIndex) set(id, p int32) {
+	if x.table != nil {
+		x.table[id] = p + 1
+		return
+	}
+	x.m[id] = p
 }
 
 // groupRows groups train's rows by pos (n positions), keeping train order within a

@@ -114,8 +114,8 @@ func newBiasSearch(ix *ratingIndex, train, val []ratings.Rating) *biasSearch {
 	return bs
 }
 
-func posOr(pos map[int32]int32, id int32) int32 {
-	if p, ok := pos[id]; ok {
+func posOr(pos posIndex, id int32) int32 {
+	if p, ok := pos.get(id); ok {
 		return p
 	}
 	return -1

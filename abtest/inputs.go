@@ -29,34 +29,38 @@ func readInput(ctx context.Context, b blob.Bucket, key string) ([]byte, Input, e
 
 // readSized reads a large object into a buffer allocated once at the size its Stat
 // gives (io.ReadAll would grow and copy it step by step, and leave the steps behind
-// as garbage), with its checksum.
-func readSized(ctx context.Context, b blob.Bucket, key string) ([]byte, Input, error) {
+// as garbage).
+func readSized(ctx context.Context, b blob.Bucket, key string) ([]byte, error) {
 	a, err := b.Stat(ctx, key)
 	if err != nil {
-		return nil, Input{}, err
+		return nil, err
 	}
 	rc, err := b.Get(ctx, key)
 	if err != nil {
-		return nil, Input{}, err
+		return nil, err
 	}
 	defer rc.Close()
 	// bytes.Buffer reads while MinRead bytes are free: room for them, so that an
 	// object of the size Stat gave is read without growing.
 	buf := bytes.NewBuffer(make([]byte, 0, max(a.Size, 0)+bytes.MinRead))
 	if _, err := buf.ReadFrom(rc); err != nil {
-		return nil, Input{}, fmt.Errorf("read %s: %w", key, err)
+		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	return buf.Bytes(), inputOf(key, buf.Bytes()), nil
+	return buf.Bytes(), nil
 }
 
 // readRatings reads a ratings CSV strictly: a malformed row is an error naming the key
 // and line (etl-day keeps malformed rows apart in rejected.csv, so a batch has none).
 func readRatings(ctx context.Context, b blob.Bucket, key string) ([]ratings.Rating, Input, error) {
-	data, in, err := readSized(ctx, b, key)
+	data, err := readSized(ctx, b, key)
 	if err != nil {
 		return nil, Input{}, err
 	}
+	// The checksum on another core while the rows are parsed.
+	sum := make(chan Input, 1)
+	go func() { sum <- inputOf(key, data) }()
 	rows, err := ratings.ParseAll(data, key)
+	in := <-sum
 	if err != nil {
 		return nil, Input{}, fmt.Errorf("parse %s: %w", key, err)
 	}

@@ -82,3 +82,34 @@ func BenchmarkParseAll(b *testing.B) {
 		}
 	}
 }
+
+// TestParseAllHalvesEqualsReadAll: ParseAll in two halves reads the rows ReadAll reads
+// and fails alike, wherever the bad row, a blank line, a "\r\n" or a cut last line is.
+func TestParseAllHalvesEqualsReadAll(t *testing.T) {
+	defer func(m int) { parallelMin = m }(parallelMin)
+	parallelMin = 1
+	rng := rand.New(rand.NewPCG(3, 4))
+	lines := []string{"1,2,3.5,100", "2,3,4.0,101\r", "", "3,4,5,102", "7,8,0.5,9"}
+	bad := []string{"2,3,x,101", "1,2", "\r", "1,2,3.5,100,7"}
+	for range 3000 {
+		var doc strings.Builder
+		if rng.IntN(20) > 0 {
+			doc.WriteString(Header + "\n")
+		}
+		for range rng.IntN(12) {
+			if rng.IntN(15) == 0 {
+				doc.WriteString(pick(rng, bad) + "\n")
+			} else {
+				doc.WriteString(pick(rng, lines) + "\n")
+			}
+		}
+		if rng.IntN(3) == 0 {
+			doc.WriteString(pick(rng, append(lines, bad...)))
+		}
+		want, werr := ReadAll(strings.NewReader(doc.String()), "f.csv")
+		got, gerr := ParseAll([]byte(doc.String()), "f.csv")
+		if !reflect.DeepEqual(got, want) || (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+			t.Fatalf("%q: ParseAll %v, %v; ReadAll %v, %v", doc.String(), got, gerr, want, werr)
+		}
+	}
+}

@@ -43,8 +43,9 @@ func (e *Evaluator) tunedBaselines(ctx context.Context, st *state) ([]scoring.Pr
 
 // checkTuning checks that every baseline gives on validation the RMSE its tuning
 // recorded (the scores TunedBaselines chose by), with st's history of train and
-// validation.
+// validation (once st.histReady is closed).
 func checkTuning(ctx context.Context, st *state, base []scoring.Predictor, tuning []scoring.Tuning) error {
+	<-st.histReady
 	for i, p := range base {
 		pred, err := p.Predict(ctx, st.hist, st.val)
 		if err != nil {

@@ -122,6 +122,7 @@ type state struct {
 	scorers    []Scorer
 	models     Models
 	hist       *scoring.History
+	histReady  chan struct{} // closed once trainIx and hist are built
 	histDays   []int
 	batches    map[int][]ratings.Rating
 	batchIn    map[int]Input
@@ -328,9 +329,16 @@ func (e *Evaluator) load(ctx context.Context) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.trainIx = IndexTrain(st.train, st.val)
-	st.hist = scoring.NewHistory(st.train, st.val)
+	// The train index and the history on a second core while the baselines are fit:
+	// checkTuning waits for the history.
+	st.histReady = make(chan struct{})
+	go func() {
+		defer close(st.histReady)
+		st.trainIx = IndexTrain(st.train, st.val)
+		st.hist = scoring.NewHistory(st.train, st.val)
+	}()
 	base, tuning, err := e.tunedBaselines(ctx, st)
+	<-st.histReady
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/recpipe/recpipe/internal/ratings"
@@ -144,5 +145,30 @@ func TestBaselinesOrder(t *testing.T) {
 		if p.Name() != want[i] {
 			t.Errorf("baseline %d = %s, want %s", i, p.Name(), want[i])
 		}
+	}
+}
+
+// TestHistoryAwareBiasTwoCoresEqualsOne: Predict on two cores (users split by parity)
+// gives every row the bits of the one-core pass.
+func TestHistoryAwareBiasTwoCoresEqualsOne(t *testing.T) {
+	defer func(n int) { habParallelMin = n }(habParallelMin)
+	train, val := plantedUsers(0.5, 7)
+	uib, err := FitUserItemBias(train, 5, 10, DefaultBiasRounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &HistoryAwareBias{Base: uib, Prior: 5}
+	hist := NewHistory(train, val)
+	predict := func(min int) []float32 {
+		habParallelMin = min
+		p, err := m.Predict(context.Background(), hist, val)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	one, two := predict(len(val)+1), predict(1)
+	if !slices.Equal(one, two) {
+		t.Fatal("two cores' predictions differ from one core's")
 	}
 }

@@ -13,7 +13,7 @@ import (
 // share one pass of map lookups.
 type ratingIndex struct {
 	mean         float64
-	users, items []int32         // dense position → id
+	users, items []int32  // dense position → id
 	userPos      posIndex // id → dense position
 	itemPos      posIndex
 	byUser       groups // rows grouped by user; the other side is the item

@@ -159,3 +159,28 @@ func TestCommittedConfigsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictTwoCoresEqualsOne: Predict in two halves at once gives every row the bits
+// of the one-core pass.
+func TestPredictTwoCoresEqualsOne(t *testing.T) {
+	defer func(n int) { predictParallelMin = n }(predictParallelMin)
+	m, err := New(smallNet(), synth(300, 20, 25, 2), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := append(synth(50, 25, 30, 9), ratings.Rating{User: 999, Item: 1}, ratings.Rating{User: 1, Item: 999})
+	predict := func(min int) []float32 {
+		predictParallelMin = min
+		p, err := m.Predict(context.Background(), nil, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	one, two := predict(len(rows)+1), predict(1)
+	for k := range one {
+		if one[k] != two[k] {
+			t.Fatalf("row %d: two cores %v, one core %v", k, two[k], one[k])
+		}
+	}
+}

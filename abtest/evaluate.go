@@ -102,16 +102,52 @@ type TrainIndex struct {
 
 // IndexTrain builds the TrainIndex of the train and validation splits.
 func IndexTrain(train, val []ratings.Rating) TrainIndex {
-	ix := TrainIndex{Users: map[int32]bool{}, Items: map[int32]bool{}, Returning: map[int32]bool{}}
-	for _, r := range train {
-		ix.Users[r.User] = true
-		ix.Items[r.Item] = true
-		ix.Returning[r.User] = true
-	}
-	for _, r := range val {
-		ix.Returning[r.User] = true
+	user := func(r ratings.Rating) int32 { return r.User }
+	trainUsers := distinctIDs(user, train)
+	ix := TrainIndex{Users: setOf(trainUsers), Items: setOf(distinctIDs(func(r ratings.Rating) int32 { return r.Item }, train)),
+		Returning: setOf(trainUsers)}
+	for _, u := range distinctIDs(user, val) {
+		ix.Returning[u] = true
 	}
 	return ix
+}
+
+// distinctIDs returns the distinct ids of rows (id of each), in order of first
+// appearance: one map insertion per id rather than per row, with a table indexed by id
+// where the ids are small and non-negative.
+func distinctIDs(id func(ratings.Rating) int32, rows []ratings.Rating) []int32 {
+	var out []int32
+	var maxID, minID int32
+	for _, r := range rows {
+		maxID, minID = max(maxID, id(r)), min(minID, id(r))
+	}
+	if minID < 0 || int64(maxID) >= 4*int64(len(rows))+1<<16 {
+		seen := map[int32]bool{}
+		for _, r := range rows {
+			if v := id(r); !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	seen := make([]bool, int64(maxID)+1)
+	for _, r := range rows {
+		if v := id(r); !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// setOf is the set of ids.
+func setOf(ids []int32) map[int32]bool {
+	m := make(map[int32]bool, len(ids))
+	for _, v := range ids {
+		m[v] = true
+	}
+	return m
 }
 
 // ScoreDay scores rows with every scorer under hist (which must already hold the rows:

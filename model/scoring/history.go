@@ -35,31 +35,54 @@ type History struct {
 }
 
 // NewHistory indexes the given row sets by user. Each user's list is allocated at its
-// final size (its rows counted first), out of one array for all users.
+// final size (its rows counted first, by dense user position: see posIndex), out of
+// one array for all users, in the users' order of first appearance.
 func NewHistory(sets ...[]ratings.Rating) *History {
-	count := map[int32]int{}
+	var maxID, minID int32
 	total := 0
 	for _, set := range sets {
 		for _, r := range set {
-			count[r.User]++
+			maxID, minID = max(maxID, r.User), min(minID, r.User)
 		}
 		total += len(set)
 	}
-	all := make([]Interaction, total)
-	h := &History{byUser: make(map[int32][]Interaction, len(count))}
-	off := 0
-	for u, c := range count {
-		// Capacity c: a later Add to this user reallocates instead of writing over the next.
-		h.byUser[u] = all[off : off : off+c]
-		off += c
-	}
+	pos := newPosIndex(minID, maxID, total)
+	var users []int32
+	var start []int // start[p+1]: rows of user position p, then its end in all
 	for _, set := range sets {
 		for _, r := range set {
-			h.byUser[r.User] = append(h.byUser[r.User], Interaction{Item: r.Item, Rating: r.Rating, Time: r.Time})
+			p, ok := pos.get(r.User)
+			if !ok {
+				p = int32(len(users))
+				pos.set(r.User, p)
+				users = append(users, r.User)
+				start = append(start, 0)
+			}
+			start[p]++
 		}
 	}
-	for _, s := range h.byUser {
+	// Counts to offsets: start[p] is where user p's rows begin.
+	start = append(start, 0)
+	off := 0
+	for p, c := range start {
+		start[p], off = off, off+c
+	}
+	all := make([]Interaction, total)
+	next := slices.Clone(start[:len(users)])
+	for _, set := range sets {
+		for _, r := range set {
+			p, _ := pos.get(r.User)
+			all[next[p]] = Interaction{Item: r.Item, Rating: r.Rating, Time: r.Time}
+			next[p]++
+		}
+	}
+	h := &History{byUser: make(map[int32][]Interaction, len(users))}
+	for p, u := range users {
+		// Capacity its length: a later Add to this user reallocates instead of writing
+		// over the next.
+		s := all[start[p]:start[p+1]:start[p+1]]
 		sortInteractions(s)
+		h.byUser[u] = s
 	}
 	return h
 }

@@ -44,3 +44,16 @@ func TestNewHistoryOrder(t *testing.T) {
 		t.Fatal("NewHistory then Add differs from the reference")
 	}
 }
+
+// TestNewHistoryLargeIDs: ids far above the row count (posIndex's map) index alike.
+func TestNewHistoryLargeIDs(t *testing.T) {
+	train, val := messyRatings(11)
+	for k := range train {
+		if k%3 == 0 {
+			train[k].User += 1 << 30
+		}
+	}
+	if want := refHistory(train, val); !reflect.DeepEqual(NewHistory(train, val).byUser, want) {
+		t.Fatal("NewHistory differs from the reference")
+	}
+}

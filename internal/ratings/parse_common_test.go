@@ -94,11 +94,11 @@ func benchmarkParseAll(b *testing.B) {
 	}
 }
 
-// TestParseAllHalvesEqualsReadAll: ParseAll in two halves reads the rows ReadAll reads
-// and fails alike, wherever the bad row, a blank line, a "\r\n" or a cut last line is.
+// TestParseAllHalvesEqualsReadAll: ParseAll, in two halves or in one pass, fast path or
+// not, reads the rows ReadAll reads and fails alike, wherever the bad row, a blank
+// line, a "\r\n", a missing header or a cut last line is.
 func TestParseAllHalvesEqualsReadAll(t *testing.T) {
 	defer func(m int) { parallelMin = m }(parallelMin)
-	parallelMin = 1
 	rng := rand.New(rand.NewPCG(3, 4))
 	lines := []string{"1,2,3.5,100", "2,3,4.0,101\r", "", "3,4,5,102", "7,8,0.5,9"}
 	bad := []string{"2,3,x,101", "1,2", "\r", "1,2,3.5,100,7"}
@@ -118,9 +118,32 @@ func TestParseAllHalvesEqualsReadAll(t *testing.T) {
 			doc.WriteString(pick(rng, append(lines, bad...)))
 		}
 		want, werr := ReadAll(strings.NewReader(doc.String()), "f.csv")
-		got, gerr := ParseAll([]byte(doc.String()), "f.csv")
-		if !reflect.DeepEqual(got, want) || (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
-			t.Fatalf("%q: ParseAll %v, %v; ReadAll %v, %v", doc.String(), got, gerr, want, werr)
+		for _, min := range []int{1, math.MaxInt} { // halves, one pass
+			parallelMin = min
+			got, gerr := ParseAll([]byte(doc.String()), "f.csv")
+			if !reflect.DeepEqual(got, want) || (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+				t.Fatalf("%q (parallelMin %d): ParseAll %v, %v; ReadAll %v, %v", doc.String(), min, got, gerr, want, werr)
+			}
 		}
 	}
+}
+
+// FuzzParseAll: ParseAll, in two halves and in one pass, reads what ReadAll reads and
+// fails alike.
+func FuzzParseAll(f *testing.F) {
+	f.Add([]byte(Header + "\n1,31,2.5,1260759144\n2,10,4,835355493\n"))
+	f.Add([]byte(Header + "\r\n1,31,2.5,1260759144\r\n\r\nx,1,1,1\r\n"))
+	f.Add([]byte(Header + "\n1,2,3.0,1000000000\n606,98243,3,136"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		defer func(m int) { parallelMin = m }(parallelMin)
+		want, werr := ReadAll(bytes.NewReader(doc), "f.csv")
+		for _, min := range []int{1, math.MaxInt} {
+			parallelMin = min
+			got, gerr := ParseAll(doc, "f.csv")
+			if !reflect.DeepEqual(got, want) || (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+				t.Fatalf("%q (parallelMin %d): ParseAll %v, %v; ReadAll %v, %v", doc, min, got, gerr, want, werr)
+			}
+		}
+	})
 }

@@ -156,7 +156,13 @@ func (c *Champion) describe(ctx context.Context, data *Data, d int) (*Version, [
 	if err := c.tune(ctx, data); err != nil {
 		return nil, nil, err
 	}
-	rows := slices.Clone(data.Val)
+	n := len(data.Val)
+	for h, b := range data.Batches {
+		if h <= d {
+			n += len(b)
+		}
+	}
+	rows := append(make([]ratings.Rating, 0, n), data.Val...) // allocated once at its final size
 	v := &Version{Schema: Schema, Model: c.Model, Dataset: data.Dataset, Day: d, Champion: c.DocIn,
 		Parent:   layout.Champion(c.Model),
 		Config:   Config{Refresh: RefreshFoldIn, FoldIn: c.tuning},

@@ -92,7 +92,7 @@ type worker struct {
 	coef     [][]float64      // per block: slots × 4P
 	tmp      []float64
 	sr, si   []float64 // S5 state during a window
-	dtv, dxv []float32 // one position: Δ [E] and Δ·x [E]
+	dtv, dxv []float32 // Δ = softplus(dtr) of the whole window [T×E]; Δ·x of one position [E]
 
 	tau                    []float32
 	slots                  []int32

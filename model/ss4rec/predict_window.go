@@ -167,10 +167,8 @@ func (w *worker) forward(pw predWindow, base, T int) func(r int) []float32 {
 					xc[c] += blk.convW.Value[c*convK+k] * xr[c]
 				}
 			}
-			for c, v := range xc {
-				w.xs[t*E+c] = silu(v)
-			}
 		}
+		siluRow(w.xs[:T*E], w.xc[:T*E])
 		w.dtl, w.dtr = grow(w.dtl, T*R), grow(w.dtr, T*E)
 		w.bm, w.cm = grow(w.bm, T*N), grow(w.cm, T*N)
 		// The three projections of xs as one product with [wxdt | wxb | wxc | 0]
@@ -208,8 +206,9 @@ func (w *worker) forward(pw predWindow, base, T int) func(r int) []float32 {
 		}
 		w.z, w.gt, w.m = grow(w.z, rows*E), grow(w.gt, rows*E), grow(w.m, rows*H)
 		matmulWide(w.z, src, blk.winZ.Value, rows, H, E)
+		siluRow(w.gt[:rows*E], w.z[:rows*E])
 		for i, v := range w.ysc[:rows*E] {
-			w.gt[i] = v * silu(w.z[i])
+			w.gt[i] = v * w.gt[i]
 		}
 		matmulWide(w.m, w.gt, blk.wout.Value, rows, E, H)
 		for i, v := range src[:rows*H] {
@@ -315,28 +314,28 @@ func (w *worker) scan(l int, blk *block, T int, last bool) {
 	if w.save != nil {
 		defer copy(w.save.h[l], hst)
 	}
-	w.dtv, w.dxv = grow(w.dtv, E), grow(w.dxv, E)
+	// Δ of every position at once (kernels.SoftplusRow: Softplus's bits, eight
+	// lanes at a time).
+	w.dtv, w.dxv = grow(w.dtv, T*E), grow(w.dxv, E)
+	kernels.SoftplusRow(w.dtv, w.dtr[:T*E])
 	for t := range T {
 		bm, cm := w.bm[t*N:t*N+N], w.cm[t*N:t*N+N]
 		out := !last || w.need[t]
+		dtv, xst := w.dtv[t*E:t*E+E], w.xs[t*E:t*E+E]
 		// exp(Δ·A) of every channel and state at once (four lanes at a time), when
 		// every product is in expf's fast range; rounding is monotone, so checking
 		// each channel's smallest and largest A covers its states.
 		fast := true
-		for c := range E {
-			dt := kernels.Softplus(w.dtr[t*E+c])
-			w.dtv[c] = dt
+		for c, dt := range dtv {
 			if !(dt*amin[c] >= -87.3 && dt*amax[c] <= 88) {
 				fast = false
 			}
-		}
-		for c := range E {
-			w.dxv[c] = w.dtv[c] * w.xs[t*E+c]
+			w.dxv[c] = dt * xst[c]
 		}
 		if fast {
-			scanRows(hst, a, w.dtv, w.dxv, bm, N)
+			scanRows(hst, a, dtv, w.dxv, bm, N)
 		} else {
-			scanRowsGo(hst, a, w.dtv, w.dxv, bm, N)
+			scanRowsGo(hst, a, dtv, w.dxv, bm, N)
 		}
 		for c := range E {
 			s := d[c] * w.xs[t*E+c]

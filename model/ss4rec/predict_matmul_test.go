@@ -32,14 +32,18 @@ func TestMatmulEqualsSgemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range []struct{ m, k, n int }{
 		{1, 1, 1}, {50, 32, 64}, {50, 32, 32}, {1, 64, 16}, {3, 1, 48}, {49, 64, 32}, {3, 64, 2}, {7, 2, 64}, {5, 64, 8}, {2, 5, 7}, {130, 64, 18},
+		{4, 64, 96}, {3, 7, 80}, {2, 3, 112},
 	} {
 		a, w := randMat(r, sh.m*sh.k), randMat(r, sh.k*sh.n)
-		want, got := make([]float32, sh.m*sh.n), make([]float32, sh.m*sh.n)
+		want := make([]float32, sh.m*sh.n)
 		mm(want, a, w, sh.m, sh.k, sh.n, false, false, 0)
-		matmulWide(got, a, w, sh.m, sh.k, sh.n)
-		for i := range want {
-			if !sameOp(got[i], want[i]) {
-				t.Fatalf("%+v: element %d: matmulWide %v, Sgemm %v", sh, i, got[i], want[i])
+		for _, wide := range widePaths() {
+			got := make([]float32, sh.m*sh.n)
+			wide.run(func() { matmulWide(got, a, w, sh.m, sh.k, sh.n) })
+			for i := range want {
+				if !sameOp(got[i], want[i]) {
+					t.Fatalf("%+v, %s: element %d: matmulWide %v, Sgemm %v", sh, wide.name, i, got[i], want[i])
+				}
 			}
 		}
 	}

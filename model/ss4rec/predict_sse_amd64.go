@@ -1,6 +1,10 @@
 package ss4rec
 
-import "math"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // expConsts is the number of constants scanRowsSSE reads, each in four lanes.
 const expConsts = 11
@@ -36,6 +40,12 @@ func scanRows(h, a, dt, dx, bm []float32, n int) {
 //go:noescape
 func matmulSSE(c, a, w *float32, m, k, n int)
 
+//go:noescape
+func matmulAVX(c, a, w *float32, m, k, n int)
+
+// useMatmulAVX selects matmulAVX over matmulSSE (the same bits; tests turn it off).
+var useMatmulAVX = cpu.X86.HasAVX
+
 // matmulWide is c = a·w (as mm, bit for bit) for the model's wide products.
 func matmulWide(c, a, w []float32, m, k, n int) {
 	if m == 0 || n == 0 {
@@ -46,5 +56,9 @@ func matmulWide(c, a, w []float32, m, k, n int) {
 		return
 	}
 	_, _, _ = c[m*n-1], a[m*k-1], w[k*n-1]
+	if useMatmulAVX {
+		matmulAVX(&c[0], &a[0], &w[0], m, k, n)
+		return
+	}
 	matmulSSE(&c[0], &a[0], &w[0], m, k, n)
 }

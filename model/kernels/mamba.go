@@ -14,6 +14,14 @@ func Softplus(x float32) float32 {
 // bit, eight lanes at a time where the CPU has AVX2.
 func SoftplusRow(y, x []float32) { softplusRow(y[:len(x)], x) }
 
+// MambaScanRows is one position of the selective scan for rows i < len(dt):
+// next[i·n+k] = expf(dt[i]·a[i·n+k])·prev[i·n+k] + dx[i]·bm[k] (next may be prev),
+// bit for bit, eight states at a time where the CPU has AVX2 and n is a multiple of
+// 8. The caller keeps every dt[i]·a[i·n+k] at most 88 (expf's fast range above).
+func MambaScanRows(next, prev, a, dt, dx, bm []float32, n int) {
+	mambaFwdPos(next, prev, a, dt, dx, bm, n)
+}
+
 // Sigmoid is 1/(1+e⁻ˣ), the derivative of Softplus.
 func Sigmoid(x float32) float32 { return 1 / (1 + expf(-x)) }
 

@@ -27,7 +27,7 @@ func TestExpfMatchesKernels(t *testing.T) {
 // scanRows (four lanes at a time on amd64) equals the scalar update with expf.
 func TestScanRowsMatchesExpf(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 6))
-	for _, n := range []int{4, 8, 12, 3} {
+	for _, n := range []int{4, 8, 12, 3, 16, 24} {
 		const rows = 500
 		a, dt, dx, bm := make([]float32, rows*n), make([]float32, rows), make([]float32, rows), make([]float32, n)
 		h := make([]float32, rows*n)

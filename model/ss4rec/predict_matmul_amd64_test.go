@@ -1,5 +1,7 @@
 package ss4rec
 
+import "testing"
+
 // widePath is one of matmulWide's kernels, run with it selected.
 type widePath struct {
 	name string
@@ -21,4 +23,13 @@ func widePaths() []widePath {
 		ps = append(ps, widePath{"AVX", with(true)})
 	}
 	return ps
+}
+
+// TestScanRowsSSEMatchesExpf runs TestScanRowsMatchesExpf on scanRowsSSE, with
+// the AVX2 kernel off.
+func TestScanRowsSSEMatchesExpf(t *testing.T) {
+	old := useScanAVX2
+	useScanAVX2 = false
+	defer func() { useScanAVX2 = old }()
+	TestScanRowsMatchesExpf(t)
 }

@@ -3,6 +3,7 @@ package ss4rec
 import (
 	"math"
 
+	"github.com/recpipe/recpipe/model/kernels"
 	"golang.org/x/sys/cpu"
 )
 
@@ -33,6 +34,10 @@ func scanRows(h, a, dt, dx, bm []float32, n int) {
 		scanRowsGo(h, a, dt, dx, bm, n)
 		return
 	}
+	if useScanAVX2 && n%8 == 0 {
+		kernels.MambaScanRows(h, h, a, dt, dx, bm, n) // eight lanes, the same bits
+		return
+	}
 	_, _, _, _ = h[rows*n-1], a[rows*n-1], dx[rows-1], bm[n-1]
 	scanRowsSSE(&h[0], &a[0], &dt[0], &dx[0], &bm[0], rows, n, &expTable)
 }
@@ -45,6 +50,10 @@ func matmulAVX(c, a, w *float32, m, k, n int)
 
 // useMatmulAVX selects matmulAVX over matmulSSE (the same bits; tests turn it off).
 var useMatmulAVX = cpu.X86.HasAVX
+
+// useScanAVX2 selects kernels.MambaScanRows (AVX2) over scanRowsSSE where n is a
+// multiple of 8 (the same bits; tests turn it off).
+var useScanAVX2 = cpu.X86.HasAVX2
 
 // matmulWide is c = a·w (as mm, bit for bit) for the model's wide products.
 func matmulWide(c, a, w []float32, m, k, n int) {

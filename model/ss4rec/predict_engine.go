@@ -84,12 +84,16 @@ func newEngine(m *Model) *engine {
 // holds 4·P float64 per block).
 const maxCoefSlots = 4096
 
+// coefChunk is the number of slots in one allocation of the cache: it grows a chunk
+// at a time, without copying what it holds.
+const coefChunk = 256
+
 // worker is one goroutine's workspace: buffers sized for one window, the S5
 // coefficient cache, and the state and scratch of recurrent steps.
 type worker struct {
 	e        *engine
 	slot     map[uint32]int32 // τ bits → slot in coef
-	coef     [][]float64      // per block: slots × 4P
+	coef     [][][]float64    // per block: chunks of coefChunk slots × 4P
 	tmp      []float64
 	sr, si   []float64 // S5 state during a window
 	dtv, dxv []float32 // Δ = softplus(dtr) of the whole window [T×E]; Δ·x of one position [E]
@@ -118,7 +122,7 @@ type worker struct {
 }
 
 func (e *engine) newWorker() *worker {
-	return &worker{e: e, slot: map[uint32]int32{}, coef: make([][]float64, len(e.n.blocks)),
+	return &worker{e: e, slot: map[uint32]int32{}, coef: make([][][]float64, len(e.n.blocks)),
 		st: e.n.newState(), sc: e.n.newScratch(), u: make([]float32, e.n.cfg.Dim)}
 }
 
@@ -134,10 +138,13 @@ func (w *worker) coefSlot(tau float32) int32 {
 	}
 	s := int32(len(w.slot))
 	w.slot[key] = s
-	P := w.e.n.cfg.S5States
+	P4 := 4 * w.e.n.cfg.S5States
+	o := int(s) % coefChunk * P4
 	for l, d := range w.e.disc {
-		w.coef[l] = append(w.coef[l], make([]float64, 4*P)...)
-		d.Coefs(tau, w.coef[l][int(s)*4*P:int(s+1)*4*P])
+		if o == 0 {
+			w.coef[l] = append(w.coef[l], make([]float64, coefChunk*P4))
+		}
+		d.Coefs(tau, w.coef[l][int(s)/coefChunk][o:o+P4])
 	}
 	return s
 }
@@ -146,7 +153,8 @@ func (w *worker) coefSlot(tau float32) int32 {
 func (w *worker) coefs(l, t int) []float64 {
 	P := w.e.n.cfg.S5States
 	if s := w.slots[t]; s >= 0 {
-		return w.coef[l][int(s)*4*P : int(s+1)*4*P]
+		o := int(s) % coefChunk * 4 * P
+		return w.coef[l][int(s)/coefChunk][o : o+4*P]
 	}
 	w.tmp = growF64(w.tmp, 4*P)
 	w.e.disc[l].Coefs(w.tau[t], w.tmp)

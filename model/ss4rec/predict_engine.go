@@ -21,6 +21,8 @@ type engine struct {
 	// per block: Mamba's x-projections side by side, [wxdt | wxb | wxc | 0] [E×wxW]
 	wx  [][]float32
 	wxW int
+	// per block: the convolution's weights as [K×E], so its loops read them in order
+	convT [][]float32
 
 	carries *carryCache // states carried between calls (nil: none)
 }
@@ -51,9 +53,11 @@ func newEngine(m *Model) *engine {
 				copy(row[R+N:R+2*N], b.wxc.Value[c*N:c*N+N])
 			}
 			e.wx = append(e.wx, wx)
+			e.convT = append(e.convT, transposeEK(b.convW.Value, E, convK))
 		} else {
 			e.aMin, e.aMax = append(e.aMin, nil), append(e.aMax, nil)
 			e.wx = append(e.wx, nil)
+			e.convT = append(e.convT, nil)
 		}
 		if !cfg.MambaOnly {
 			e.disc[l] = kernels.NewS5Disc(b.s5W)

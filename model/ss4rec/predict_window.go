@@ -154,17 +154,18 @@ func (w *worker) forward(pw predWindow, base, T int) func(r int) []float32 {
 			copy(w.xiAll, w.from.conv[l])
 		}
 		matmulWide(w.xi, hin, blk.winX.Value, T, H, E)
+		wt := w.e.convT[l]
 		for t := range T {
-			xc := w.xc[t*E : t*E+E]
+			xc := w.xc[t*E:][:E]
 			copy(xc, blk.convB.Value)
 			for k := range convK {
 				src := t - convK + 1 + k
 				if src < 0 && w.from == nil {
 					continue
 				}
-				xr := w.xiAll[(K1+src)*E : (K1+src)*E+E]
-				for c := range E {
-					xc[c] += blk.convW.Value[c*convK+k] * xr[c]
+				xr, wk := w.xiAll[(K1+src)*E:][:E], wt[k*E:][:E]
+				for c, v := range xr {
+					xc[c] += wk[c] * v
 				}
 			}
 		}

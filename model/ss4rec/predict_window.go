@@ -215,9 +215,7 @@ func (w *worker) forward(pw predWindow, base, T int) func(r int) []float32 {
 		for i, v := range src[:rows*H] {
 			w.m[i] = v + w.m[i]
 		}
-		for r := range rows {
-			lnRow(ob[r*H:r*H+H], w.m[r*H:r*H+H], blk.ln2g.Value, blk.ln2b.Value)
-		}
+		lnRows(ob, w.m, blk.ln2g.Value, blk.ln2b.Value, rows, H)
 		if last {
 			outN := ob
 			final = func(r int) []float32 {
@@ -280,8 +278,8 @@ func (w *worker) s5(l int, blk *block, x, hb []float32, T int) {
 		for j := range H {
 			yt[j] += ut[j]
 		}
-		lnRow(hb[t*H:t*H+H], yt, blk.ln1g.Value, blk.ln1b.Value)
 	}
+	lnRows(hb, w.y, blk.ln1g.Value, blk.ln1b.Value, T, H)
 }
 
 // snapConv stores block l's convolution inputs of the rows before each snapshot.

@@ -80,6 +80,39 @@ func lnRow(y, x, gamma, beta []float32) {
 	}
 }
 
+// lnRows writes lnRow of each of the rows of x [rows×H] into y, bit for bit, two
+// rows at a time so that their in-order sums overlap.
+func lnRows(y, x, gamma, beta []float32, rows, H int) {
+	r := 0
+	for ; r+2 <= rows; r += 2 {
+		x0, x1 := x[r*H:][:H], x[(r+1)*H:][:H]
+		var m0, m1, v0, v1 float64
+		for i, a := range x0 {
+			m0 += float64(a)
+			m1 += float64(x1[i])
+		}
+		m0 /= float64(H)
+		m1 /= float64(H)
+		for i, a := range x0 {
+			d0, d1 := float64(a)-m0, float64(x1[i])-m1
+			v0 += d0 * d0
+			v1 += d1 * d1
+		}
+		rs0 := float32(1 / math.Sqrt(v0/float64(H)+lnEps))
+		rs1 := float32(1 / math.Sqrt(v1/float64(H)+lnEps))
+		f0, f1 := float32(m0), float32(m1)
+		y0, y1 := y[r*H:][:H], y[(r+1)*H:][:H]
+		g, b := gamma[:H], beta[:H]
+		for i, a := range x0 {
+			y0[i] = (a-f0)*rs0*g[i] + b[i]
+			y1[i] = (x1[i]-f1)*rs1*g[i] + b[i]
+		}
+	}
+	for ; r < rows; r++ {
+		lnRow(y[r*H:r*H+H], x[r*H:r*H+H], gamma, beta)
+	}
+}
+
 // step advances st by one position (item row, rating index, gap τ) and returns the
 // last block's output (valid until the next call with the same scratch).
 // aNeg holds each block's A = −exp(a_log), computed once per Predict.

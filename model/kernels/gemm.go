@@ -13,7 +13,7 @@ var gonumBLAS gonum.Implementation
 // or n×k if tb) and c (m×n): the dense products of SS4Rec's training graph. Where
 // the shapes allow it (m a multiple of 4, beta 0 or 1, not both transposed) it runs
 // 4×16 and 4×8 tiles on AVX2 with FMA over both cores (columns past the last tile in
-// plain Go); otherwise, and on machines
+// plain Go; fewer than 8 columns on 4×8 tiles of b padded with zeros); otherwise, and on machines
 // without FMA, it is gonum's Sgemm. The two differ by float32 rounding (FMA, summation
 // order), not by what they compute.
 func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
@@ -52,19 +52,8 @@ func Gemm(c, a, b []float32, m, k, n int, ta, tb bool, beta float32) {
 			gemmCols(c, a, b, lo*m/max(tiles, 1), hi*m/max(tiles, 1), n8, ars, ast, k, n, acc)
 		}
 	}
-	if tiles == 0 { // fewer than 8 columns (SS4Rec's Δ rank): rows in chunks, on both cores when large
-		const chunk = 64
-		chunks := (m + chunk - 1) / chunk
-		cols := func(lo, hi int) {
-			for ch := lo; ch < hi; ch++ {
-				gemmCols(c, a, b, ch*chunk, min(m, (ch+1)*chunk), 0, ars, ast, k, n, acc)
-			}
-		}
-		if w := runtime.GOMAXPROCS(0); w >= 2 && m*n*k >= 1<<17 && chunks >= 2 {
-			parallel(chunks, min(w, chunks), func(_, lo, hi int) { cols(lo, hi) })
-		} else {
-			cols(0, chunks)
-		}
+	if tiles == 0 { // fewer than 8 columns (SS4Rec's Δ rank): 4×8 tiles on b padded to 8
+		gemmNarrow(c, a, b, m, k, n, ars, ast, acc)
 		return
 	}
 	w := runtime.GOMAXPROCS(0)
@@ -95,6 +84,37 @@ func (g tileGrid) tile(t int) (i, j, w int) {
 		j, w = g.n16, 8
 	}
 	return i, j, w
+}
+
+// gemmNarrow is Gemm's product for n < 8 columns (m a multiple of 4): b padded with
+// zero columns to 8, 4×8 FMA tiles into a scratch tile, its first n columns kept.
+// Rows go in chunks of 64, on both cores when the product is large.
+func gemmNarrow(c, a, b []float32, m, k, n, ars, ast int, acc bool) {
+	bp := make([]float32, k*8)
+	for l := range k {
+		copy(bp[l*8:l*8+n], b[l*n:l*n+n])
+	}
+	const chunk = 64
+	chunks := (m + chunk - 1) / chunk
+	rows := func(lo, hi int) {
+		var tile [4 * 8]float32
+		for i := lo * chunk; i < min(m, hi*chunk); i += 4 {
+			tile4(8, a[i*ars:], ars, ast, bp, 8, k, tile[:], 8, false)
+			for r := range 4 {
+				cr, tr := c[(i+r)*n:(i+r)*n+n], tile[r*8:r*8+n]
+				if acc {
+					addInto(cr, tr)
+				} else {
+					copy(cr, tr)
+				}
+			}
+		}
+	}
+	if w := runtime.GOMAXPROCS(0); w >= 2 && m*n*k >= 1<<17 && chunks >= 2 {
+		parallel(chunks, min(w, chunks), func(_, lo, hi int) { rows(lo, hi) })
+		return
+	}
+	rows(0, chunks)
 }
 
 // gemmCols computes rows [i0,i1) of c from column j0 on in plain Go (strides as the

@@ -3,11 +3,7 @@ package kernels
 // Softplus is log(1+eˣ) = max(x,0) + log1p(e^−|x|), without overflow and to float32
 // precision.
 func Softplus(x float32) float32 {
-	ax := x
-	if ax < 0 {
-		ax = -ax
-	}
-	return max(x, 0) + log1pf(expf(-ax))
+	return max(x, 0) + log1pf(expf(-abs32(x)))
 }
 
 // SoftplusRow writes y[i] = Softplus(x[i]) for every i (len(y) ≥ len(x)), bit for
@@ -22,8 +18,27 @@ func MambaScanRows(next, prev, a, dt, dx, bm []float32, n int) {
 	mambaFwdPos(next, prev, a, dt, dx, bm, n)
 }
 
-// Sigmoid is 1/(1+e⁻ˣ), the derivative of Softplus.
-func Sigmoid(x float32) float32 { return 1 / (1 + expf(-x)) }
+// Sigmoid is 1/(1+e⁻ˣ), the derivative of Softplus, in the form that shares
+// Softplus's e = e^−|x|: 1/(1+e) for x ≥ 0 and e/(1+e) below (no overflow either way).
+func Sigmoid(x float32) float32 {
+	e := expf(-abs32(x))
+	num := float32(1)
+	if x < 0 {
+		num = e
+	}
+	return num / (1 + e)
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// SoftplusSigmoidRow writes y[i] = Softplus(x[i]) and s[i] = Sigmoid(x[i]) for every
+// i (len(y), len(s) ≥ len(x)) from one expf each, bit for bit the scalar results.
+func SoftplusSigmoidRow(y, s, x []float32) { softplusSigmoidRow(y[:len(x)], s[:len(x)], x) }
 
 // NegExp returns A = −exp(ALog) (Re A < 0 by construction).
 func NegExp(aLog []float32) []float32 {
@@ -54,18 +69,37 @@ func (c CPU) MambaForward(d MambaDims, in MambaIn, y, hs []float32) {
 				}
 				hrow := hs[bt*E*N : bt*E*N+E*N]
 				mambaFwdPos(hrow, prev, A, dt, dx, bm, N)
-				yt := y[bt*E : bt*E+E]
-				for e, xv := range xs {
-					s := in.D[e] * xv
-					for n, v := range hrow[e*N : e*N+N] {
-						s += cm[n] * v
-					}
-					yt[e] = s
-				}
+				mambaOut(y[bt*E:bt*E+E], xs, in.D, hrow, cm, N)
 				prev = hrow
 			}
 		}
 	})
+}
+
+// mambaOut is one position's output: y[e] = D[e]·x[e] + Σₙ cm[n]·h[e·N+n], summed
+// in n's order. Four channels go together (four independent sums, each in its own
+// order, so the same bits as one at a time) for the CPU to overlap their additions.
+func mambaOut(y, x, D, h, cm []float32, N int) {
+	cm = cm[:N]
+	e := 0
+	for ; e+4 <= len(x); e += 4 {
+		h0, h1, h2, h3 := h[e*N:e*N+N], h[(e+1)*N:(e+1)*N+N], h[(e+2)*N:(e+2)*N+N], h[(e+3)*N:(e+3)*N+N]
+		s0, s1, s2, s3 := D[e]*x[e], D[e+1]*x[e+1], D[e+2]*x[e+2], D[e+3]*x[e+3]
+		for n, c := range cm {
+			s0 += c * h0[n]
+			s1 += c * h1[n]
+			s2 += c * h2[n]
+			s3 += c * h3[n]
+		}
+		y[e], y[e+1], y[e+2], y[e+3] = s0, s1, s2, s3
+	}
+	for ; e < len(x); e++ {
+		s := D[e] * x[e]
+		for n, v := range h[e*N : e*N+N] {
+			s += cm[n] * v
+		}
+		y[e] = s
+	}
 }
 
 // mambaFwdPosGo is mambaFwdPos in plain Go.
@@ -87,6 +121,7 @@ type mambaBwdArgs struct {
 	gh, he, prev, a, da []float32
 	cm, bm, dcm, dbm    []float32
 	dt, dy, dtx, s1, s2 []float32
+	sig                 []float32 // σ(dtRaw), the step's derivative (not read by the kernel)
 }
 
 // mambaBwdPosGo: with G = gh + dy[i]·cm and ex = expf(dt[i]·a), per channel i:
@@ -124,13 +159,14 @@ func (c CPU) MambaBackward(d MambaDims, in MambaIn, hs, dy []float32, g MambaIn)
 		dA[k], dD[k] = da, ddk
 		zero := make([]float32, E*N)
 		p := &mambaBwdArgs{a: A, da: da, gh: make([]float32, E*N),
-			dt: make([]float32, E), dtx: make([]float32, E), s1: make([]float32, E), s2: make([]float32, E)}
+			dt: make([]float32, E), dtx: make([]float32, E), s1: make([]float32, E), s2: make([]float32, E),
+			sig: make([]float32, E)}
 		for b := lo; b < hi; b++ {
 			clear(p.gh)
 			for t := T - 1; t >= 0; t-- {
 				bt := b*T + t
 				xs, raws := in.X[bt*E:bt*E+E], in.DtRaw[bt*E:bt*E+E]
-				softplusRow(p.dt, raws)
+				softplusSigmoidRow(p.dt, p.sig, raws)
 				for e, v := range p.dt {
 					p.dtx[e] = v * xs[e]
 				}
@@ -148,7 +184,7 @@ func (c CPU) MambaBackward(d MambaDims, in MambaIn, hs, dy []float32, g MambaIn)
 					xv := xs[e]
 					ddk[e] += dyv * xv
 					gx[e] += dyv*in.D[e] + p.dt[e]*p.s2[e]
-					gdt[e] += (p.s1[e] + xv*p.s2[e]) * Sigmoid(raws[e])
+					gdt[e] += (p.s1[e] + xv*p.s2[e]) * p.sig[e]
 				}
 			}
 		}

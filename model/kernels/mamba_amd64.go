@@ -107,3 +107,22 @@ func softplusRow(y, x []float32) {
 		y[i] = Softplus(x[i])
 	}
 }
+
+//go:noescape
+func softplusSigmoidAVX(y, s, x *float32, n int, c *[mambaConsts][8]float32)
+
+// softplusSigmoidRow writes y[i] = Softplus(x[i]) and s[i] = Sigmoid(x[i]), bit
+// for bit, from one expf per element.
+func softplusSigmoidRow(y, s, x []float32) {
+	n := 0
+	if useAVX2 {
+		n = len(x) / 8 * 8
+		if n > 0 {
+			_, _ = y[n-1], s[n-1]
+			softplusSigmoidAVX(&y[0], &s[0], &x[0], n, &mambaTable)
+		}
+	}
+	for i := n; i < len(x); i++ {
+		y[i], s[i] = Softplus(x[i]), Sigmoid(x[i])
+	}
+}

@@ -102,6 +102,39 @@ func TestSoftplusRowMatchesScalar(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 on this machine")
 	}
+	x := activationInputs()
+	y := make([]float32, len(x))
+	softplusRow(y, x)
+	for i, v := range x {
+		if !sameBits(y[i], Softplus(v)) {
+			t.Fatalf("Softplus(%v): %v vectorised, %v scalar", v, y[i], Softplus(v))
+		}
+	}
+}
+
+// TestSoftplusSigmoidRowMatchesScalar: the backward's fused row gives Softplus and
+// Sigmoid bit for bit, over the same inputs.
+func TestSoftplusSigmoidRowMatchesScalar(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this machine")
+	}
+	x := activationInputs()
+	y, s := make([]float32, len(x)), make([]float32, len(x))
+	softplusSigmoidRow(y, s, x[:len(x)-3]) // and a tail that is not a multiple of 8
+	for i, v := range x[:len(x)-3] {
+		if !sameBits(y[i], Softplus(v)) || !sameBits(s[i], Sigmoid(v)) {
+			t.Fatalf("x = %v: softplus %v, sigmoid %v vectorised; %v, %v scalar", v, y[i], s[i], Softplus(v), Sigmoid(v))
+		}
+	}
+}
+
+func sameBits(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (math.IsNaN(float64(a)) && math.IsNaN(float64(b)))
+}
+
+// activationInputs covers the float32 range: moderate, large, any bits (tiny, huge,
+// ±Inf, NaN), near zero, and the edges of expf's fast range.
+func activationInputs() []float32 {
 	r := rand.New(rand.NewPCG(7, 8))
 	x := make([]float32, 1<<16)
 	for i := range x {
@@ -111,18 +144,11 @@ func TestSoftplusRowMatchesScalar(t *testing.T) {
 		case 1:
 			x[i] = 200*r.Float32() - 100
 		case 2:
-			x[i] = math.Float32frombits(r.Uint32()) // any bits: tiny, huge, ±Inf, NaN
+			x[i] = math.Float32frombits(r.Uint32())
 		default:
 			x[i] = 1e-3 * (2*r.Float32() - 1)
 		}
 	}
 	copy(x, []float32{0, float32(math.Copysign(0, -1)), 1, -1, 88, -88, 87.3, -87.3, 89, -89, 1e-8, 17, -17})
-	y := make([]float32, len(x))
-	softplusRow(y, x)
-	for i, v := range x {
-		want := Softplus(v)
-		if math.Float32bits(y[i]) != math.Float32bits(want) && !(math.IsNaN(float64(want)) && math.IsNaN(float64(y[i]))) {
-			t.Fatalf("Softplus(%v): %v vectorised, %v scalar", v, y[i], want)
-		}
-	}
+	return x
 }

@@ -20,3 +20,10 @@ func softplusRow(y, x []float32) {
 		y[i] = Softplus(v)
 	}
 }
+
+// softplusSigmoidRow writes y[i] = Softplus(x[i]) and s[i] = Sigmoid(x[i]).
+func softplusSigmoidRow(y, s, x []float32) {
+	for i, v := range x {
+		y[i], s[i] = Softplus(v), Sigmoid(v)
+	}
+}

@@ -142,9 +142,12 @@ func sink(label string, x *G.Node, dst []float32) (*G.Node, error) {
 func residual(a, b *G.Node) (*G.Node, error) {
 	return apply(&kop{overwrites: true, name: "Residual", in: []tensor.Shape{a.Shape(), b.Shape()}, out: a.Shape().Clone(),
 		fwd: func(out []float32, in [][]float32) error {
-			for i, v := range in[0] {
-				out[i] = v + in[1][i]
-			}
+			halves(len(out), 1, func(lo, hi int) {
+				o, a, b := out[lo:hi], in[0][lo:hi], in[1][lo:hi]
+				for i := range o {
+					o[i] = a[i] + b[i]
+				}
+			})
 			return nil
 		},
 		diff: []bool{true, true},
@@ -180,7 +183,6 @@ func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 	xs, hs := x.Shape(), gamma.Shape()
 	rows := xs[0]
 	l := &layerNorm{}
-	var dx, dg, db []float32
 	return apply(&kop{overwrites: true, name: "LayerNorm", in: []tensor.Shape{xs, hs, hs}, out: xs.Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			l.forward(out, in[0], in[1], in[2], rows)
@@ -189,10 +191,10 @@ func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 		diff: []bool{true, true, true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			return packedGrad("LayerNorm", []tensor.Shape{xs, hs, hs}, []bool{true, true, true}, in, dy,
-				func(v [][]float32, dy []float32) [][]float32 {
-					dx, dg, db = grow(dx, len(v[0])), zeroed(dg, len(v[1])), zeroed(db, len(v[1]))
-					l.backward(dx, dy, v[1], dg, db, rows)
-					return [][]float32{dx, dg, db}
+				func(v [][]float32, dy []float32, grads [][]float32) {
+					clear(grads[1])
+					clear(grads[2])
+					l.backward(grads[0], dy, v[1], grads[1], grads[2], rows)
 				})
 		},
 	}, x, gamma, beta)
@@ -210,7 +212,6 @@ func zeroed(s []float32, n int) []float32 {
 func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
 	xs, ws, bs := x.Shape(), w.Shape(), b.Shape()
 	E, K := ws[0], ws[1]
-	var dx, dw, db []float32
 	return apply(&kop{overwrites: true, name: "CausalConv", in: []tensor.Shape{xs, ws, bs}, out: xs.Clone(),
 		fwd: func(out []float32, in [][]float32) error {
 			convForward(out, in[0], in[1], in[2], nb, T, E, K)
@@ -219,10 +220,11 @@ func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {
 		diff: []bool{true, true, true},
 		grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			return packedGrad("CausalConv", []tensor.Shape{xs, ws, bs}, []bool{true, true, true}, in, dy,
-				func(v [][]float32, dy []float32) [][]float32 {
-					dx, dw, db = zeroed(dx, len(v[0])), zeroed(dw, E*K), zeroed(db, E)
-					convBackward(dx, dw, db, dy, v[0], v[1], nb, T, E, K)
-					return [][]float32{dx, dw, db}
+				func(v [][]float32, dy []float32, grads [][]float32) {
+					for _, g := range grads {
+						clear(g)
+					}
+					convBackward(grads[0], grads[1], grads[2], dy, v[0], v[1], nb, T, E, K)
 				})
 		},
 	}, x, w, b)
@@ -286,8 +288,10 @@ func hadamard(a, b *G.Node, diffB bool) (*G.Node, error) {
 
 // mulInto writes out[i] = a[i]·b[i].
 func mulInto(out, a, b []float32) {
-	_, _ = a[len(out)-1], b[len(out)-1]
-	for i := range out {
-		out[i] = a[i] * b[i]
-	}
+	halves(len(out), 1, func(lo, hi int) {
+		o, a, b := out[lo:hi], a[lo:hi], b[lo:hi]
+		for i := range o {
+			o[i] = a[i] * b[i]
+		}
+	})
 }

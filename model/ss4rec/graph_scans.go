@@ -47,8 +47,6 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 	diff := []bool{true, false, true, true, true, true, true, true, true, true}
 	name := fmt.Sprintf("S5(%s)%v", label, d)
 	var scaled []float32 // the scaled input, when scale is set
-	var du []float32     // the backward's gradients, reused run after run
-	g := kernels.NewS5Params(H, P)
 	input := func(v [][]float32) []float32 {
 		if scale == nil {
 			return v[0]
@@ -67,11 +65,11 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 		},
 		diff: diff,
 		grad: func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32) [][]float32 {
-				du = zeroed(du, len(v[0]))
-				for _, s := range g.Slices() {
+			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32, grads [][]float32) {
+				for _, s := range grads {
 					clear(s)
 				}
+				du, g := grads[0], params(grads)
 				if cpu, ok := be.(kernels.CPU); ok {
 					cpu.S5BackwardKept(d, params(v), input(v), v[1], cache.buf, dy, du, g, coefs)
 				} else {
@@ -80,7 +78,6 @@ func s5Scan(label string, be kernels.Backend, u, tau *G.Node, ps G.Nodes, scale 
 				if scale != nil {
 					scaleRows(du, du, v[1], H, scale)
 				}
-				return append([][]float32{du, nil}, g.Slices()...)
 			})
 		},
 	}, append(G.Nodes{u, tau}, ps...)...)
@@ -102,7 +99,6 @@ func selectiveScan(label string, be kernels.Backend, T int, x, dtRaw, bm, cm, aL
 	}
 	cache := &scanCache{buf: make([]float32, kernels.MambaCacheLen(d))}
 	diff := []bool{true, true, true, true, true, true}
-	g := kernels.NewMambaIn(d) // the backward's gradients, reused run after run
 	name := fmt.Sprintf("SelectiveScan(%s)%v", label, d)
 	return apply(&kop{overwrites: true, name: name, in: in, out: in[0],
 		fwd: func(out []float32, v [][]float32) error {
@@ -111,21 +107,23 @@ func selectiveScan(label string, be kernels.Backend, T int, x, dtRaw, bm, cm, aL
 		},
 		diff: diff,
 		grad: func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32) [][]float32 {
-				for _, s := range [][]float32{g.X, g.DtRaw, g.Bm, g.Cm, g.ALog, g.D} {
+			return packedGrad(name, in, diff, inputs, dy, func(v [][]float32, dy []float32, grads [][]float32) {
+				for _, s := range grads {
 					clear(s)
 				}
-				be.MambaBackward(d, mi(v), cache.buf, dy, g)
-				return [][]float32{g.X, g.DtRaw, g.Bm, g.Cm, g.ALog, g.D}
+				be.MambaBackward(d, mi(v), cache.buf, dy, mi(grads))
 			})
 		},
 	}, x, dtRaw, bm, cm, aLog, dm)
 }
 
 // packedGrad applies a backward Op (inputs…, dy → every differentiated input's
-// gradient, concatenated) and unpacks it, one Op per input.
+// gradient, concatenated) and unpacks it, one Op per input. bwd writes each
+// differentiated input's gradient into its view of the packed output, grads[i] (nil
+// for the others); the views hold the previous run's values, so bwd clears what it
+// accumulates into.
 func packedGrad(name string, in []tensor.Shape, diff []bool, inputs G.Nodes, dy *G.Node,
-	bwd func(v [][]float32, dy []float32) [][]float32) (G.Nodes, error) {
+	bwd func(v [][]float32, dy []float32, grads [][]float32)) (G.Nodes, error) {
 	total := 0
 	for i, s := range in {
 		if diff[i] {
@@ -135,12 +133,14 @@ func packedGrad(name string, in []tensor.Shape, diff []bool, inputs G.Nodes, dy 
 	bin := append(append([]tensor.Shape{}, in...), dy.Shape().Clone())
 	packed, err := apply(&kop{overwrites: true, name: name + "Grad", in: bin, out: shape(total),
 		fwd: func(out []float32, v [][]float32) error {
-			off := 0
-			for i, g := range bwd(v[:len(in)], v[len(in)]) {
+			grads, off := make([][]float32, len(in)), 0
+			for i, s := range in {
 				if diff[i] {
-					off += copy(out[off:], g)
+					n := s.TotalSize()
+					grads[i], off = out[off:off+n:off+n], off+n
 				}
 			}
+			bwd(v[:len(in)], v[len(in)], grads)
 			return nil
 		}}, append(append(G.Nodes{}, inputs...), dy)...)
 	if err != nil {

@@ -54,46 +54,70 @@ const lnEps = 1e-5
 func (l *layerNorm) forward(y, x, gamma, beta []float32, rows int) {
 	H := len(gamma)
 	l.xhat, l.rstd = grow(l.xhat, rows*H), grow(l.rstd, rows)
-	for r := range rows {
-		xr := x[r*H : r*H+H]
-		var mean, vr float64
-		for _, v := range xr {
-			mean += float64(v)
+	halves(rows, H, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			l.forwardRow(y[r*H:r*H+H], x[r*H:r*H+H], gamma, beta, r)
 		}
-		mean /= float64(H)
-		for _, v := range xr {
-			d := float64(v) - mean
-			vr += d * d
-		}
-		rs := float32(1 / math.Sqrt(vr/float64(H)+lnEps))
-		l.rstd[r] = rs
-		xh, yr := l.xhat[r*H:r*H+H], y[r*H:r*H+H]
-		for i, v := range xr {
-			xh[i] = (v - float32(mean)) * rs
-			yr[i] = xh[i]*gamma[i] + beta[i]
-		}
+	})
+}
+
+func (l *layerNorm) forwardRow(yr, xr, gamma, beta []float32, r int) {
+	H := len(gamma)
+	var mean, vr float64
+	for _, v := range xr {
+		mean += float64(v)
+	}
+	mean /= float64(H)
+	for _, v := range xr {
+		d := float64(v) - mean
+		vr += d * d
+	}
+	rs := float32(1 / math.Sqrt(vr/float64(H)+lnEps))
+	l.rstd[r] = rs
+	xh := l.xhat[r*H : r*H+H]
+	for i, v := range xr {
+		xh[i] = (v - float32(mean)) * rs
+		yr[i] = xh[i]*gamma[i] + beta[i]
 	}
 }
 
-// backward writes dx (overwriting) and accumulates dgamma, dbeta.
+// backward writes dx (overwriting) and accumulates dgamma, dbeta. On two cores one
+// takes dgamma, dbeta (over every row, in order) and the first third of dx's rows,
+// the other the rest of dx: each sum keeps its order, so the bits do not change.
 func (l *layerNorm) backward(dx, dy, gamma, dgamma, dbeta []float32, rows int) {
 	H := len(gamma)
-	for r := range rows {
-		dyr, xh, dxr := dy[r*H:r*H+H], l.xhat[r*H:r*H+H], dx[r*H:r*H+H]
-		var m1, m2 float32
-		for i, g := range dyr {
-			dgamma[i] += g * xh[i]
-			dbeta[i] += g
-			d := g * gamma[i]
-			m1 += d
-			m2 += d * xh[i]
+	dxRows := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			l.backwardRow(dx[r*H:r*H+H], dy[r*H:r*H+H], gamma, r)
 		}
-		m1 /= float32(H)
-		m2 /= float32(H)
-		rs := l.rstd[r]
-		for i, g := range dyr {
-			dxr[i] = rs * (g*gamma[i] - m1 - xh[i]*m2)
+	}
+	inParallel(rows*H >= parallelMin, func() {
+		for r := range rows {
+			dyr, xh := dy[r*H:r*H+H], l.xhat[r*H:r*H+H]
+			for i, g := range dyr {
+				dgamma[i] += g * xh[i]
+				dbeta[i] += g
+			}
 		}
+		dxRows(0, rows/3)
+	}, func() { dxRows(rows/3, rows) })
+}
+
+// backwardRow writes row r of dx.
+func (l *layerNorm) backwardRow(dxr, dyr, gamma []float32, r int) {
+	H := len(gamma)
+	xh := l.xhat[r*H : r*H+H]
+	var m1, m2 float32
+	for i, g := range dyr {
+		d := g * gamma[i]
+		m1 += d
+		m2 += d * xh[i]
+	}
+	m1 /= float32(H)
+	m2 /= float32(H)
+	rs := l.rstd[r]
+	for i, g := range dyr {
+		dxr[i] = rs * (g*gamma[i] - m1 - xh[i]*m2)
 	}
 }
 
@@ -109,22 +133,21 @@ func siluGrad(x float32) float32 {
 // positions: y[t,e] = b[e] + Σ_k w[e,k]·x[t−K+1+k, e] (terms before the window start are 0).
 func convForward(y, x, w, b []float32, nb, T, E, K int) {
 	wt := transposeEK(w, E, K)
-	for s := range nb {
-		for t := range T {
-			yr := y[(s*T+t)*E : (s*T+t)*E+E]
-			copy(yr, b)
-			for k := range K {
-				src := t - K + 1 + k
-				if src < 0 {
-					continue
-				}
-				xr, wk := x[(s*T+src)*E:(s*T+src)*E+E], wt[k*E:k*E+E]
-				for e, v := range xr {
-					yr[e] += wk[e] * v
+	halves(nb, T*E, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			for t := range T {
+				yr := y[(s*T+t)*E : (s*T+t)*E+E]
+				copy(yr, b)
+				for k := max(0, K-1-t); k < K; k++ {
+					src := t - K + 1 + k
+					xr, wk := x[(s*T+src)*E:(s*T+src)*E+E], wt[k*E:k*E+E]
+					for e, v := range xr {
+						yr[e] += wk[e] * v
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // transposeEK returns w [E×K] as [K×E], so the loops over e read it in order.
@@ -142,26 +165,40 @@ func transposeEK(w []float32, E, K int) []float32 {
 // windows, positions and taps; dw is accumulated transposed, [K×E], and put back).
 func convBackward(dx, dw, db, dy, x, w []float32, nb, T, E, K int) {
 	wt, dwt := transposeEK(w, E, K), transposeEK(dw, E, K)
-	for s := range nb {
-		for t := range T {
-			dyr := dy[(s*T+t)*E : (s*T+t)*E+E]
-			for e, g := range dyr {
-				db[e] += g
-			}
-			for k := range K {
-				src := t - K + 1 + k
-				if src < 0 {
-					continue
-				}
-				xr, dxr := x[(s*T+src)*E:(s*T+src)*E+E], dx[(s*T+src)*E:(s*T+src)*E+E]
-				wk, dwk := wt[k*E:k*E+E], dwt[k*E:k*E+E]
-				for e, g := range dyr {
-					dwk[e] += g * xr[e]
-					dxr[e] += g * wk[e]
-				}
-			}
+	// each term of the window s, position t, tap k: dx[src] += dy·w and dw[k] += dy·x
+	taps := func(s, t int, f func(dyr []float32, src, k int)) {
+		dyr := dy[(s*T+t)*E : (s*T+t)*E+E]
+		for k := max(0, K-1-t); k < K; k++ {
+			f(dyr, s*T+t-K+1+k, k)
 		}
 	}
+	// dx on one core, dw and db on the other: each sum in the serial order.
+	inParallel(nb*T*E >= parallelMin, func() {
+		for s := range nb {
+			for t := range T {
+				taps(s, t, func(dyr []float32, src, k int) {
+					dxr, wk := dx[src*E:src*E+E], wt[k*E:k*E+E]
+					for e, g := range dyr {
+						dxr[e] += g * wk[e]
+					}
+				})
+			}
+		}
+	}, func() {
+		for s := range nb {
+			for t := range T {
+				for e, g := range dy[(s*T+t)*E : (s*T+t)*E+E] {
+					db[e] += g
+				}
+				taps(s, t, func(dyr []float32, src, k int) {
+					xr, dwk := x[src*E:src*E+E], dwt[k*E:k*E+E]
+					for e, g := range dyr {
+						dwk[e] += g * xr[e]
+					}
+				})
+			}
+		}
+	})
 	for e := range E {
 		for k := range K {
 			dw[e*K+k] = dwt[k*E+e]

@@ -52,9 +52,11 @@ __device__ __forceinline__ float softplus_go(float x) {
     return mx + log1pf_go(expf_go(-ax));
 }
 
-// sigmoid_go is kernels.Sigmoid: 1/(1+e^-x) in float32.
+// sigmoid_go is kernels.Sigmoid: with e = e^-|x| (Softplus's), 1/(1+e) for x >= 0
+// and e/(1+e) below, in float32.
 __device__ __forceinline__ float sigmoid_go(float x) {
-    return 1.0f / (1.0f + expf_go(-x));
+    float e = expf_go(x < 0.0f ? x : -x);
+    return (x < 0.0f ? e : 1.0f) / (1.0f + e);
 }
 
 // gtid is the flat global thread index.

@@ -1,3 +1,8 @@
+//go:build amd64 && !amd64.v3
+
+// Bit-for-bit checks need a build that does not fuse multiply-adds (GOAMD64 below
+// v3; arm64 fuses too), so both sums round every product alike.
+
 package kernels
 
 import (

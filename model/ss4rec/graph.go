@@ -173,15 +173,30 @@ func fillMask(mask []float32, p float32, r *rand.Rand) {
 	}
 }
 
+// fillMaskPCG is fillMask on rand.New(src), the same draws without a call through
+// the Source interface per element: Float32 is x/2²⁴ for the low 24 bits x of a
+// Uint32 (the top 32 bits of a Uint64), exact, so x/2²⁴ < p exactly when
+// float32(x) < p·2²⁴.
+func fillMaskPCG(mask []float32, p float32, src *rand.PCG) {
+	keep, thr := 1/(1-p), p*(1<<24)
+	for i := range mask {
+		if float32(src.Uint64()>>32&(1<<24-1)) < thr {
+			mask[i] = 0
+		} else {
+			mask[i] = keep
+		}
+	}
+}
+
 // feed copies batch b into the graph's inputs and draws the dropout masks from rng.
-func (gr *graph) feed(b *batch, p float32, rng *rand.Rand) {
+func (gr *graph) feed(b *batch, p float32, rng *rand.PCG) {
 	copy(gr.items, b.items)
 	for i, r := range b.rates {
 		gr.rates[i] = int32(r)
 	}
 	copy(gr.tau, b.tau)
 	for _, m := range gr.masks {
-		fillMask(m, p, rng)
+		fillMaskPCG(m, p, rng)
 	}
 	nT := len(b.tRow)
 	clear(gr.tRow[nT:])
@@ -264,7 +279,7 @@ func (m *Model) graphStep(seed uint64) (trainer.Loss, error) {
 		}
 		m.graphs[b.nb] = gr
 	}
-	gr.feed(b, m.cfg.Dropout, rand.New(rand.NewPCG(seed, 0xd0)))
+	gr.feed(b, m.cfg.Dropout, rand.NewPCG(seed, 0xd0))
 	pred, err := gr.run(nT)
 	if err != nil {
 		return trainer.Loss{}, err

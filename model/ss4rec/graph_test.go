@@ -33,7 +33,7 @@ func graphStepOf(t *testing.T, n *net, b *batch, K int, seed uint64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gr.feed(b, n.cfg.Dropout, rand.New(rand.NewPCG(seed, 0xd0)))
+	gr.feed(b, n.cfg.Dropout, rand.NewPCG(seed, 0xd0))
 	pred, err := gr.run(len(b.tRow))
 	if err != nil {
 		t.Fatal(err)

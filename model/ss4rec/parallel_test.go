@@ -45,3 +45,18 @@ func TestSplitOpsSameBitsOnOneCore(t *testing.T) {
 		}
 	}
 }
+
+// TestFillMaskPCGEqualsFillMask: the direct draws give fillMask's mask, element for
+// element, at dropout rates including 0, 1/2 and ones not exact in binary.
+func TestFillMaskPCGEqualsFillMask(t *testing.T) {
+	for _, p := range []float32{0, 0.1, 0.25, 0.5, 0.3333, 0.9} {
+		want, got := make([]float32, 10007), make([]float32, 10007)
+		fillMask(want, p, rand.New(rand.NewPCG(9, 0xd0)))
+		fillMaskPCG(got, p, rand.NewPCG(9, 0xd0))
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("p = %v, element %d: %v, want %v", p, i, got[i], want[i])
+			}
+		}
+	}
+}

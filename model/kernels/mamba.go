@@ -69,22 +69,24 @@ func (c CPU) MambaForward(d MambaDims, in MambaIn, y, hs []float32) {
 				}
 				hrow := hs[bt*E*N : bt*E*N+E*N]
 				mambaFwdPos(hrow, prev, A, dt, dx, bm, N)
-				mambaOut(y[bt*E:bt*E+E], xs, in.D, hrow, cm, N)
+				MambaOut(y[bt*E:bt*E+E], in.D, xs, hrow, cm)
 				prev = hrow
 			}
 		}
 	})
 }
 
-// mambaOut is one position's output: y[e] = D[e]·x[e] + Σₙ cm[n]·h[e·N+n], summed
-// in n's order. Four channels go together (four independent sums, each in its own
-// order, so the same bits as one at a time) for the CPU to overlap their additions.
-func mambaOut(y, x, D, h, cm []float32, N int) {
-	cm = cm[:N]
+// MambaOut writes one position's outputs of the scan, y[e] = d[e]·x[e] + Σₙ cm[n]·
+// h[e·N+n] with N = len(cm), summed over n in order. Four channels go together (four
+// independent sums, each in its own order, so the same bits as one channel at a
+// time) for the CPU to overlap their additions. Training (MambaForward) and the
+// inference engine both use it.
+func MambaOut(y, d, x, h, cm []float32) {
+	N := len(cm)
 	e := 0
-	for ; e+4 <= len(x); e += 4 {
+	for ; e+4 <= len(y); e += 4 {
 		h0, h1, h2, h3 := h[e*N:e*N+N], h[(e+1)*N:(e+1)*N+N], h[(e+2)*N:(e+2)*N+N], h[(e+3)*N:(e+3)*N+N]
-		s0, s1, s2, s3 := D[e]*x[e], D[e+1]*x[e+1], D[e+2]*x[e+2], D[e+3]*x[e+3]
+		s0, s1, s2, s3 := d[e]*x[e], d[e+1]*x[e+1], d[e+2]*x[e+2], d[e+3]*x[e+3]
 		for n, c := range cm {
 			s0 += c * h0[n]
 			s1 += c * h1[n]
@@ -93,8 +95,8 @@ func mambaOut(y, x, D, h, cm []float32, N int) {
 		}
 		y[e], y[e+1], y[e+2], y[e+3] = s0, s1, s2, s3
 	}
-	for ; e < len(x); e++ {
-		s := D[e] * x[e]
+	for ; e < len(y); e++ {
+		s := d[e] * x[e]
 		for n, v := range h[e*N : e*N+N] {
 			s += cm[n] * v
 		}

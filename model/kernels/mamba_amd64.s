@@ -232,6 +232,46 @@ gdone:
 	VZEROUPPER
 	RET
 
+// LOG1P_EXP: Y8 = log1pf(expf(−|x|)) for x in Y6, Softplus's operations in its order
+// (no FMA), so each lane is the scalar's bits; leaves e = expf(−|x|) in Y5 and
+// u = 1 + e in Y7. Clobbers Y0–Y4, Y9–Y14; Y15 must be zero.
+#define LOG1P_EXP \
+	VANDPS 416(AX), Y6, Y0; /* |x| */ \
+	VSUBPS Y0, Y15, Y0; /* −|x| */ \
+	EXP8; /* Y5 = e = expf(−|x|), the y of log1pf */ \
+	VADDPS 128(AX), Y5, Y7; /* u = 1 + e */ \
+	VCMPPS $0, 128(AX), Y7, Y14; /* u == 1: log1pf returns e */ \
+	VPSRLD $23, Y7, Y8; \
+	VPSUBD 768(AX), Y8, Y8; /* k = exponent − 127 */ \
+	VANDPS 448(AX), Y7, Y9; \
+	VORPS 480(AX), Y9, Y9; /* m in [1, 2) */ \
+	VCMPPS $14, 512(AX), Y9, Y10; /* m > √2 */ \
+	VMULPS 544(AX), Y9, Y11; \
+	VBLENDVPS Y10, Y11, Y9, Y9; /* m·0.5 where m > √2 */ \
+	VPSUBD Y10, Y8, Y8; /* k+1 there */ \
+	VSUBPS 128(AX), Y9, Y11; \
+	VADDPS 128(AX), Y9, Y12; \
+	VDIVPS Y12, Y11, Y11; /* s = (m − 1)/(m + 1) */ \
+	VMULPS Y11, Y11, Y12; /* s2 */ \
+	VMULPS 704(AX), Y12, Y13; \
+	VADDPS 672(AX), Y13, Y13; \
+	VMULPS Y12, Y13, Y13; \
+	VADDPS 640(AX), Y13, Y13; \
+	VMULPS Y12, Y13, Y13; \
+	VADDPS 608(AX), Y13, Y13; \
+	VMULPS Y12, Y13, Y13; \
+	VADDPS 128(AX), Y13, Y13; /* 1 + s2·(…) */ \
+	VMULPS 576(AX), Y11, Y11; \
+	VMULPS Y13, Y11, Y11; /* l = 2·s·(…) */ \
+	VCVTDQ2PS Y8, Y8; \
+	VMULPS 736(AX), Y8, Y8; /* k·ln2 */ \
+	VADDPS Y11, Y8, Y8; \
+	VSUBPS 128(AX), Y7, Y9; \
+	VSUBPS Y5, Y9, Y9; \
+	VDIVPS Y7, Y9, Y9; /* ((u − 1) − e)/u */ \
+	VSUBPS Y9, Y8, Y8; /* log1pf */ \
+	VBLENDVPS Y14, Y5, Y8, Y8 /* e where u == 1 */
+
 // func softplusAVX(y, x *float32, n int, c *[mambaConsts][8]float32)
 // y = Softplus(x) = max(x, 0) + log1pf(expf(−|x|)) for n elements (a multiple of 8),
 // with Softplus's operations in its order (no FMA): bit for bit the scalar result.
@@ -246,41 +286,7 @@ TEXT ·softplusAVX(SB), NOSPLIT, $0-32
 
 ploop:
 	VMOVUPS (SI), Y6            // x
-	VANDPS 416(AX), Y6, Y0      // |x|
-	VSUBPS Y0, Y15, Y0          // −|x|
-	EXP8                        // Y5 = e = expf(−|x|), the y of log1pf
-	VADDPS 128(AX), Y5, Y7      // u = 1 + e
-	VCMPPS $0, 128(AX), Y7, Y14 // u == 1: log1pf returns e
-	VPSRLD $23, Y7, Y8
-	VPSUBD 768(AX), Y8, Y8      // k = exponent − 127
-	VANDPS 448(AX), Y7, Y9
-	VORPS 480(AX), Y9, Y9       // m in [1, 2)
-	VCMPPS $14, 512(AX), Y9, Y10 // m > √2
-	VMULPS 544(AX), Y9, Y11
-	VBLENDVPS Y10, Y11, Y9, Y9  // m·0.5 where m > √2
-	VPSUBD Y10, Y8, Y8          // k+1 there
-	VSUBPS 128(AX), Y9, Y11     // m − 1
-	VADDPS 128(AX), Y9, Y12     // m + 1
-	VDIVPS Y12, Y11, Y11        // s
-	VMULPS Y11, Y11, Y12        // s2
-	VMULPS 704(AX), Y12, Y13    // s2·(1/9)
-	VADDPS 672(AX), Y13, Y13
-	VMULPS Y12, Y13, Y13
-	VADDPS 640(AX), Y13, Y13
-	VMULPS Y12, Y13, Y13
-	VADDPS 608(AX), Y13, Y13
-	VMULPS Y12, Y13, Y13
-	VADDPS 128(AX), Y13, Y13    // 1 + s2·(…)
-	VMULPS 576(AX), Y11, Y11    // 2·s
-	VMULPS Y13, Y11, Y11        // l
-	VCVTDQ2PS Y8, Y8
-	VMULPS 736(AX), Y8, Y8      // k·ln2
-	VADDPS Y11, Y8, Y8          // + l
-	VSUBPS 128(AX), Y7, Y9      // u − 1
-	VSUBPS Y5, Y9, Y9           // (u − 1) − e
-	VDIVPS Y7, Y9, Y9           // … / u
-	VSUBPS Y9, Y8, Y8           // log1pf
-	VBLENDVPS Y14, Y5, Y8, Y8   // e where u == 1
+	LOG1P_EXP                   // Y8 = log1pf(e), Y5 = e, Y7 = 1 + e
 	VMAXPS Y15, Y6, Y6          // max(x, 0)
 	VADDPS Y8, Y6, Y6
 	VMOVUPS Y6, (DI)
@@ -308,41 +314,7 @@ TEXT ·softplusSigmoidAVX(SB), NOSPLIT, $0-40
 
 qloop:
 	VMOVUPS (SI), Y6            // x
-	VANDPS 416(AX), Y6, Y0      // |x|
-	VSUBPS Y0, Y15, Y0          // −|x|
-	EXP8                        // Y5 = e = expf(−|x|), the y of log1pf
-	VADDPS 128(AX), Y5, Y7      // u = 1 + e
-	VCMPPS $0, 128(AX), Y7, Y14 // u == 1: log1pf returns e
-	VPSRLD $23, Y7, Y8
-	VPSUBD 768(AX), Y8, Y8      // k = exponent − 127
-	VANDPS 448(AX), Y7, Y9
-	VORPS 480(AX), Y9, Y9       // m in [1, 2)
-	VCMPPS $14, 512(AX), Y9, Y10 // m > √2
-	VMULPS 544(AX), Y9, Y11
-	VBLENDVPS Y10, Y11, Y9, Y9  // m·0.5 where m > √2
-	VPSUBD Y10, Y8, Y8          // k+1 there
-	VSUBPS 128(AX), Y9, Y11     // m − 1
-	VADDPS 128(AX), Y9, Y12     // m + 1
-	VDIVPS Y12, Y11, Y11        // s
-	VMULPS Y11, Y11, Y12        // s2
-	VMULPS 704(AX), Y12, Y13    // s2·(1/9)
-	VADDPS 672(AX), Y13, Y13
-	VMULPS Y12, Y13, Y13
-	VADDPS 640(AX), Y13, Y13
-	VMULPS Y12, Y13, Y13
-	VADDPS 608(AX), Y13, Y13
-	VMULPS Y12, Y13, Y13
-	VADDPS 128(AX), Y13, Y13    // 1 + s2·(…)
-	VMULPS 576(AX), Y11, Y11    // 2·s
-	VMULPS Y13, Y11, Y11        // l
-	VCVTDQ2PS Y8, Y8
-	VMULPS 736(AX), Y8, Y8      // k·ln2
-	VADDPS Y11, Y8, Y8          // + l
-	VSUBPS 128(AX), Y7, Y9      // u − 1
-	VSUBPS Y5, Y9, Y9           // (u − 1) − e
-	VDIVPS Y7, Y9, Y9           // … / u
-	VSUBPS Y9, Y8, Y8           // log1pf
-	VBLENDVPS Y14, Y5, Y8, Y8   // e where u == 1
+	LOG1P_EXP                   // Y8 = log1pf(e), Y5 = e, Y7 = 1 + e
 	VCMPPS $1, Y15, Y6, Y10     // x < 0
 	VMOVUPS 128(AX), Y11
 	VBLENDVPS Y10, Y5, Y11, Y11 // e there, 1 elsewhere

@@ -19,7 +19,7 @@ func TestMambaOutEqualsOneChannelAtATime(t *testing.T) {
 		x, D, cm := randRow(r, tc.E), randRow(r, tc.E), randRow(r, tc.N)
 		h := randRow(r, tc.E*tc.N)
 		got := make([]float32, tc.E)
-		mambaOut(got, x, D, h, cm, tc.N)
+		MambaOut(got, D, x, h, cm)
 		for e := range tc.E {
 			want := D[e] * x[e]
 			for n := range tc.N {

@@ -338,7 +338,7 @@ func (w *worker) scan(l int, blk *block, T int, last bool) {
 		}
 		ys := w.ysc[t*E : t*E+E]
 		if out {
-			scanOut(ys, d, xst, hst, cm)
+			kernels.MambaOut(ys, d, xst, hst, cm)
 		} else {
 			for c, x := range xst {
 				ys[c] = d[c] * x
@@ -347,32 +347,5 @@ func (w *worker) scan(l int, blk *block, T int, last bool) {
 		if k := w.snapIndex(t); k >= 0 {
 			copy(w.snaps[k].h[l], hst)
 		}
-	}
-}
-
-// scanOut writes the scan's outputs of one position, y[c] = d[c]·x[c] + Σ_k cm[k]·
-// h[c·N+k] summed over k in order, four channels at a time (independent sums, so
-// the same operations as one channel after another, and the same bits).
-func scanOut(y, d, x, h, cm []float32) {
-	N, E := len(cm), len(y)
-	c := 0
-	for ; c+4 <= E; c += 4 {
-		s0, s1, s2, s3 := d[c]*x[c], d[c+1]*x[c+1], d[c+2]*x[c+2], d[c+3]*x[c+3]
-		h0, h1 := h[c*N:][:len(cm)], h[(c+1)*N:][:len(cm)]
-		h2, h3 := h[(c+2)*N:][:len(cm)], h[(c+3)*N:][:len(cm)]
-		for k, ck := range cm {
-			s0 += ck * h0[k]
-			s1 += ck * h1[k]
-			s2 += ck * h2[k]
-			s3 += ck * h3[k]
-		}
-		y[c], y[c+1], y[c+2], y[c+3] = s0, s1, s2, s3
-	}
-	for ; c < E; c++ {
-		s := d[c] * x[c]
-		for k, v := range h[c*N : c*N+N] {
-			s += cm[k] * v
-		}
-		y[c] = s
 	}
 }

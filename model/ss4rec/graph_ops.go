@@ -200,13 +200,6 @@ func layerNormOp(x, gamma, beta *G.Node) (*G.Node, error) {
 	}, x, gamma, beta)
 }
 
-// zeroed is s grown to n and cleared.
-func zeroed(s []float32, n int) []float32 {
-	s = grow(s, n)
-	clear(s)
-	return s
-}
-
 // convOp is the causal depthwise convolution of x [nb·T×E] with w [E×K], b [E]. Its
 // backward is one Op computing dx, dw and db in one pass (convBackward).
 func convOp(x, w, b *G.Node, nb, T int) (*G.Node, error) {

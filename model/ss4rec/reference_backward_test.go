@@ -156,3 +156,10 @@ func (ps *pass) backward(dpred []float32, s *grads) {
 	}
 	n.itemEmb.AddRows(s.idx, s.dE)
 }
+
+// zeroed is s grown to n and cleared.
+func zeroed(s []float32, n int) []float32 {
+	s = grow(s, n)
+	clear(s)
+	return s
+}

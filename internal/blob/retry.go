@@ -75,8 +75,11 @@ func (r *retrying) do(ctx context.Context, op, key string, fn func(attempt int) 
 	err := backoff.RetryNotify(func() error {
 		attempt++
 		last = fn(attempt)
-		if last != nil && (!IsTransient(last) || ctx.Err() != nil) {
+		switch {
+		case last != nil && !IsTransient(last):
 			return backoff.Permanent(last)
+		case last != nil && ctx.Err() != nil: // the caller's deadline ended it, during the attempt
+			return backoff.Permanent(ctx.Err())
 		}
 		return last
 	}, bo, func(err error, wait time.Duration) {

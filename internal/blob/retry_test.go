@@ -176,3 +176,30 @@ func TestRetryStopsOnCancel(t *testing.T) {
 		t.Errorf("attempts = %d, want 2..4 within the deadline", n)
 	}
 }
+
+// cancelDuring is a bucket whose Stat cancels the caller's context and then answers
+// 503: the context ends during an attempt, the race TestRetryStopsOnCancel can hit.
+type cancelDuring struct {
+	*flaky
+	cancel context.CancelFunc
+}
+
+func (c cancelDuring) Stat(ctx context.Context, key string) (blob.Attrs, error) {
+	c.cancel()
+	return c.flaky.Stat(ctx, key)
+}
+
+// A context that ends while an attempt runs ends the retries with the context's
+// error (and the last answer in the message), not the transient answer alone.
+func TestRetryContextEndsDuringAttempt(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	b := cancelDuring{newFlaky(httpStatusErr{503, "SlowDown"}, 100), cancel}
+	_, err := blob.WithRetry(b, fastPolicy(100)).Stat(ctx, "k")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want the context's cancellation", err)
+	}
+	if n := b.calls["stat"]; n != 1 {
+		t.Errorf("attempts = %d, want 1", n)
+	}
+}
